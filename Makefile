@@ -1,0 +1,81 @@
+# Berth: build, test, install, demo. Run as root on Debian bookworm.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SYSCONFDIR ?= /etc
+MVN      ?= mvn -B -q
+VERSION  := 0.1.0-SNAPSHOT
+LIBDIR    = $(DESTDIR)$(PREFIX)/lib/berth
+IMAGE_DIR = build/images/busybox
+
+# What berth needs to run, and what its tests and benchmarks need on top.
+RUN_PKGS  = runc busybox-static openjdk-17-jre-headless
+TEST_PKGS = $(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev valgrind umoci skopeo jq curl
+BENCH_PKGS = hyperfine podman conmon
+
+.PHONY: all build shim image java deps test-deps bench-deps install demo test test-shim test-java bench clean
+
+all: build
+
+build: java shim image
+
+java:
+	$(MVN) install -DskipTests
+
+shim:
+	$(MAKE) -C shim/c
+
+# Berth's built-in image, made from Debian's busybox-static so nothing needs the internet.
+image: java
+	java -cp "daemon/target/lib/*" dev.berth.image.BuiltinImage $(IMAGE_DIR)
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev)
+
+test-deps:
+	$(call apt_install,$(TEST_PKGS))
+
+bench-deps: test-deps
+	$(call apt_install,$(BENCH_PKGS))
+
+install: build
+	install -d $(LIBDIR)/daemon $(LIBDIR)/cli $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/berth/images \
+	  $(DESTDIR)$(SYSCONFDIR)/berth $(DESTDIR)$(SYSCONFDIR)/systemd/system
+	rm -f $(LIBDIR)/daemon/*.jar $(LIBDIR)/cli/*.jar
+	install -m 0644 daemon/target/berth-daemon-$(VERSION).jar daemon/target/lib/*.jar $(LIBDIR)/daemon/
+	install -m 0644 cli/target/berth-cli-$(VERSION).jar cli/target/lib/*.jar $(LIBDIR)/cli/
+	install -m 0755 daemon/src/main/sh/berthd $(DESTDIR)$(PREFIX)/bin/berthd
+	install -m 0755 cli/src/main/sh/berth $(DESTDIR)$(PREFIX)/bin/berth
+	install -m 0755 shim/c/berth-shim $(DESTDIR)$(PREFIX)/bin/berth-shim
+	rm -rf $(DESTDIR)$(PREFIX)/share/berth/images/busybox
+	cp -r $(IMAGE_DIR) $(DESTDIR)$(PREFIX)/share/berth/images/busybox
+	install -m 0644 contrib/systemd/berthd.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/berthd.service
+	[ -f $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml ] || install -m 0644 contrib/berth.toml $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml
+	BERTH_LIB=$(LIBDIR)/cli sh cli/src/main/sh/make-cds.sh $(LIBDIR)/cli
+
+# Berth's main job on a fresh machine: install, start berthd, run a container from the built-in image.
+demo: deps install
+	@bash contrib/demo.sh
+
+test: test-deps build test-shim test-java
+
+test-shim:
+	$(MAKE) -C shim/c test
+
+test-java:
+	$(MVN) verify -Dberth.repo=$(CURDIR)
+
+bench: bench-deps build
+	bash bench/run.sh
+
+clean:
+	$(MVN) clean
+	$(MAKE) -C shim/c clean
+	rm -rf build

@@ -1,0 +1,46 @@
+package dev.berth.cgroups;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One cgroup driver on one cgroup version. runc creates the container's cgroup from the spec's
+ * linux.cgroupsPath; the manager reads it, updates it live and removes what runc leaves behind.
+ * Errors are {@link dev.berth.oci.BerthException}s whose message names the operation and the path.
+ */
+public interface CgroupManager {
+    /** "cgroupfs" (later also "systemd"): the value for runc's --systemd-cgroup decision. */
+    String driver();
+
+    /**
+     * The OCI linux.cgroupsPath for a container: cgroupfs gives "/&lt;parent&gt;/&lt;id&gt;", parent
+     * defaulting to the driver's root ("berth"); a parent may be nested ("berth/pod1").
+     */
+    String cgroupsPath(String parent, String containerId);
+
+    /** One usage sample; NOT_FOUND if the cgroup does not exist. */
+    CgroupStats stats(String cgroupsPath);
+
+    /** Writes every non-null field of {@code r} to the controller files, live. */
+    void update(String cgroupsPath, Resources r);
+
+    boolean exists(String cgroupsPath);
+
+    /**
+     * Removes the cgroup in every hierarchy if empty (retrying briefly while the kernel still
+     * reports it busy), then its now-empty parents below the driver's root. No error if absent;
+     * FAILED_PRECONDITION if it still holds processes.
+     */
+    void remove(String cgroupsPath);
+
+    /** OOM kills in this cgroup so far, {@link CgroupFiles#UNAVAILABLE} if the kernel does not count them. */
+    long oomKillCount(String cgroupsPath);
+
+    /** The processes (thread-group ids) in the cgroup; empty if it does not exist. */
+    List<Integer> pids(String cgroupsPath);
+
+    /** PSI of the cgroup where a cgroup2 directory for it exists; empty otherwise. */
+    default Optional<Pressure> pressure(String cgroupsPath) {
+        return Optional.empty();
+    }
+}

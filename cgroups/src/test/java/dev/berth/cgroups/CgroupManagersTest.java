@@ -1,0 +1,54 @@
+package dev.berth.cgroups;
+
+import dev.berth.cgroups.v1.CgroupV1Manager;
+import dev.berth.cgroups.v2.CgroupV2Manager;
+import dev.berth.oci.BerthException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CgroupManagersTest {
+    static final CgroupLayout HYBRID = new CgroupLayout(CgroupMode.HYBRID,
+            Map.of("memory", Path.of("/sys/fs/cgroup/memory")), Path.of("/sys/fs/cgroup/unified"), Set.of("hugetlb"));
+    static final CgroupLayout V2 = new CgroupLayout(CgroupMode.V2, Map.of(), Path.of("/sys/fs/cgroup"), Set.of("memory"));
+
+    @Test
+    void picksByVersion() {
+        assertInstanceOf(CgroupV1Manager.class, CgroupManagers.create("cgroupfs", HYBRID));
+        assertInstanceOf(CgroupV1Manager.class, CgroupManagers.create(null,
+                new CgroupLayout(CgroupMode.V1, Map.of("memory", Path.of("/m")), null, Set.of())));
+        assertInstanceOf(CgroupV2Manager.class, CgroupManagers.create("cgroupfs", V2));
+        assertEquals("cgroupfs", CgroupManagers.create("cgroupfs", V2).driver());
+    }
+
+    @Test
+    void systemdNotYet() {
+        BerthException e = assertThrows(BerthException.class, () -> CgroupManagers.create("systemd", HYBRID));
+        assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind());
+        assertEquals("cgroup driver systemd is not available yet", e.getMessage());
+        assertThrows(BerthException.class, () -> CgroupManagers.create("bogus", HYBRID));
+    }
+
+    @Test
+    void cgroupsPathRules() {
+        CgroupManager m = CgroupManagers.create("cgroupfs", HYBRID);
+        assertEquals("/berth/abc", m.cgroupsPath(null, "abc"));
+        assertEquals("/berth/abc", m.cgroupsPath("", "abc"));
+        assertEquals("/berth/pod1/abc", m.cgroupsPath("/berth/pod1/", "abc"));
+        assertThrows(BerthException.class, () -> m.cgroupsPath(null, "a/b"));
+        assertThrows(BerthException.class, () -> m.cgroupsPath(null, ".."));
+        assertThrows(BerthException.class, () -> m.cgroupsPath("berth/../..", "x"));
+        assertThrows(BerthException.class, () -> m.exists("relative/path"));
+    }
+
+    @Test
+    void layoutChecksConsistency() {
+        assertThrows(IllegalArgumentException.class, () -> new CgroupLayout(CgroupMode.V2, Map.of(), null, Set.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new CgroupLayout(CgroupMode.V2, Map.of("memory", Path.of("/m")), Path.of("/u"), Set.of()));
+    }
+}

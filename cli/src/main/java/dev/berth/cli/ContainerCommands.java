@@ -1,0 +1,594 @@
+package dev.berth.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Container commands. Nested classes, not lambdas: fewer classes to load and no indy bootstrap at start. */
+public final class ContainerCommands {
+    private ContainerCommands() {
+    }
+
+    @Command(name = "create", description = "Create a container and print its id.")
+    public static final class Create extends Cmd {
+        @Mixin
+        CreateOptions opts;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> body = opts.toBody(root().env);
+            Map<String, Object> created = Json.map(api().post("/v1/containers", body));
+            out().println(Json.str(created, "id"));
+            return 0;
+        }
+    }
+
+    @Command(name = "run", description = "Create and start a container, attached unless -d; exits with its exit code.")
+    public static final class Run extends Cmd {
+        @Option(names = "--rm", description = "Remove the container once it has exited")
+        boolean rm;
+
+        @Option(names = {"-d", "--detach"}, description = "Run in the background and print the id")
+        boolean detach;
+
+        @Mixin
+        CreateOptions opts;
+
+        @Override
+        public Integer call() throws IOException {
+            Map<String, Object> body = opts.toBody(root().env);
+            body.put("autoRemove", rm);
+            Map<String, Object> created = Json.map(api().post("/v1/containers", body));
+            String id = Json.str(created, "id");
+            if (id == null) {
+                throw new CliException("berthd created a container but sent no id");
+            }
+            if (detach) {
+                start(id);
+                out().println(id);
+                return 0;
+            }
+            // Attach first: berthd then keeps all output from the first byte for us.
+            try (HttpResponse conn = api().upgrade(Api.container(id) + "/attach", null)) {
+                return attachedStart(this, conn, id, opts.tty, opts.interactive, rm);
+            }
+        }
+
+        private void start(String id) {
+            try {
+                api().post(Api.container(id) + "/start", null);
+            } catch (CliException e) {
+                if (rm) {
+                    removeQuietly(api(), id);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Start an attached container and relay until it exits (run, start -a). */
+    static int attachedStart(Cmd cmd, HttpResponse conn, String ref, boolean tty, boolean interactive,
+                             boolean removeOnStartFailure) throws IOException {
+        Terminal term = tty && interactive ? Terminal.enterRaw() : null;
+        try {
+            try {
+                cmd.api().post(Api.container(ref) + "/start", null);
+            } catch (CliException e) {
+                if (removeOnStartFailure) {
+                    removeQuietly(cmd.api(), ref);
+                }
+                throw e;
+            }
+            return StreamRelay.relay(conn, interactive ? cmd.in() : null, cmd.out(), cmd.err(), tty);
+        } finally {
+            if (term != null) {
+                term.close();
+            }
+        }
+    }
+
+    static void removeQuietly(Api api, String id) {
+        try {
+            api.delete(Api.container(id) + "?force=true");
+        } catch (CliException ignored) {
+            // the start error is what the user needs to see
+        }
+    }
+
+    @Command(name = "start", description = "Start containers; with -a attach to one and exit with its code.")
+    public static final class Start extends Cmd {
+        @Option(names = {"-a", "--attach"}, description = "Attach stdout/stderr and wait for the exit")
+        boolean attach;
+
+        @Option(names = {"-i", "--interactive"}, description = "Attach stdin too (implies -a)")
+        boolean interactive;
+
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> refs;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!attach && !interactive) {
+                return forEach(refs, new PerRef() {
+                    @Override
+                    public void apply(String ref) {
+                        api().post(Api.container(ref) + "/start", null);
+                    }
+                });
+            }
+            if (refs.size() > 1) {
+                throw new CliException("you cannot start and attach multiple containers at once");
+            }
+            String ref = refs.get(0);
+            Map<String, Object> inspect = Json.map(api().get(Api.container(ref)));
+            boolean tty = Json.bool(Json.map(inspect.get("config")), "tty");
+            try (HttpResponse conn = api().upgrade(Api.container(ref) + "/attach", null)) {
+                return attachedStart(this, conn, ref, tty, interactive, false);
+            }
+        }
+    }
+
+    @Command(name = "exec", description = "Run a command in a running container; exits with its exit code.")
+    public static final class Exec extends Cmd {
+        @Option(names = {"-i", "--interactive"}, description = "Attach stdin")
+        boolean interactive;
+
+        @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-terminal")
+        boolean tty;
+
+        @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Set an environment variable")
+        List<String> env;
+
+        @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory")
+        String workdir;
+
+        @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "User (name|uid[:gid])")
+        String user;
+
+        @Parameters(index = "0", paramLabel = "CONTAINER")
+        String ref;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD")
+        List<String> cmd;
+
+        @Override
+        public Integer call() throws IOException {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("cmd", new ArrayList<>(cmd));
+            body.put("tty", tty);
+            body.put("stdin", interactive);
+            List<String> e = CreateOptions.envList(env, root().env);
+            if (!e.isEmpty()) {
+                body.put("env", e);
+            }
+            if (workdir != null) {
+                body.put("workingDir", CreateOptions.absoluteWorkdir(workdir));
+            }
+            if (user != null) {
+                body.put("user", user);
+            }
+            try (HttpResponse conn = api().upgrade(Api.container(ref) + "/exec", body)) {
+                Terminal term = tty && interactive ? Terminal.enterRaw() : null;
+                try {
+                    return StreamRelay.relay(conn, interactive ? in() : null, out(), err(), tty);
+                } finally {
+                    if (term != null) {
+                        term.close();
+                    }
+                }
+            }
+        }
+    }
+
+    @Command(name = "ps", description = "List containers (running only unless -a).")
+    public static final class Ps extends Cmd {
+        @Option(names = {"-a", "--all"}, description = "Show all containers")
+        boolean all;
+
+        @Option(names = {"-q", "--quiet"}, description = "Only ids")
+        boolean quiet;
+
+        @Option(names = "--no-trunc", description = "Do not truncate ids and commands")
+        boolean noTrunc;
+
+        @Option(names = "--format", paramLabel = "json", description = "json: one JSON object per line")
+        String format;
+
+        @Override
+        public Integer call() throws IOException {
+            checkFormat(format);
+            List<Object> list = Json.list(api().get("/v1/containers" + (all ? "?all=true" : "")));
+            if (format != null) {
+                for (Object o : list) {
+                    out().println(Json.compact(o));
+                }
+                return 0;
+            }
+            if (quiet) {
+                for (Object o : list) {
+                    out().println(shortId(Json.str(Json.map(o), "id", ""), noTrunc));
+                }
+                return 0;
+            }
+            psTable(list, Instant.now(), noTrunc).print(out());
+            return 0;
+        }
+    }
+
+    static void checkFormat(String format) {
+        if (format != null && !"json".equals(format)) {
+            throw new CliException("unsupported --format '" + format + "': only json");
+        }
+    }
+
+    static Table psTable(List<Object> list, Instant now, boolean noTrunc) {
+        Table t = new Table("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES");
+        for (Object o : list) {
+            Map<String, Object> c = Json.map(o);
+            t.row(shortId(Json.str(c, "id", ""), noTrunc),
+                    Json.str(c, "image", ""),
+                    command(Json.list(c.get("command")), noTrunc),
+                    Units.ago(Units.parseTime(Json.str(c, "createdAt")), now),
+                    status(c, now),
+                    Json.str(c, "name", ""));
+        }
+        return t;
+    }
+
+    static String shortId(String id, boolean noTrunc) {
+        if (id.startsWith("sha256:")) {
+            id = id.substring(7);
+        }
+        return noTrunc || id.length() <= 12 ? id : id.substring(0, 12);
+    }
+
+    static String command(List<Object> words, boolean noTrunc) {
+        StringBuilder sb = new StringBuilder();
+        for (Object w : words) {
+            if (sb.length() > 0) {
+                sb.append(' ');
+            }
+            sb.append(w);
+        }
+        String s = sb.toString();
+        if (!noTrunc && s.codePointCount(0, s.length()) > 20) {
+            s = s.substring(0, s.offsetByCodePoints(0, 19)) + "…";
+        }
+        return "\"" + s + "\"";
+    }
+
+    /** "Up 3 seconds", "Exited (0) 2 minutes ago", "Created". */
+    static String status(Map<String, Object> c, Instant now) {
+        String state = Json.str(c, "state", "");
+        switch (state) {
+            case "running": {
+                Instant started = Units.parseTime(Json.str(c, "startedAt"));
+                return started == null ? "Up" : "Up " + Units.humanDuration(java.time.Duration.between(started, now).isNegative()
+                        ? java.time.Duration.ZERO : java.time.Duration.between(started, now));
+            }
+            case "exited": {
+                Instant finished = Units.parseTime(Json.str(c, "finishedAt"));
+                String s = "Exited (" + Json.lng(c, "exitCode", 0) + ")";
+                return finished == null ? s : s + " " + Units.ago(finished, now);
+            }
+            case "created":
+                return "Created";
+            default:
+                return state.isEmpty() ? "" : state.substring(0, 1).toUpperCase(Locale.ROOT) + state.substring(1);
+        }
+    }
+
+    @Command(name = "inspect", description = "Show containers' details as a JSON array.")
+    public static final class Inspect extends Cmd {
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> refs;
+
+        @Override
+        public Integer call() throws IOException {
+            List<Object> found = new ArrayList<>();
+            boolean failed = false;
+            for (String ref : refs) {
+                try {
+                    found.add(api().get(Api.container(ref)));
+                } catch (ApiException e) {
+                    err().println("Error: " + e.getMessage());
+                    failed = true;
+                }
+            }
+            out().println(Json.pretty(found));
+            return failed ? Main.EXIT_PARTIAL : 0;
+        }
+    }
+
+    @Command(name = "logs", description = "Print a container's output (stdout to stdout, stderr to stderr).")
+    public static final class Logs extends Cmd {
+        @Option(names = {"-f", "--follow"}, description = "Follow until the container exits")
+        boolean follow;
+
+        @Option(names = {"-n", "--tail"}, paramLabel = "N", description = "Only the last N lines")
+        Integer tail;
+
+        @Option(names = {"-t", "--timestamps"}, description = "Prefix each line with its time")
+        boolean timestamps;
+
+        @Parameters(index = "0", paramLabel = "CONTAINER")
+        String ref;
+
+        @Override
+        public Integer call() throws IOException {
+            if (tail != null && tail < 0) {
+                throw new CliException("invalid --tail " + tail + ": must be 0 or more");
+            }
+            StringBuilder q = new StringBuilder(Api.container(ref)).append("/logs");
+            char sep = '?';
+            if (follow) {
+                q.append(sep).append("follow=true");
+                sep = '&';
+            }
+            if (tail != null) {
+                q.append(sep).append("tail=").append(tail);
+                sep = '&';
+            }
+            if (timestamps) {
+                q.append(sep).append("timestamps=true");
+            }
+            try (HttpResponse r = api().stream(q.toString())) {
+                StreamRelay.copyFrames(r.body(), out(), err(), false);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", description = "Stop containers: SIGTERM, then SIGKILL after the timeout.")
+    public static final class Stop extends Cmd {
+        @Option(names = {"-t", "--time"}, paramLabel = "SECS", description = "Seconds to wait before killing (daemon default 10)")
+        Integer time;
+
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> refs;
+
+        @Override
+        public Integer call() {
+            if (time != null && time < 0) {
+                throw new CliException("invalid -t " + time + ": must be 0 or more seconds");
+            }
+            final String q = time == null ? "" : "?timeout=" + time;
+            return forEach(refs, new PerRef() {
+                @Override
+                public void apply(String ref) {
+                    api().post(Api.container(ref) + "/stop" + q, null);
+                }
+            });
+        }
+    }
+
+    @Command(name = "kill", description = "Send a signal to containers (default KILL).")
+    public static final class Kill extends Cmd {
+        @Option(names = {"-s", "--signal"}, paramLabel = "SIG", defaultValue = "KILL", description = "Signal name or number")
+        String signal;
+
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> refs;
+
+        @Override
+        public Integer call() {
+            final String q = "?signal=" + Api.enc(signal);
+            return forEach(refs, new PerRef() {
+                @Override
+                public void apply(String ref) {
+                    api().post(Api.container(ref) + "/kill" + q, null);
+                }
+            });
+        }
+    }
+
+    @Command(name = "rm", aliases = "destroy", description = "Remove containers.")
+    public static final class Rm extends Cmd {
+        @Option(names = {"-f", "--force"}, description = "Kill running containers first")
+        boolean force;
+
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> refs;
+
+        @Override
+        public Integer call() {
+            final String q = force ? "?force=true" : "";
+            return forEach(refs, new PerRef() {
+                @Override
+                public void apply(String ref) {
+                    api().delete(Api.container(ref) + q);
+                }
+            });
+        }
+    }
+
+    @Command(name = "wait", description = "Wait for containers to exit and print their exit codes.")
+    public static final class Wait extends Cmd {
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> refs;
+
+        @Override
+        public Integer call() {
+            boolean failed = false;
+            for (String ref : refs) {
+                try {
+                    Map<String, Object> r = Json.map(api().post(Api.container(ref) + "/wait", null));
+                    out().println(Json.lng(r, "exitCode", -1));
+                } catch (ApiException e) {
+                    err().println("Error: " + e.getMessage());
+                    failed = true;
+                }
+            }
+            return failed ? Main.EXIT_PARTIAL : 0;
+        }
+    }
+
+    @Command(name = "update", description = "Change a container's resource limits live.")
+    public static final class Update extends Cmd {
+        @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", converter = CreateOptions.MemoryConverter.class,
+                description = "Memory limit (e.g. 256m)")
+        Long memory;
+
+        @Option(names = "--cpus", paramLabel = "N", description = "Number of CPUs")
+        Double cpus;
+
+        @Option(names = "--pids-limit", paramLabel = "N", description = "Maximum number of processes (-1: unlimited)")
+        Long pidsLimit;
+
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> refs;
+
+        @Override
+        public Integer call() {
+            final Map<String, Object> body = new LinkedHashMap<>();
+            if (memory != null) {
+                body.put("memory", memory);
+            }
+            if (cpus != null) {
+                body.put("cpus", CreateOptions.checkCpus(cpus));
+            }
+            if (pidsLimit != null) {
+                body.put("pidsLimit", CreateOptions.checkPids(pidsLimit));
+            }
+            if (body.isEmpty()) {
+                throw new CliException("nothing to update: give --memory, --cpus or --pids-limit");
+            }
+            return forEach(refs, new PerRef() {
+                @Override
+                public void apply(String ref) {
+                    api().post(Api.container(ref) + "/update", body);
+                }
+            });
+        }
+    }
+
+    @Command(name = "stats", description = "Show containers' CPU, memory and process use (all running ones by default).")
+    public static final class Stats extends Cmd {
+        @Option(names = "--no-stream", description = "Print one sample and exit")
+        boolean noStream;
+
+        @Parameters(arity = "0..*", paramLabel = "CONTAINER")
+        List<String> refs;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            List<String> targets = refs;
+            if (targets == null || targets.isEmpty()) {
+                targets = new ArrayList<>();
+                for (Object o : Json.list(api().get("/v1/containers"))) {
+                    targets.add(Json.str(Json.map(o), "id", ""));
+                }
+            }
+            long hostMem = -1;
+            Map<String, Object>[] prev = sample(targets);
+            Thread.sleep(500);
+            while (true) {
+                Map<String, Object>[] cur = sample(targets);
+                if (hostMem < 0 && needsHostMemory(cur)) {
+                    hostMem = Json.lng(Json.map(api().get("/v1/info")), "memTotal", 0);
+                }
+                Table t = statsTable(prev, cur, hostMem);
+                if (!noStream) {
+                    out().print("\033[2J\033[H"); // clear screen, cursor home: redraw in place
+                }
+                t.print(out());
+                if (noStream) {
+                    return 0;
+                }
+                boolean any = false;
+                for (Map<String, Object> m : cur) {
+                    any |= m != null;
+                }
+                if (!any) {
+                    return Main.EXIT_PARTIAL;
+                }
+                prev = cur;
+                Thread.sleep(1000);
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private Map<String, Object>[] sample(List<String> targets) {
+            Map<String, Object>[] r = new Map[targets.size()];
+            for (int i = 0; i < r.length; i++) {
+                try {
+                    Map<String, Object> m = Json.map(api().get(Api.container(targets.get(i)) + "/stats"));
+                    m.put("_nanoTime", System.nanoTime());
+                    r[i] = m;
+                } catch (ApiException e) {
+                    err().println("Error: " + e.getMessage());
+                }
+            }
+            return r;
+        }
+    }
+
+    static boolean needsHostMemory(Map<String, Object>[] samples) {
+        for (Map<String, Object> m : samples) {
+            if (m != null && Json.lng(m, "memoryLimit", -1) < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** CPU % over the two samples: CPU nanoseconds used per wall nanosecond (100% = one full CPU). */
+    static double cpuPercent(Map<String, Object> a, Map<String, Object> b) {
+        if (a == null || b == null) {
+            return 0;
+        }
+        long cpu = Json.lng(b, "cpuUsageNanos", 0) - Json.lng(a, "cpuUsageNanos", 0);
+        Instant ta = Units.parseTime(Json.str(a, "timestamp"));
+        Instant tb = Units.parseTime(Json.str(b, "timestamp"));
+        long wall;
+        if (ta != null && tb != null && tb.isAfter(ta)) {
+            wall = java.time.Duration.between(ta, tb).toNanos();
+        } else {
+            wall = Json.lng(b, "_nanoTime", 0) - Json.lng(a, "_nanoTime", 0);
+        }
+        if (wall <= 0 || cpu < 0) {
+            return 0;
+        }
+        return cpu * 100.0 / wall;
+    }
+
+    static Table statsTable(Map<String, Object>[] prev, Map<String, Object>[] cur, long hostMem) {
+        Table t = new Table("CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS");
+        for (int i = 0; i < cur.length; i++) {
+            Map<String, Object> s = cur[i];
+            if (s == null) {
+                continue;
+            }
+            long usage = Json.lng(s, "memoryUsage", 0);
+            long limit = Json.lng(s, "memoryLimit", -1);
+            if (limit < 0) {
+                limit = hostMem;
+            }
+            double memPct = limit > 0 ? usage * 100.0 / limit : 0;
+            t.row(shortId(Json.str(s, "id", ""), false),
+                    Json.str(s, "name", ""),
+                    percent(cpuPercent(prev[i], s)),
+                    Units.binarySize(usage) + " / " + (limit > 0 ? Units.binarySize(limit) : "unlimited"),
+                    percent(memPct),
+                    Long.toString(Json.lng(s, "pids", 0)));
+        }
+        return t;
+    }
+
+    /** "12.34%" without String.format (and its regex) on every redraw. */
+    static String percent(double p) {
+        long hundredths = Math.round(p * 100);
+        long whole = hundredths / 100;
+        long frac = hundredths % 100;
+        return whole + "." + (frac < 10 ? "0" : "") + frac + "%";
+    }
+}

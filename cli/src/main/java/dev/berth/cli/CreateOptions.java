@@ -1,0 +1,237 @@
+package dev.berth.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The options of {@code create} and {@code run}, and their mapping to api.md's ContainerCreate. */
+public final class CreateOptions {
+    @Option(names = "--name", paramLabel = "NAME", description = "Name of the container")
+    String name;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Set an environment variable (K alone: take it from here)")
+    List<String> env;
+
+    @Option(names = {"-v", "--volume"}, paramLabel = "HOST:CTR[:ro]", converter = VolumeConverter.class,
+            description = "Bind-mount a host path (made absolute) at an absolute container path")
+    List<Volume> volumes;
+
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory inside the container")
+    String workdir;
+
+    @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "User (name|uid[:gid])")
+    String user;
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", converter = MemoryConverter.class,
+            description = "Memory limit: a number with b, k, m or g (e.g. 256m)")
+    Long memory;
+
+    @Option(names = "--cpus", paramLabel = "N", description = "Number of CPUs (e.g. 1.5)")
+    Double cpus;
+
+    @Option(names = "--pids-limit", paramLabel = "N", description = "Maximum number of processes (-1: unlimited)")
+    Long pidsLimit;
+
+    @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-terminal")
+    boolean tty;
+
+    @Option(names = {"-i", "--interactive"}, description = "Keep stdin open (and attach it)")
+    boolean interactive;
+
+    @Option(names = "--network", paramLabel = "none|host", description = "Network: none (loopback only, default) or host")
+    String network;
+
+    @Option(names = "--entrypoint", paramLabel = "CMD", description = "Replace the image's entrypoint")
+    String entrypoint;
+
+    @Option(names = {"-l", "--label"}, paramLabel = "K=V", description = "Set a label")
+    List<String> labels;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "Image name, id or id prefix")
+    String image;
+
+    @Parameters(index = "1..*", paramLabel = "CMD", description = "Command and arguments")
+    List<String> cmd;
+
+    /** A {@code -v} value, parsed. */
+    public static final class Volume {
+        public final String source;
+        public final String destination;
+        public final boolean readOnly;
+
+        Volume(String source, String destination, boolean readOnly) {
+            this.source = source;
+            this.destination = destination;
+            this.readOnly = readOnly;
+        }
+    }
+
+    /** "host:ctr[:ro|rw]"; the host path is made absolute against the current directory. */
+    public static Volume parseVolume(String spec) {
+        String[] p = spec.split(":", -1);
+        if (p.length < 2 || p.length > 3) {
+            throw new IllegalArgumentException("invalid volume '" + spec + "': expected HOST:CONTAINER[:ro|rw]");
+        }
+        if (p[0].isEmpty() || p[1].isEmpty()) {
+            throw new IllegalArgumentException("invalid volume '" + spec + "': empty host or container path");
+        }
+        if (!p[1].startsWith("/")) {
+            throw new IllegalArgumentException("invalid volume '" + spec + "': container path '" + p[1] + "' is not absolute");
+        }
+        boolean ro = false;
+        if (p.length == 3) {
+            if ("ro".equals(p[2])) {
+                ro = true;
+            } else if (!"rw".equals(p[2])) {
+                throw new IllegalArgumentException("invalid volume '" + spec + "': mode '" + p[2] + "' is not ro or rw");
+            }
+        }
+        String host = Path.of(p[0]).toAbsolutePath().normalize().toString();
+        return new Volume(host, p[1], ro);
+    }
+
+    public static final class VolumeConverter implements CommandLine.ITypeConverter<Volume> {
+        @Override
+        public Volume convert(String value) {
+            try {
+                return parseVolume(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    public static final class MemoryConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return Units.parseMemory(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** The ContainerCreate body; invalid values fail here, before any call. */
+    public Map<String, Object> toBody(Map<String, String> clientEnv) {
+        Map<String, Object> b = new LinkedHashMap<>();
+        if (name != null) {
+            b.put("name", name);
+        }
+        b.put("image", image);
+        if (entrypoint != null) {
+            List<String> ep = new ArrayList<>();
+            if (!entrypoint.isEmpty()) {
+                ep.add(entrypoint);
+            }
+            b.put("entrypoint", ep);
+        }
+        if (cmd != null && !cmd.isEmpty()) {
+            b.put("cmd", new ArrayList<>(cmd));
+        }
+        List<String> e = envList(env, clientEnv);
+        if (!e.isEmpty()) {
+            b.put("env", e);
+        }
+        if (volumes != null && !volumes.isEmpty()) {
+            List<Object> vs = new ArrayList<>();
+            for (Volume v : volumes) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("source", v.source);
+                m.put("destination", v.destination);
+                m.put("readOnly", v.readOnly);
+                vs.add(m);
+            }
+            b.put("volumes", vs);
+        }
+        if (workdir != null) {
+            b.put("workingDir", absoluteWorkdir(workdir));
+        }
+        if (user != null) {
+            if (user.isBlank()) {
+                throw new CliException("invalid user '': give a name or uid[:gid]");
+            }
+            b.put("user", user);
+        }
+        b.put("tty", tty);
+        b.put("stdin", interactive);
+        if (memory != null) {
+            b.put("memory", memory);
+        }
+        if (cpus != null) {
+            b.put("cpus", checkCpus(cpus));
+        }
+        if (pidsLimit != null) {
+            b.put("pidsLimit", checkPids(pidsLimit));
+        }
+        if (labels != null && !labels.isEmpty()) {
+            Map<String, String> l = new LinkedHashMap<>();
+            for (String kv : labels) {
+                int eq = kv.indexOf('=');
+                String k = eq < 0 ? kv : kv.substring(0, eq);
+                if (k.isEmpty()) {
+                    throw new CliException("invalid label '" + kv + "': the key is empty");
+                }
+                l.put(k, eq < 0 ? "" : kv.substring(eq + 1));
+            }
+            b.put("labels", l);
+        }
+        if (network != null) {
+            if (!"none".equals(network) && !"host".equals(network)) {
+                throw new CliException("invalid network '" + network + "': use none or host");
+            }
+            b.put("network", network);
+        }
+        return b;
+    }
+
+    static String absoluteWorkdir(String dir) {
+        if (!dir.startsWith("/")) {
+            throw new CliException("invalid working directory '" + dir + "': it must be an absolute path");
+        }
+        return dir;
+    }
+
+    static double checkCpus(double cpus) {
+        if (!(cpus > 0) || Double.isInfinite(cpus)) {
+            throw new CliException("invalid --cpus " + cpus + ": must be more than 0");
+        }
+        return cpus;
+    }
+
+    static long checkPids(long pids) {
+        if (pids == 0 || pids < -1) {
+            throw new CliException("invalid --pids-limit " + pids + ": must be positive, or -1 for unlimited");
+        }
+        return pids;
+    }
+
+    /** "K=V" as given; a bare "K" takes this process's value, or is dropped when unset (as Docker). */
+    static List<String> envList(List<String> given, Map<String, String> clientEnv) {
+        List<String> out = new ArrayList<>();
+        if (given == null) {
+            return out;
+        }
+        for (String kv : given) {
+            int eq = kv.indexOf('=');
+            if (eq == 0 || kv.isEmpty()) {
+                throw new CliException("invalid environment variable '" + kv + "': the name is empty");
+            }
+            if (eq > 0) {
+                out.add(kv);
+            } else {
+                String v = clientEnv.get(kv);
+                if (v != null) {
+                    out.add(kv + "=" + v);
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,184 @@
+package dev.berth.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Image commands: {@code images}, {@code image import|ls|rm|inspect}, {@code rmi}. */
+public final class ImageCommands {
+    private ImageCommands() {
+    }
+
+    @Command(name = "images", description = "List images.")
+    public static final class Images extends Cmd {
+        @Option(names = {"-q", "--quiet"}, description = "Only image ids")
+        boolean quiet;
+
+        @Option(names = "--no-trunc", description = "Do not truncate ids")
+        boolean noTrunc;
+
+        @Option(names = "--format", paramLabel = "json", description = "json: one JSON object per line")
+        String format;
+
+        @Override
+        public Integer call() throws IOException {
+            ContainerCommands.checkFormat(format);
+            List<Object> list = Json.list(api().get("/v1/images"));
+            if (format != null) {
+                for (Object o : list) {
+                    out().println(Json.compact(o));
+                }
+            } else if (quiet) {
+                for (Object o : list) {
+                    out().println(ContainerCommands.shortId(Json.str(Json.map(o), "id", ""), noTrunc));
+                }
+            } else {
+                imagesTable(list, Instant.now(), noTrunc).print(out());
+            }
+            return 0;
+        }
+    }
+
+    /** One row per name (Docker shows each tag of an image); "<none>" for an unnamed image. */
+    static Table imagesTable(List<Object> list, Instant now, boolean noTrunc) {
+        Table t = new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+        for (Object o : list) {
+            Map<String, Object> img = Json.map(o);
+            String id = ContainerCommands.shortId(Json.str(img, "id", ""), noTrunc);
+            String created = Units.ago(Units.parseTime(Json.str(img, "createdAt")), now);
+            String size = Units.decimalSize(Json.lng(img, "size", 0));
+            List<Object> names = Json.list(img.get("names"));
+            if (names.isEmpty()) {
+                t.row("<none>", "<none>", id, created, size);
+            }
+            for (Object n : names) {
+                String[] rt = splitRef(n.toString());
+                t.row(rt[0], rt[1], id, created, size);
+            }
+        }
+        return t;
+    }
+
+    /** "localhost/busybox:latest" → {"localhost/busybox", "latest"}; a digest ref has tag "<none>". */
+    static String[] splitRef(String ref) {
+        int at = ref.indexOf('@');
+        if (at >= 0) {
+            return new String[] {ref.substring(0, at), "<none>"};
+        }
+        int colon = ref.lastIndexOf(':');
+        if (colon > ref.lastIndexOf('/')) {
+            return new String[] {ref.substring(0, colon), ref.substring(colon + 1)};
+        }
+        return new String[] {ref, "<none>"};
+    }
+
+    @Command(name = "image", description = "Manage images.",
+            subcommands = {Import.class, Ls.class, ImageRm.class, ImageInspect.class})
+    public static final class ImageGroup extends Cmd {
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(out());
+            return 0;
+        }
+    }
+
+    @Command(name = "import", description = "Import an OCI layout directory or archive and print the image id.")
+    public static final class Import extends Cmd {
+        @Parameters(index = "0", paramLabel = "PATH")
+        String path;
+
+        @Option(names = "--name", paramLabel = "REF", description = "Name it (e.g. busybox:latest)")
+        String name;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("path", Path.of(path).toAbsolutePath().normalize().toString());
+            if (name != null) {
+                body.put("name", name);
+            }
+            Map<String, Object> img = Json.map(api().post("/v1/images/import", body));
+            out().println(Json.str(img, "id", ""));
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List images (= berth images).")
+    public static final class Ls extends Cmd {
+        @Option(names = {"-q", "--quiet"}, description = "Only image ids")
+        boolean quiet;
+
+        @Option(names = "--no-trunc", description = "Do not truncate ids")
+        boolean noTrunc;
+
+        @Option(names = "--format", paramLabel = "json", description = "json: one JSON object per line")
+        String format;
+
+        @Override
+        public Integer call() throws IOException {
+            Images i = new Images();
+            i.spec = spec;
+            i.quiet = quiet;
+            i.noTrunc = noTrunc;
+            i.format = format;
+            return i.call();
+        }
+    }
+
+    @Command
+    abstract static class RemoveImages extends Cmd {
+        @Option(names = {"-f", "--force"}, description = "Remove even when containers use it")
+        boolean force;
+
+        @Parameters(arity = "1..*", paramLabel = "IMAGE")
+        List<String> refs;
+
+        @Override
+        public Integer call() {
+            final String q = force ? "?force=true" : "";
+            return forEach(refs, new PerRef() {
+                @Override
+                public void apply(String ref) {
+                    api().delete(Api.image(ref) + q);
+                }
+            });
+        }
+    }
+
+    @Command(name = "rm", aliases = "remove", description = "Remove images.")
+    public static final class ImageRm extends RemoveImages {
+    }
+
+    @Command(name = "rmi", description = "Remove images (= berth image rm).")
+    public static final class Rmi extends RemoveImages {
+    }
+
+    @Command(name = "inspect", description = "Show images' details as a JSON array.")
+    public static final class ImageInspect extends Cmd {
+        @Parameters(arity = "1..*", paramLabel = "IMAGE")
+        List<String> refs;
+
+        @Override
+        public Integer call() throws IOException {
+            List<Object> found = new java.util.ArrayList<>();
+            boolean failed = false;
+            for (String ref : refs) {
+                try {
+                    found.add(api().get(Api.image(ref)));
+                } catch (ApiException e) {
+                    err().println("Error: " + e.getMessage());
+                    failed = true;
+                }
+            }
+            out().println(Json.pretty(found));
+            return failed ? Main.EXIT_PARTIAL : 0;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.berth.daemon.api;
+
+import dev.berth.oci.BerthException;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Dispatches each HTTP request to the route that matches its method and path. */
+public final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
+
+    /** A handler of one route; the matcher holds the path's groups. */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(Exchange exchange, Matcher path) throws Exception;
+    }
+
+    /** The route table: method plus a path pattern, first match wins. */
+    public static final class Routes {
+        private record Route(String method, Pattern path, Handler handler) {
+        }
+
+        private final List<Route> routes = new ArrayList<>();
+
+        public Routes add(String method, String pathRegex, Handler handler) {
+            routes.add(new Route(method, Pattern.compile(pathRegex), handler));
+            return this;
+        }
+
+        void dispatch(Exchange exchange) throws Exception {
+            boolean pathKnown = false;
+            for (Route r : routes) {
+                Matcher m = r.path.matcher(exchange.path());
+                if (m.matches()) {
+                    pathKnown = true;
+                    if (r.method.equals(exchange.method())) {
+                        r.handler.handle(exchange, m);
+                        return;
+                    }
+                }
+            }
+            exchange.error(pathKnown ? HttpResponseStatus.METHOD_NOT_ALLOWED : HttpResponseStatus.NOT_FOUND,
+                    (pathKnown ? "method " + exchange.method() + " not allowed on " : "no such endpoint: ")
+                            + exchange.path());
+        }
+    }
+
+    private final Routes routes;
+
+    ApiHandler(Routes routes) {
+        super(true);
+        this.routes = routes;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        Exchange exchange = new Exchange(ctx, request);
+        long started = System.nanoTime();
+        try {
+            routes.dispatch(exchange);
+        } catch (BerthException e) {
+            exchange.error(status(e.kind()), e.getMessage());
+        } catch (Exception e) {
+            LOG.log(Level.ERROR, "{0} {1}: {2}", exchange.method(), exchange.path(), e.toString(), e);
+            exchange.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    exchange.method() + " " + exchange.path() + ": internal error: " + e.getMessage());
+        } finally {
+            LOG.log(Level.DEBUG, "{0} {1} in {2,number,#} ms", exchange.method(), exchange.path(),
+                    (System.nanoTime() - started) / 1_000_000);
+        }
+    }
+
+    static HttpResponseStatus status(BerthException.Kind kind) {
+        return switch (kind) {
+            case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
+            case ALREADY_EXISTS, FAILED_PRECONDITION -> HttpResponseStatus.CONFLICT;
+            case INVALID_ARGUMENT -> HttpResponseStatus.BAD_REQUEST;
+            case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+        };
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(Level.DEBUG, "API connection closed: {0}", cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.berth.daemon.api;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The REST API on a unix socket (docs/api.md): Netty's epoll domain-socket transport and HTTP codec.
+ * Handlers may block (they drive runc), so they run on their own executor group, not the event loop.
+ */
+public final class ApiServer implements AutoCloseable {
+    static final String CODEC = "http-codec";
+    static final String AGGREGATOR = "http-aggregator";
+    static final String API = "api";
+    private static final int MAX_BODY = 1024 * 1024;
+
+    private final Path socket;
+    private final ApiHandler.Routes routes;
+    private EventLoopGroup group;
+    private EventExecutorGroup workers;
+    private Channel channel;
+
+    public ApiServer(Path socket, ApiHandler.Routes routes) {
+        this.socket = socket;
+        this.routes = routes;
+    }
+
+    public void start() throws IOException, InterruptedException {
+        Files.createDirectories(socket.getParent());
+        Files.deleteIfExists(socket);
+        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        workers = new DefaultEventExecutorGroup(16);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(EpollServerDomainSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(CODEC, new HttpServerCodec())
+                                .addLast(AGGREGATOR, new HttpObjectAggregator(MAX_BODY))
+                                .addLast(workers, API, new ApiHandler(routes));
+                    }
+                });
+        channel = bootstrap.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        if (workers != null) {
+            workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException ignored) {
+            // the next start replaces it anyway
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package dev.berth.daemon.api;
+
+import dev.berth.cgroups.CgroupStats;
+import dev.berth.daemon.api.model.ContainerCreate;
+import dev.berth.daemon.api.model.ContainerInspect;
+import dev.berth.daemon.api.model.ContainerStats;
+import dev.berth.daemon.api.model.ContainerSummary;
+import dev.berth.daemon.api.model.ContainerUpdate;
+import dev.berth.daemon.api.model.ExecCreate;
+import dev.berth.daemon.container.Container;
+import dev.berth.daemon.container.ContainerPaths;
+import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.logs.CriLogReader;
+import dev.berth.daemon.store.ContainerRecord;
+import dev.berth.daemon.store.ContainerState;
+import dev.berth.shim.FrameStream;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** /v1/containers: the REST edge of {@link ContainerService}. */
+public final class ContainerRoutes {
+    private static final System.Logger LOG = System.getLogger(ContainerRoutes.class.getName());
+    private static final String ONE = "/v1/containers/([^/]+)";
+
+    private final ContainerService containers;
+    private final ExecutorService streamThreads;
+
+    public ContainerRoutes(ContainerService containers, ExecutorService streamThreads) {
+        this.containers = containers;
+        this.streamThreads = streamThreads;
+    }
+
+    public void register(ApiHandler.Routes routes) {
+        routes.add("GET", "/v1/containers", (ex, m) -> list(ex))
+                .add("POST", "/v1/containers", (ex, m) -> create(ex))
+                .add("GET", ONE, (ex, m) -> ex.json(HttpResponseStatus.OK, inspect(containers.resolve(m.group(1)))))
+                .add("DELETE", ONE, (ex, m) -> {
+                    containers.remove(m.group(1), ex.flag("force"));
+                    ex.noContent();
+                })
+                .add("POST", ONE + "/start", (ex, m) -> {
+                    containers.start(m.group(1));
+                    ex.noContent();
+                })
+                .add("POST", ONE + "/stop", (ex, m) -> {
+                    containers.stop(m.group(1), ex.intQuery("timeout"));
+                    ex.noContent();
+                })
+                .add("POST", ONE + "/kill", (ex, m) -> {
+                    String signal = ex.query("signal");
+                    containers.kill(m.group(1), signal == null ? "KILL" : signal);
+                    ex.noContent();
+                })
+                .add("POST", ONE + "/wait", (ex, m) -> ex.json(HttpResponseStatus.OK,
+                        Map.of("exitCode", containers.waitExit(m.group(1)).exitCode())))
+                .add("POST", ONE + "/update", (ex, m) -> {
+                    containers.update(m.group(1), ex.body(ContainerUpdate.class));
+                    ex.noContent();
+                })
+                .add("GET", ONE + "/stats", (ex, m) -> stats(ex, containers.resolve(m.group(1))))
+                .add("GET", ONE + "/logs", (ex, m) -> logs(ex, containers.resolve(m.group(1))))
+                .add("POST", ONE + "/attach", (ex, m) -> attach(ex, containers.resolve(m.group(1))))
+                .add("POST", ONE + "/exec", (ex, m) -> exec(ex, containers.resolve(m.group(1))));
+    }
+
+    private void list(Exchange ex) {
+        boolean all = ex.flag("all");
+        List<ContainerSummary> out = new ArrayList<>();
+        for (Container c : containers.list()) {
+            ContainerState s = c.state();
+            if (all || s.isRunning()) {
+                out.add(summary(c.record(), s));
+            }
+        }
+        ex.json(HttpResponseStatus.OK, out);
+    }
+
+    private void create(Exchange ex) {
+        Container c = containers.create(ex.body(ContainerCreate.class));
+        ex.json(HttpResponseStatus.CREATED, Map.of("id", c.id(), "name", c.record().name()));
+    }
+
+    private static ContainerSummary summary(ContainerRecord r, ContainerState s) {
+        return new ContainerSummary(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
+                s.status(), s.startedAt(), s.finishedAt(), s.exitCode(), s.pid());
+    }
+
+    private static List<String> command(ContainerRecord r) {
+        List<String> cmd = new ArrayList<>();
+        if (r.config().entrypoint() != null) {
+            cmd.addAll(r.config().entrypoint());
+        }
+        if (r.config().cmd() != null) {
+            cmd.addAll(r.config().cmd());
+        }
+        return cmd;
+    }
+
+    private ContainerInspect inspect(Container c) {
+        ContainerRecord r = c.record();
+        ContainerState s = c.state();
+        ContainerPaths p = containers.paths(c.id());
+        return new ContainerInspect(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(), r.config(),
+                new ContainerInspect.State(s.status(), s.isRunning(), s.pid(), s.exitCode(), s.oomKilled(),
+                        s.startedAt(), s.finishedAt(), s.reason(), s.error()),
+                p.bundle().toString(), p.rootfs().toString(), p.log().toString(), r.cgroupsPath(), s.shimPid());
+    }
+
+    private void stats(Exchange ex, Container c) {
+        CgroupStats s = containers.stats(c);
+        ex.json(HttpResponseStatus.OK, new ContainerStats(c.id(), c.record().name(), s.timestamp(),
+                s.cpuUsageNanos(), s.memoryUsage(), s.memoryLimit(), s.pidsCurrent(), s.pidsLimit()));
+    }
+
+    private void logs(Exchange ex, Container c) {
+        boolean follow = ex.flag("follow");
+        boolean timestamps = ex.flag("timestamps");
+        Integer tail = ex.intQuery("tail");
+        ContainerPaths p = containers.paths(c.id());
+        Exchange.FrameWriter out = ex.startFrameStream();
+        streamThreads.execute(() -> {
+            try {
+                new CriLogReader(p.log()).read(tail, follow, () -> c.state().hasShim(), (stderr, ts, line) -> {
+                    out.write(stderr ? Frame.STDERR : Frame.STDOUT,
+                            ((timestamps ? ts + " " : "") + line).getBytes(StandardCharsets.UTF_8));
+                    return out.isOpen();
+                });
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "logs of container {0}: {1}", c.id(), e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                out.end();
+            }
+        });
+    }
+
+    private void attach(Exchange ex, Container c) {
+        FrameStream shim = containers.attach(c);
+        relay(ex, c, shim, true);
+    }
+
+    private void exec(Exchange ex, Container c) {
+        ExecCreate request = ex.body(ExecCreate.class);
+        FrameStream shim = containers.exec(c, request);
+        relay(ex, c, shim, false);
+    }
+
+    /**
+     * Relays frames between the client and the shim until the shim sends the exit frame. For an attach the
+     * exit frame is held back until the daemon has recorded the exit (and auto-removed the container), so a
+     * client that sees the exit code also sees the container's final state.
+     */
+    private void relay(Exchange ex, Container c, FrameStream shim, boolean attach) {
+        Exchange.FrameWriter out = ex.upgrade(frame -> {
+            try {
+                shim.write(frame.stream(), frame.payload());
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.DEBUG, "relay to container {0}: {1}", c.id(), e.toString());
+            }
+        }, () -> closeQuietly(shim));
+        streamThreads.execute(() -> {
+            try {
+                dev.berth.shim.Frame frame;
+                while ((frame = shim.read()) != null) {
+                    if (frame.stream() == Frame.EXIT && attach) {
+                        awaitRecorded(c);
+                    }
+                    out.write(frame.stream(), frame.payload());
+                    if (frame.stream() == Frame.EXIT) {
+                        break;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.DEBUG, "relay from container {0}: {1}", c.id(), e.toString());
+            } finally {
+                closeQuietly(shim);
+                out.end();
+            }
+        });
+    }
+
+    private static void awaitRecorded(Container c) {
+        try {
+            c.exit().get(10, TimeUnit.SECONDS);
+            if (c.record().config().autoRemove()) {
+                c.removed().get(10, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            LOG.log(Level.DEBUG, "container {0}: exit not recorded in time: {1}", c.id(), e.toString());
+        }
+    }
+
+    private static void closeQuietly(FrameStream s) {
+        try {
+            s.close();
+        } catch (Exception e) {
+            LOG.log(Level.DEBUG, "close shim stream: {0}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.berth.daemon.api;
+
+import dev.berth.daemon.api.model.ImageImport;
+import dev.berth.daemon.api.model.ImageSummary;
+import dev.berth.daemon.container.ContainerService;
+import dev.berth.image.ImageRecord;
+import dev.berth.image.ImageStore;
+import dev.berth.oci.BerthException;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** /v1/images: the REST edge of the {@link ImageStore}. */
+public final class ImageRoutes {
+    private static final String ONE = "/v1/images/(.+)";
+
+    private final ImageStore images;
+    private final ContainerService containers;
+
+    public ImageRoutes(ImageStore images, ContainerService containers) {
+        this.images = images;
+        this.containers = containers;
+    }
+
+    public void register(ApiHandler.Routes routes) {
+        routes.add("GET", "/v1/images", (ex, m) -> ex.json(HttpResponseStatus.OK,
+                        images.list().stream().map(r -> summary(r, false)).toList()))
+                .add("POST", "/v1/images/import", (ex, m) -> importImage(ex))
+                .add("GET", ONE, (ex, m) -> ex.json(HttpResponseStatus.OK, summary(resolve(m.group(1)), true)))
+                .add("DELETE", ONE, (ex, m) -> {
+                    remove(m.group(1), ex.flag("force"));
+                    ex.noContent();
+                });
+    }
+
+    private void importImage(Exchange ex) {
+        ImageImport request = ex.body(ImageImport.class);
+        if (request.path() == null || !Path.of(request.path()).isAbsolute()) {
+            throw BerthException.invalid("import image: an absolute path is required");
+        }
+        ImageRecord record = images.importImage(Path.of(request.path()), Optional.ofNullable(request.name()));
+        ex.json(HttpResponseStatus.CREATED, summary(record, false));
+    }
+
+    private void remove(String ref, boolean force) {
+        ImageRecord record = resolve(ref);
+        if (!force && containers.imageInUse(record.id())) {
+            throw BerthException.conflict("remove image " + ref + ": it is used by a container (force to untag)");
+        }
+        images.remove(ref);
+    }
+
+    private ImageRecord resolve(String ref) {
+        return images.resolve(ref).orElseThrow(() -> BerthException.notFound("no such image: " + ref));
+    }
+
+    private ImageSummary summary(ImageRecord r, boolean withConfig) {
+        return new ImageSummary(r.id(), r.names(), r.manifestDigest().toString(), r.size(), r.created(),
+                withConfig ? images.config(r) : null);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.berth.daemon.api.model;
+
+import java.time.Instant;
+import java.util.List;
+
+/** GET /v1/containers/{ref}. */
+public record ContainerInspect(String id, String name, String image, String imageId, List<String> command,
+        Instant createdAt, ContainerCreate config, State state, String bundle, String rootfs, String logPath,
+        String cgroupsPath, Integer shimPid) {
+
+    public record State(String status, boolean running, Integer pid, Integer exitCode, boolean oomKilled,
+            Instant startedAt, Instant finishedAt, String reason, String error) {
+    }
+}

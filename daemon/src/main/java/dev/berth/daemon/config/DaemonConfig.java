@@ -1,0 +1,62 @@
+package dev.berth.daemon.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * berthd's configuration: /etc/berth/berth.toml, every key optional with the default below. Command-line
+ * flags override the paths.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record DaemonConfig(
+        @JsonProperty("root") Path root,
+        @JsonProperty("run_root") Path runRoot,
+        @JsonProperty("socket") Path socket,
+        @JsonProperty("log_level") String logLevel,
+        @JsonProperty("runtime") String runtime,
+        @JsonProperty("shim_path") String shimPath,
+        @JsonProperty("cgroup_manager") String cgroupManager,
+        @JsonProperty("cgroup_parent") String cgroupParent,
+        @JsonProperty("log_max_size") Long logMaxSize,
+        @JsonProperty("log_max_files") Integer logMaxFiles,
+        @JsonProperty("builtin_image") Path builtinImage,
+        @JsonProperty("hooks_dirs") List<Path> hooksDirs,
+        @JsonProperty("stop_timeout") Integer stopTimeout) {
+
+    public static final Path DEFAULT_CONFIG = Path.of("/etc/berth/berth.toml");
+
+    /** Fills every key the file left out with its default. */
+    public DaemonConfig withDefaults() {
+        return new DaemonConfig(
+                or(root, Path.of("/var/lib/berth")),
+                or(runRoot, Path.of("/run/berth")),
+                socket,
+                or(logLevel, "info"),
+                or(runtime, "runc"),
+                or(shimPath, "berth-shim"),
+                or(cgroupManager, "cgroupfs"),
+                or(cgroupParent, "berth"),
+                or(logMaxSize, 10L * 1024 * 1024),
+                or(logMaxFiles, 2),
+                or(builtinImage, Path.of("/usr/local/share/berth/images/busybox")),
+                or(hooksDirs, List.of(Path.of("/usr/share/containers/oci/hooks.d"),
+                        Path.of("/etc/containers/oci/hooks.d"))),
+                or(stopTimeout, 10));
+    }
+
+    public Path socketPath() {
+        return socket != null ? socket : runRoot.resolve("berth.sock");
+    }
+
+    public DaemonConfig withPaths(Path root, Path runRoot, Path socket) {
+        return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket),
+                logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
+                builtinImage, hooksDirs, stopTimeout);
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.berth.daemon.container;
+
+import dev.berth.daemon.api.model.ContainerCreate;
+import dev.berth.daemon.store.ContainerRecord;
+import dev.berth.oci.BerthException;
+import dev.berth.oci.bundle.SpecBuilder;
+import dev.berth.oci.bundle.SpecDefaults;
+import dev.berth.oci.hooks.OciHooks;
+import dev.berth.oci.json.OciJson;
+import dev.berth.oci.spec.image.ImageConfig;
+import dev.berth.oci.spec.runtime.Spec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Writes a container's bundle config.json: secure defaults, the image's config, the user's options, hooks. */
+public final class BundleWriter {
+    private final List<Path> hooksDirs;
+    private final long hostNofileHard = SpecDefaults.hostNofileHardLimit();
+
+    public BundleWriter(List<Path> hooksDirs) {
+        this.hooksDirs = hooksDirs;
+    }
+
+    void write(Path bundle, ContainerRecord record, ImageConfig image) {
+        ContainerCreate c = record.config();
+        Path rootfs = bundle.resolve("rootfs");
+        SpecBuilder builder = SpecBuilder.secureDefaults(hostNofileHard)
+                .imageConfig(image)
+                .entrypoint(c.entrypoint())
+                .cmd(c.cmd())
+                .env(c.env())
+                .workingDir(c.workingDir())
+                .user(c.user())
+                .resolveUsersIn(rootfs)
+                .tty(c.tty())
+                .hostname(record.id().substring(0, 12))
+                .hostNetwork("host".equals(c.network()))
+                .cgroupsPath(record.cgroupsPath())
+                .memory(c.memory())
+                .cpus(c.cpus())
+                .pidsLimit(c.pidsLimit());
+        if (c.labels() != null) {
+            builder.annotations(c.labels());
+        }
+        if (c.volumes() != null) {
+            for (ContainerCreate.Volume v : c.volumes()) {
+                if (v.source() == null || !Path.of(v.source()).isAbsolute() || v.destination() == null
+                        || !v.destination().startsWith("/")) {
+                    throw BerthException.invalid("create container " + record.id()
+                            + ": a volume needs an absolute host path and an absolute container path");
+                }
+                if (!Files.exists(Path.of(v.source()))) {
+                    throw BerthException.invalid("create container " + record.id() + ": volume source "
+                            + v.source() + " does not exist");
+                }
+                builder.bindMount(v.source(), v.destination(), v.readOnly());
+            }
+        }
+        Spec spec = OciHooks.load(hooksDirs).apply(builder.build());
+        OciJson.writeAtomically(bundle.resolve("config.json"), spec);
+    }
+
+    /** Keeps the bundle's resources in step with a live update, so a restart applies the new limits. */
+    void updateResources(Path bundle, ContainerRecord record) {
+        Path file = bundle.resolve("config.json");
+        ContainerCreate c = record.config();
+        Spec spec = SpecBuilder.from(OciJson.read(file, Spec.class))
+                .memory(c.memory()).cpus(c.cpus()).pidsLimit(c.pidsLimit()).build();
+        OciJson.writeAtomically(file, spec);
+    }
+}

@@ -1,0 +1,452 @@
+package dev.berth.daemon.container;
+
+import dev.berth.cgroups.CgroupManager;
+import dev.berth.cgroups.CgroupStats;
+import dev.berth.cgroups.Resources;
+import dev.berth.daemon.api.model.ContainerCreate;
+import dev.berth.daemon.api.model.ContainerUpdate;
+import dev.berth.daemon.runtime.OciRuntime;
+import dev.berth.daemon.runtime.Signals;
+import dev.berth.daemon.store.ContainerRecord;
+import dev.berth.daemon.store.ContainerState;
+import dev.berth.daemon.store.ContainerStore;
+import dev.berth.image.ImageRecord;
+import dev.berth.image.ImageStore;
+import dev.berth.image.OverlayRootfs;
+import dev.berth.oci.BerthException;
+import dev.berth.oci.spec.image.ImageConfig;
+import dev.berth.daemon.api.model.ExecCreate;
+import dev.berth.shim.ExecSession;
+import dev.berth.shim.ExitStatus;
+import dev.berth.shim.FrameStream;
+import dev.berth.shim.ShimClient;
+import dev.berth.shim.LaunchedShim;
+import dev.berth.shim.ShimExitMonitor;
+import dev.berth.shim.ShimLauncher;
+import dev.berth.shim.ShimOptions;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The container lifecycle: create (rootfs, bundle, shim with `runc create`), start, stop, kill, wait,
+ * update and remove. Operations on one container are serialized; different containers run in parallel.
+ */
+public final class ContainerService {
+    private static final System.Logger LOG = System.getLogger(ContainerService.class.getName());
+    /** Exit code reported when the shim died and took the container's real status with it. */
+    public static final int UNKNOWN_EXIT_CODE = 255;
+
+    /** The parts of the daemon's configuration the lifecycle needs. */
+    public record Settings(Path runRoot, Path runtimeBinary, Path runtimeRoot, boolean systemdCgroup,
+            String cgroupParent, long logMaxSize, int logMaxFiles, int defaultStopTimeout) {
+    }
+
+    private final ContainerStore store;
+    private final ImageStore images;
+    private final CgroupManager cgroups;
+    private final OciRuntime runtime;
+    private final ShimLauncher shims;
+    private final ShimExitMonitor exitMonitor;
+    private final BundleWriter bundles;
+    private final Settings settings;
+    private final ExecutorService background;
+    private final ContainerIndex index = new ContainerIndex();
+    private final NameGenerator names = new NameGenerator();
+
+    public ContainerService(ContainerStore store, ImageStore images, CgroupManager cgroups,
+            OciRuntime runtime, ShimLauncher shims, ShimExitMonitor exitMonitor, BundleWriter bundles,
+            Settings settings, ExecutorService background) {
+        this.store = store;
+        this.images = images;
+        this.cgroups = cgroups;
+        this.runtime = runtime;
+        this.shims = shims;
+        this.exitMonitor = exitMonitor;
+        this.bundles = bundles;
+        this.settings = settings;
+        this.background = background;
+    }
+
+    public ContainerPaths paths(String id) {
+        return new ContainerPaths(store.dir(id), settings.runRoot().resolve("shims").resolve(id));
+    }
+
+    public Container resolve(String ref) {
+        return index.resolve(ref);
+    }
+
+    public List<Container> list() {
+        List<Container> all = index.all();
+        all.sort(Comparator.comparing((Container c) -> c.record().createdAt()).reversed());
+        return all;
+    }
+
+    public boolean imageInUse(String imageId) {
+        return index.all().stream().anyMatch(c -> imageId.equals(c.record().imageId()));
+    }
+
+    public Container create(ContainerCreate request) {
+        if (request.image() == null || request.image().isBlank()) {
+            throw BerthException.invalid("create container: an image is required");
+        }
+        checkResources(request.memory(), request.cpus(), request.pidsLimit());
+        if (request.network() != null && !List.of("none", "host").contains(request.network())) {
+            throw BerthException.invalid("create container: network must be 'none' or 'host', not '"
+                    + request.network() + "'");
+        }
+        ImageRecord image = images.resolve(request.image())
+                .orElseThrow(() -> BerthException.notFound("create container: no such image: " + request.image()));
+        String id = names.newId();
+        String name = request.name() != null ? request.name() : names.newName();
+        ContainerIndex.checkName(name);
+        index.reserveName(name, id);
+        ContainerRecord record = new ContainerRecord(id, name, request.image(), image.id(), Instant.now(),
+                cgroups.cgroupsPath(settings.cgroupParent(), id), request);
+        Container container = new Container(record, ContainerState.creating());
+        try {
+            store.create(record, container.state());
+        } catch (RuntimeException e) {
+            index.releaseName(name, id);
+            throw e;
+        }
+        try {
+            prepareRootfs(record, image);
+            launch(container);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "create container {0} failed, cleaning up: {1}", id, e.getMessage());
+            cleanUp(record);
+            index.releaseName(name, id);
+            throw e;
+        }
+        index.add(container);
+        LOG.log(Level.INFO, "created container {0} ({1}) from {2}", id, name, request.image());
+        return container;
+    }
+
+    private void prepareRootfs(ContainerRecord record, ImageRecord image) {
+        ContainerPaths p = paths(record.id());
+        try {
+            Files.createDirectories(p.upper());
+            Files.createDirectories(p.work());
+            Files.createDirectories(p.rootfs());
+        } catch (IOException e) {
+            throw BerthException.internal("create container " + record.id() + ": " + e.getMessage(), e);
+        }
+        OverlayRootfs.mount(images.layerDirs(image), p.upper(), p.work(), p.rootfs());
+        ImageConfig imageConfig = images.config(image);
+        bundles.write(p.bundle(), record, imageConfig);
+    }
+
+    /** After a reboot /run and the overlay mounts are gone: an exited container's rootfs is mounted again. */
+    private void remountRootfs(ContainerRecord record) {
+        ContainerPaths p = paths(record.id());
+        if (OverlayRootfs.isMounted(p.rootfs())) {
+            return;
+        }
+        ImageRecord image = images.resolve(record.imageId()).orElseThrow(() -> BerthException.conflict(
+                "start container " + record.id() + ": its image " + record.imageId() + " is gone"));
+        OverlayRootfs.mount(images.layerDirs(image), p.upper(), p.work(), p.rootfs());
+    }
+
+    /** Starts a shim that runs `runc create`; the container is then created, its init waiting for start. */
+    private void launch(Container container) {
+        ContainerRecord record = container.record();
+        ContainerPaths p = paths(record.id());
+        try {
+            ContainerStore.deleteTree(p.shimDir());
+            Files.createDirectories(p.shimDir());
+        } catch (IOException e) {
+            throw BerthException.internal("create container " + record.id() + ": " + e.getMessage(), e);
+        }
+        LaunchedShim launched = shims.launch(new ShimOptions(record.id(), p.bundle(), p.shimDir(),
+                settings.runtimeBinary(), settings.runtimeRoot(), settings.systemdCgroup(), p.log(),
+                settings.logMaxSize(), settings.logMaxFiles(), record.config().tty(), record.config().stdin()));
+        ContainerState launchedState = container.state().launched(launched.containerPid(), launched.shimPid());
+        store.saveState(record.id(), launchedState);
+        container.state(launchedState);
+        watch(container);
+    }
+
+    /** Registers a container found on disk at start-up; its shim, if any, is watched again. */
+    public void adopt(ContainerRecord record, ContainerState state) {
+        Container container = new Container(record, state);
+        index.add(container);
+        if (state.hasShim()) {
+            watch(container);
+        }
+    }
+
+    /** Removes the remains of a container whose creation never finished (a crash mid-create). */
+    public void discard(ContainerRecord record) {
+        LOG.log(Level.INFO, "removing half-created container {0}", record.id());
+        cleanUp(record);
+    }
+
+    private void watch(Container container) {
+        exitMonitor.watch(container.id(), paths(container.id()).shimDir(),
+                result -> onExit(container, result.status(), result.reason()));
+    }
+
+    /** Called once per run when the shim reports the exit, or when the shim is found dead. */
+    private void onExit(Container container, java.util.Optional<ExitStatus> status, String reason) {
+        String id = container.id();
+        ContainerState now = container.state();
+        if (!now.hasShim()) {
+            return;
+        }
+        ContainerState exited = status
+                .map(s -> now.exited(s.exitCode(), s.oomKilled(), s.finishedAt(), s.oomKilled() ? "OOMKilled" : null))
+                .orElseGet(() -> now.exited(UNKNOWN_EXIT_CODE, false, Instant.now(), reason));
+        if (status.isEmpty()) {
+            LOG.log(Level.WARNING, "container {0}: {1}; marking it exited", id, reason);
+        } else {
+            LOG.log(Level.INFO, "container {0} exited with code {1}", id, exited.exitCode());
+        }
+        background.execute(() -> {
+            try {
+                if (status.isEmpty()) {
+                    killQuietly(id, Signals.KILL);
+                }
+                releaseRuntime(container.record());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "clean up runtime of exited container {0}: {1}", id, e.getMessage());
+            }
+            store.saveState(id, exited);
+            container.state(exited);
+            if (container.record().config().autoRemove()) {
+                try {
+                    remove(id, true);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "auto-remove container {0}: {1}", id, e.getMessage());
+                }
+            }
+        });
+    }
+
+    public void start(String ref) {
+        Container c = resolve(ref);
+        withLock(c, () -> {
+            ContainerState s = c.state();
+            if (s.isRunning()) {
+                throw BerthException.conflict("start container " + c.id() + ": it is already running");
+            }
+            if (ContainerState.EXITED.equals(s.status())) {
+                releaseRuntime(c.record());
+                remountRootfs(c.record());
+                launch(c);
+            }
+            try {
+                runtime.start(c.id());
+            } catch (BerthException e) {
+                killQuietly(c.id(), Signals.KILL);
+                throw e;
+            }
+            ContainerState started = c.state().started(Instant.now());
+            store.saveState(c.id(), started);
+            c.state(started);
+            LOG.log(Level.INFO, "started container {0}", c.id());
+        });
+    }
+
+    public void kill(String ref, String signal) {
+        Container c = resolve(ref);
+        int number = Signals.parse(signal);
+        withLock(c, () -> {
+            if (!c.state().hasShim()) {
+                throw BerthException.conflict("kill container " + c.id() + ": it is not running");
+            }
+            runtime.kill(c.id(), number, false);
+        });
+    }
+
+    public void stop(String ref, Integer timeoutSeconds) {
+        Container c = resolve(ref);
+        int timeout = timeoutSeconds != null ? timeoutSeconds : settings.defaultStopTimeout();
+        if (timeout < 0) {
+            throw BerthException.invalid("stop container " + c.id() + ": timeout must not be negative");
+        }
+        withLock(c, () -> stopLocked(c, timeout));
+    }
+
+    private void stopLocked(Container c, int timeoutSeconds) {
+        if (!c.state().hasShim()) {
+            return;
+        }
+        if (timeoutSeconds > 0) {
+            killQuietly(c.id(), Signals.TERM);
+            if (awaitExit(c, timeoutSeconds)) {
+                return;
+            }
+            LOG.log(Level.INFO, "container {0} ignored SIGTERM for {1} s, sending SIGKILL", c.id(), timeoutSeconds);
+        }
+        killQuietly(c.id(), Signals.KILL);
+        if (!awaitExit(c, 30)) {
+            throw new BerthException(BerthException.Kind.UNAVAILABLE,
+                    "stop container " + c.id() + ": it did not exit after SIGKILL");
+        }
+    }
+
+    private boolean awaitExit(Container c, int seconds) {
+        try {
+            c.exit().get(seconds, TimeUnit.SECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(BerthException.Kind.UNAVAILABLE, "wait for container " + c.id(), e);
+        } catch (ExecutionException e) {
+            throw BerthException.internal("wait for container " + c.id(), e.getCause());
+        }
+    }
+
+    /** Blocks until the container's current run has exited; returns its exited state. */
+    public ContainerState waitExit(String ref) {
+        Container c = resolve(ref);
+        if (ContainerState.CREATED.equals(c.state().status()) || c.state().isRunning()
+                || ContainerState.EXITED.equals(c.state().status())) {
+            try {
+                return c.exit().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BerthException(BerthException.Kind.UNAVAILABLE, "wait for container " + c.id(), e);
+            } catch (ExecutionException e) {
+                throw BerthException.internal("wait for container " + c.id(), e.getCause());
+            }
+        }
+        throw BerthException.conflict("wait for container " + c.id() + ": it is " + c.state().status());
+    }
+
+    public void remove(String ref, boolean force) {
+        Container c = resolve(ref);
+        withLock(c, () -> {
+            if (c.state().hasShim()) {
+                if (!force) {
+                    throw BerthException.conflict("remove container " + c.id() + ": it is "
+                            + c.state().status() + "; stop it first or use force");
+                }
+                stopLocked(c, 0);
+            }
+            cleanUp(c.record());
+            index.remove(c.id(), c.record().name());
+            c.removed().complete(null);
+            LOG.log(Level.INFO, "removed container {0}", c.id());
+        });
+    }
+
+    public void update(String ref, ContainerUpdate update) {
+        Container c = resolve(ref);
+        checkResources(update.memory(), update.cpus(), update.pidsLimit());
+        withLock(c, () -> {
+            ContainerRecord updated = c.record().withConfig(
+                    c.record().config().withResources(update.memory(), update.cpus(), update.pidsLimit()));
+            if (c.state().hasShim()) {
+                cgroups.update(c.record().cgroupsPath(), toResources(update));
+            }
+            bundles.updateResources(paths(c.id()).bundle(), updated);
+            store.saveRecord(updated);
+            c.record(updated);
+        });
+    }
+
+    public CgroupStats stats(Container c) {
+        if (!c.state().hasShim()) {
+            throw BerthException.conflict("stats of container " + c.id() + ": it is not running");
+        }
+        return cgroups.stats(c.record().cgroupsPath());
+    }
+
+    /** Opens an attach stream to the container's shim: output from now on, input to its stdin. */
+    public FrameStream attach(Container c) {
+        if (!c.state().hasShim()) {
+            throw BerthException.conflict("attach to container " + c.id() + ": it is not running");
+        }
+        return new ShimClient(paths(c.id()).shimDir()).attach();
+    }
+
+    /** Runs a process in the running container through its shim. */
+    public ExecSession exec(Container c, ExecCreate exec) {
+        if (!c.state().isRunning()) {
+            throw BerthException.conflict("exec in container " + c.id() + ": it is not running");
+        }
+        ContainerPaths p = paths(c.id());
+        Path processJson = ExecProcessWriter.write(c.id(), p.bundle(), p.shimDir(), exec);
+        try {
+            return new ShimClient(p.shimDir()).exec(processJson, exec.tty());
+        } finally {
+            try {
+                Files.deleteIfExists(processJson);
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "exec in container {0}: remove {1}: {2}", c.id(), processJson, e);
+            }
+        }
+    }
+
+    static Resources toResources(ContainerUpdate u) {
+        Resources cpu = u.cpus() != null ? Resources.ofCpus(u.cpus()) : null;
+        return new Resources(u.memory(), null, null, cpu != null ? cpu.cpuQuota() : null,
+                cpu != null ? cpu.cpuPeriod() : null, null, null, u.pidsLimit());
+    }
+
+    private static void checkResources(Long memory, Double cpus, Long pidsLimit) {
+        if (memory != null && (memory < 6 * 1024 * 1024)) {
+            throw BerthException.invalid("memory limit " + memory + " is below the minimum of 6 MiB");
+        }
+        if (cpus != null && (cpus <= 0 || cpus > Runtime.getRuntime().availableProcessors() * 1024.0
+                || cpus.isNaN())) {
+            throw BerthException.invalid("cpus must be a positive number, not " + cpus);
+        }
+        if (pidsLimit != null && pidsLimit <= 0 && pidsLimit != -1) {
+            throw BerthException.invalid("pids limit must be positive (or -1 for unlimited), not " + pidsLimit);
+        }
+    }
+
+    /** Frees what a run holds in the runtime: runc's state and the container's cgroup. */
+    private void releaseRuntime(ContainerRecord record) {
+        runtime.delete(record.id());
+        cgroups.remove(record.cgroupsPath());
+    }
+
+    /** Removes everything a container owns; every step tolerates what is already gone. */
+    private void cleanUp(ContainerRecord record) {
+        String id = record.id();
+        ContainerPaths p = paths(id);
+        try {
+            releaseRuntime(record);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "remove container {0}: runtime clean-up: {1}", id, e.getMessage());
+        }
+        OverlayRootfs.unmount(p.rootfs());
+        ContainerStore.deleteTree(p.shimDir());
+        store.delete(id);
+    }
+
+    private void killQuietly(String id, int signal) {
+        try {
+            runtime.kill(id, signal, signal == Signals.KILL);
+        } catch (BerthException e) {
+            LOG.log(Level.DEBUG, "kill container {0} with {1}: {2}", id, signal, e.getMessage());
+        }
+    }
+
+    private static void withLock(Container c, Runnable action) {
+        c.operationLock().lock();
+        try {
+            if (c.removed().isDone()) {
+                throw BerthException.notFound("no such container: " + c.id() + " (it was just removed)");
+            }
+            action.run();
+        } finally {
+            c.operationLock().unlock();
+        }
+    }
+}

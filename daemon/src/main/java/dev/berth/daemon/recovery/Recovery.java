@@ -1,0 +1,55 @@
+package dev.berth.daemon.recovery;
+
+import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.store.ContainerState;
+import dev.berth.daemon.store.ContainerStore;
+import java.lang.System.Logger.Level;
+
+/**
+ * Finds every container again when berthd starts. Running ones are re-adopted with their shim (whose WAIT
+ * answer also covers exits that happened while berthd was down, and a dead shim); containers whose
+ * creation never finished are removed, since no client was told they exist; a container whose files are
+ * unreadable is reported and left alone, and the others are served.
+ */
+public final class Recovery {
+    private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
+
+    public record Report(int adopted, int discarded, int broken) {
+    }
+
+    private final ContainerStore store;
+    private final ContainerService containers;
+
+    public Recovery(ContainerStore store, ContainerService containers) {
+        this.store = store;
+        this.containers = containers;
+    }
+
+    public Report run() {
+        int adopted = 0;
+        int discarded = 0;
+        int broken = 0;
+        for (ContainerStore.Loaded loaded : store.loadAll()) {
+            if (loaded.problem() != null) {
+                broken++;
+                LOG.log(Level.ERROR, "recover container {0}: {1}; it is skipped", loaded.id(), loaded.problem());
+                continue;
+            }
+            try {
+                if (ContainerState.CREATING.equals(loaded.state().status())) {
+                    containers.discard(loaded.record());
+                    discarded++;
+                } else {
+                    containers.adopt(loaded.record(), loaded.state());
+                    adopted++;
+                }
+            } catch (RuntimeException e) {
+                broken++;
+                LOG.log(Level.ERROR, "recover container {0}: {1}", loaded.id(), e.getMessage());
+            }
+        }
+        LOG.log(Level.INFO, "recovered {0} containers ({1} half-created removed, {2} unreadable)", adopted,
+                discarded, broken);
+        return new Report(adopted, discarded, broken);
+    }
+}

@@ -1,0 +1,15 @@
+package dev.berth.daemon.runtime;
+
+/** The OCI runtime operations berthd runs itself; create and exec go through the shim. */
+public interface OciRuntime {
+    String name();
+
+    String version();
+
+    void start(String id);
+
+    void kill(String id, int signal, boolean all);
+
+    /** Deletes the runtime's state and cgroup; succeeds when the container is already gone. */
+    void delete(String id);
+}

@@ -1,0 +1,19 @@
+package dev.berth.daemon.store;
+
+import dev.berth.daemon.api.model.ContainerCreate;
+import java.time.Instant;
+
+/** The immutable half of a container, persisted once in container.json (updated only by `update`). */
+public record ContainerRecord(
+        String id,
+        String name,
+        String image,
+        String imageId,
+        Instant createdAt,
+        String cgroupsPath,
+        ContainerCreate config) {
+
+    public ContainerRecord withConfig(ContainerCreate newConfig) {
+        return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, newConfig);
+    }
+}

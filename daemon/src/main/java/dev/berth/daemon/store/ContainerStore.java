@@ -1,0 +1,96 @@
+package dev.berth.daemon.store;
+
+import dev.berth.oci.BerthException;
+import dev.berth.oci.json.OciJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Containers on disk: one directory per container under ROOT/containers holding container.json (the
+ * record) and state.json (its state), both written atomically so a crash leaves the old or the new file.
+ */
+public final class ContainerStore {
+    private static final System.Logger LOG = System.getLogger(ContainerStore.class.getName());
+
+    private final Path containersDir;
+
+    /** A container read back from disk, or the reason it could not be. */
+    public record Loaded(String id, ContainerRecord record, ContainerState state, String problem) {
+    }
+
+    public ContainerStore(Path root) {
+        this.containersDir = root.resolve("containers");
+        try {
+            Files.createDirectories(containersDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("create " + containersDir, e);
+        }
+    }
+
+    public Path dir(String id) {
+        return containersDir.resolve(id);
+    }
+
+    public void create(ContainerRecord record, ContainerState state) {
+        try {
+            Files.createDirectory(dir(record.id()));
+        } catch (IOException e) {
+            throw BerthException.internal("create container " + record.id() + ": " + e.getMessage(), e);
+        }
+        saveRecord(record);
+        saveState(record.id(), state);
+    }
+
+    public void saveRecord(ContainerRecord record) {
+        OciJson.writeAtomically(dir(record.id()).resolve("container.json"), record);
+    }
+
+    public void saveState(String id, ContainerState state) {
+        OciJson.writeAtomically(dir(id).resolve("state.json"), state);
+    }
+
+    public List<Loaded> loadAll() {
+        List<Loaded> result = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(containersDir)) {
+            for (Path d : dirs.sorted().toList()) {
+                String id = d.getFileName().toString();
+                try {
+                    ContainerRecord record = OciJson.read(d.resolve("container.json"), ContainerRecord.class);
+                    ContainerState state = OciJson.read(d.resolve("state.json"), ContainerState.class);
+                    result.add(new Loaded(id, record, state, null));
+                } catch (RuntimeException e) {
+                    LOG.log(Level.ERROR, "load container {0}: {1}", id, e.getMessage());
+                    result.add(new Loaded(id, null, null, e.getMessage()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("list " + containersDir, e);
+        }
+        return result;
+    }
+
+    /** Removes the container's directory; the caller has unmounted its rootfs first. */
+    public void delete(String id) {
+        deleteTree(dir(id));
+    }
+
+    public static void deleteTree(Path top) {
+        if (!Files.exists(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(top)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("delete " + top, e);
+        }
+    }
+}

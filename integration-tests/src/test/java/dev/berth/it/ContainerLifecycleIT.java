@@ -1,0 +1,248 @@
+package dev.berth.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.it.support.BerthHarness;
+import dev.berth.it.support.BerthHarness.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every lifecycle command of the CLI against a real berthd, runc, shim and overlayfs. */
+class ContainerLifecycleIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static BerthHarness berth;
+
+    @BeforeAll
+    static void start() throws Exception {
+        berth = new BerthHarness();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (berth != null) {
+            berth.close();
+        }
+    }
+
+    private static JsonNode inspect(String ref) throws Exception {
+        JsonNode node = JSON.readTree(berth.ok("inspect", ref));
+        return node.isArray() ? node.get(0) : node;
+    }
+
+    @Test
+    void runPrintsOutputAndExitsWithTheContainersCode() throws Exception {
+        Result r = berth.berth("run", "--rm", "busybox", "sh", "-c", "echo hello; exit 3");
+        assertEquals(3, r.exitCode(), r.stderr());
+        assertEquals("hello", r.out());
+        Result ok = berth.berth("run", "--rm", "busybox", "true");
+        assertEquals(0, ok.exitCode(), ok.stderr());
+    }
+
+    @Test
+    void runRemovesTheContainerWithRm() throws Exception {
+        berth.ok("run", "--rm", "--name", "gone-after-run", "busybox", "true");
+        Result r = berth.berth("inspect", "gone-after-run");
+        assertNotEquals(0, r.exitCode());
+        assertTrue(r.stderr().contains("no such container"), r.stderr());
+    }
+
+    @Test
+    void envWorkdirVolumeAndUserAreApplied() throws Exception {
+        Path shared = Files.createTempDirectory(berth.base(), "vol");
+        Files.writeString(shared.resolve("file"), "from-host");
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        String out = berth.ok("run", "--rm", "-e", "GREETING=hi there", "-w", "/data", "-v", shared + ":/data",
+                "-u", "1000:1000", "busybox", "sh", "-c",
+                "echo $GREETING; pwd; id -u; id -g; cat /data/file; echo; touch /data/made-inside");
+        assertEquals("hi there\n/data\n1000\n1000\nfrom-host", out);
+        assertTrue(Files.exists(shared.resolve("made-inside")), "the volume is not writable");
+        assertEquals(1000, (int) Files.getAttribute(shared.resolve("made-inside"), "unix:uid"));
+    }
+
+    @Test
+    void readOnlyVolumeRefusesWrites() throws Exception {
+        Path shared = Files.createTempDirectory(berth.base(), "rovol");
+        Result r = berth.berth("run", "--rm", "-v", shared + ":/ro:ro", "busybox", "touch", "/ro/x");
+        assertNotEquals(0, r.exitCode());
+        assertTrue(Files.notExists(shared.resolve("x")));
+    }
+
+    @Test
+    void createStartStopRemove() throws Exception {
+        String id = berth.ok("create", "--name", "cycle", "busybox", "sh", "-c",
+                "trap 'exit 42' TERM; while true; do sleep 0.1; done");
+        assertEquals(64, id.length(), id);
+        assertEquals("created", inspect("cycle").at("/state/status").asText());
+        assertTrue(berth.ok("ps", "-a").contains("cycle"));
+        assertTrue(!berth.ok("ps").contains("cycle"), "ps without -a lists only running containers");
+
+        berth.ok("start", "cycle");
+        JsonNode running = inspect(id.substring(0, 8));
+        assertEquals("running", running.at("/state/status").asText());
+        int pid = running.at("/state/pid").asInt();
+        assertTrue(Files.exists(Path.of("/proc/" + pid)), "container init is not alive");
+        assertTrue(berth.ok("ps").contains("cycle"));
+
+        berth.ok("stop", "-t", "1", "cycle");
+        JsonNode stopped = inspect("cycle");
+        assertEquals("exited", stopped.at("/state/status").asText());
+        assertEquals(42, stopped.at("/state/exitCode").asInt(), "stop sends SIGTERM first");
+        assertTrue(berth.ok("ps", "-a").contains("Exited (42)"));
+
+        String stubborn = berth.ok("run", "-d", "busybox", "sleep", "1000");
+        berth.ok("stop", "-t", "1", stubborn);
+        assertEquals(137, inspect(stubborn).at("/state/exitCode").asInt(),
+                "pid 1 ignores SIGTERM: stop must SIGKILL it after the timeout");
+        berth.ok("rm", stubborn);
+
+        berth.ok("start", "cycle");
+        assertEquals("running", inspect("cycle").at("/state/status").asText(), "an exited container restarts");
+        Result busy = berth.berth("rm", "cycle");
+        assertNotEquals(0, busy.exitCode(), "rm of a running container needs -f");
+        berth.ok("rm", "-f", "cycle");
+        assertNotEquals(0, berth.berth("inspect", "cycle").exitCode());
+        assertTrue(Files.notExists(berth.root().resolve("containers").resolve(id)), "container dir left behind");
+        assertTrue(Files.notExists(berth.runRoot().resolve("runc").resolve(id)), "runc state left behind");
+    }
+
+    @Test
+    void killSendsTheSignal() throws Exception {
+        berth.ok("run", "-d", "--name", "victim", "busybox", "sleep", "1000");
+        berth.ok("kill", "-s", "KILL", "victim");
+        assertTrue(BerthHarness.eventually(() -> {
+            try {
+                return inspect("victim").at("/state/exitCode").asInt() == 137;
+            } catch (Exception e) {
+                return false;
+            }
+        }, 10_000));
+        berth.ok("rm", "victim");
+    }
+
+    @Test
+    void logsKeepStdoutAndStderrApart() throws Exception {
+        berth.ok("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; echo two >&2; echo three");
+        assertTrue(BerthHarness.eventually(() -> {
+            try {
+                return inspect("talker").at("/state/status").asText().equals("exited");
+            } catch (Exception e) {
+                return false;
+            }
+        }, 10_000));
+        Result logs = berth.berth("logs", "talker");
+        assertEquals(0, logs.exitCode(), logs.stderr());
+        assertEquals("one\nthree", logs.out());
+        assertEquals("two", logs.stderr().strip());
+        assertEquals("three", berth.ok("logs", "--tail", "1", "talker"));
+        String log = Files.readString(Path.of(inspect("talker").get("logPath").asText()));
+        assertTrue(log.lines().allMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\S+Z (stdout|stderr) [FP] .*")),
+                "not in the CRI log format:\n" + log);
+        berth.ok("rm", "talker");
+    }
+
+    @Test
+    void execRunsInTheContainerWithItsExitCode() throws Exception {
+        berth.ok("run", "-d", "--name", "host-of-exec", "busybox", "sleep", "1000");
+        Result r = berth.berth("exec", "host-of-exec", "sh", "-c", "echo $((40+2)); cat /proc/1/cmdline; exit 5");
+        assertEquals(5, r.exitCode(), r.stderr());
+        assertTrue(r.out().startsWith("42\nsleep"), r.out());
+        Result withInput = berth.berthWithInput("piped in\n", "exec", "-i", "host-of-exec", "cat");
+        assertEquals("piped in", withInput.out());
+        berth.ok("rm", "-f", "host-of-exec");
+    }
+
+    @Test
+    void runWithStdinRelaysInput() throws Exception {
+        Result r = berth.berthWithInput("line one\nline two\n", "run", "--rm", "-i", "busybox", "wc", "-l");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals("2", r.out());
+    }
+
+    @Test
+    void limitsReachTheCgroupAndUpdateChangesThemLive() throws Exception {
+        String id = berth.ok("run", "-d", "--memory", "64m", "--cpus", "0.5", "--pids-limit", "50", "busybox",
+                "sleep", "1000");
+        String cgroup = inspect(id).get("cgroupsPath").asText();
+        Path memory = Path.of("/sys/fs/cgroup/memory" + cgroup);
+        Path cpu = Path.of("/sys/fs/cgroup/cpu" + cgroup);
+        Path pids = Path.of("/sys/fs/cgroup/pids" + cgroup);
+        assertEquals("67108864", Files.readString(memory.resolve("memory.limit_in_bytes")).strip());
+        assertEquals("50000", Files.readString(cpu.resolve("cpu.cfs_quota_us")).strip());
+        assertEquals("50", Files.readString(pids.resolve("pids.max")).strip());
+        assertEquals("67108864", berth.ok("exec", id, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"));
+
+        berth.ok("update", "--memory", "128m", "--cpus", "1.5", "--pids-limit", "70", id);
+        assertEquals("134217728", Files.readString(memory.resolve("memory.limit_in_bytes")).strip());
+        assertEquals("150000", Files.readString(cpu.resolve("cpu.cfs_quota_us")).strip());
+        assertEquals("70", Files.readString(pids.resolve("pids.max")).strip());
+        assertEquals(134217728L, inspect(id).at("/config/memory").asLong(), "update is not persisted");
+
+        String stats = berth.ok("stats", "--no-stream", id);
+        assertTrue(stats.contains("128MiB") || stats.contains("128 MiB"), stats);
+        berth.ok("rm", "-f", id);
+        assertTrue(Files.notExists(memory), "cgroup left behind: " + memory);
+    }
+
+    @Test
+    void namesAreUniqueAndIdsResolveByPrefix() throws Exception {
+        String id = berth.ok("create", "--name", "unique-one", "busybox", "true");
+        Result dup = berth.berth("create", "--name", "unique-one", "busybox", "true");
+        assertNotEquals(0, dup.exitCode());
+        assertTrue(dup.stderr().contains("already in use"), dup.stderr());
+        Result bad = berth.berth("create", "--name", "no/slashes", "busybox", "true");
+        assertNotEquals(0, bad.exitCode());
+        assertTrue(bad.stderr().contains("invalid container name"), bad.stderr());
+        assertEquals("unique-one", inspect(id.substring(0, 6)).get("name").asText());
+        berth.ok("rm", id.substring(0, 10));
+    }
+
+    @Test
+    void imagesListsTheBuiltInImageAndBadImagesFailClearly() throws Exception {
+        assertTrue(berth.ok("images").contains("localhost/busybox"), berth.ok("images"));
+        Result missing = berth.berth("run", "--rm", "no-such-image", "true");
+        assertEquals(125, missing.exitCode());
+        assertTrue(missing.stderr().contains("no such image"), missing.stderr());
+    }
+
+    @Test
+    void terminalGivesTheContainerAPtyOfTheClientsSize() throws Exception {
+        Result tty = berth.berth("run", "--rm", "-t", "busybox", "tty");
+        assertEquals(0, tty.exitCode(), tty.stderr());
+        assertTrue(tty.out().startsWith("/dev/pts/"), tty.out());
+        // script(1) gives the CLI a real terminal of a known size; the container must see that size.
+        String cli = BerthHarness.REPO.resolve("cli/src/main/sh/berth").toString();
+        String out = BerthHarness.run("env", "BERTH_SOCKET=" + berth.socket(),
+                "BERTH_LIB=" + BerthHarness.REPO.resolve("cli/target/lib"), "script", "-qec",
+                "stty rows 33 cols 101; " + cli + " run --rm -it busybox stty size", "/dev/null");
+        assertTrue(out.contains("33 101"), out);
+    }
+
+    @Test
+    void ociHooksMatchingTheContainerRun() throws Exception {
+        Path hooks = Files.createDirectories(berth.base().resolve("hooks.d"));
+        Path marker = berth.base().resolve("hook-ran");
+        Files.writeString(hooks.resolve("10-marker.json"), """
+                {"version": "1.0.0",
+                 "hook": {"path": "/bin/sh", "args": ["sh", "-c", "cat > %s"]},
+                 "when": {"annotations": {"^berth\\.test/hook$": "^yes$"}},
+                 "stages": ["createRuntime"]}
+                """.formatted(marker));
+        try {
+            berth.ok("run", "--rm", "busybox", "true");
+            assertTrue(Files.notExists(marker), "the hook ran for a container it does not match");
+            String id = berth.ok("run", "-d", "--label", "berth.test/hook=yes", "busybox", "true");
+            assertTrue(Files.exists(marker), "the matching hook did not run");
+            assertTrue(Files.readString(marker).contains(id), "the hook did not get the container state");
+            berth.ok("rm", "-f", id);
+        } finally {
+            Files.deleteIfExists(hooks.resolve("10-marker.json"));
+        }
+    }
+}

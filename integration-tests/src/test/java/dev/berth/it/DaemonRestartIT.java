@@ -1,0 +1,106 @@
+package dev.berth.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.it.support.BerthHarness;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Containers outlive berthd: kill -9 or a graceful restart, and the daemon finds the truth again. */
+class DaemonRestartIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private BerthHarness berth;
+
+    @BeforeEach
+    void start() throws Exception {
+        berth = new BerthHarness();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (berth != null) {
+            berth.close();
+        }
+    }
+
+    private JsonNode state(String ref) throws Exception {
+        JsonNode node = JSON.readTree(berth.ok("inspect", ref));
+        return (node.isArray() ? node.get(0) : node).get("state");
+    }
+
+    @Test
+    void killNineOfTheDaemonLeavesContainersRunningAndRecoversTheirState() throws Exception {
+        berth.ok("run", "-d", "--name", "keeper-a", "busybox", "sh", "-c", "echo started-a; sleep 1000");
+        berth.ok("run", "-d", "--name", "keeper-b", "busybox", "sleep", "1000");
+        berth.ok("run", "-d", "--name", "quitter", "busybox", "sh", "-c", "sleep 2; echo bye; exit 7");
+        int pidA = state("keeper-a").get("pid").asInt();
+        int pidB = state("keeper-b").get("pid").asInt();
+
+        berth.killDaemon();
+        BerthHarness.sleep(3500);
+        assertTrue(Files.exists(Path.of("/proc/" + pidA)), "keeper-a died with the daemon");
+        assertTrue(Files.exists(Path.of("/proc/" + pidB)), "keeper-b died with the daemon");
+
+        berth.startDaemon();
+        assertEquals("running", state("keeper-a").get("status").asText());
+        assertEquals("running", state("keeper-b").get("status").asText());
+        assertEquals(pidA, state("keeper-a").get("pid").asInt());
+        JsonNode quitter = state("quitter");
+        assertEquals("exited", quitter.get("status").asText());
+        assertEquals(7, quitter.get("exitCode").asInt());
+        String ps = berth.ok("ps", "-a");
+        assertTrue(ps.contains("Exited (7)"), ps);
+
+        assertEquals("alive", berth.ok("exec", "keeper-a", "echo", "alive"));
+        assertEquals("started-a", berth.ok("logs", "keeper-a"));
+        assertEquals("bye", berth.ok("logs", "quitter"));
+
+        berth.ok("stop", "-t", "1", "keeper-b");
+        assertEquals("exited", state("keeper-b").get("status").asText(), "a re-adopted container's exit is seen");
+    }
+
+    @Test
+    void gracefulRestartKeepsContainersRunning() throws Exception {
+        berth.ok("run", "-d", "--name", "survivor", "busybox", "sleep", "1000");
+        int pid = state("survivor").get("pid").asInt();
+        berth.stopDaemon();
+        assertTrue(Files.exists(Path.of("/proc/" + pid)), "a graceful stop of berthd killed the container");
+        berth.startDaemon();
+        assertEquals("running", state("survivor").get("status").asText());
+        assertEquals("still here", berth.ok("exec", "survivor", "echo", "still here"));
+    }
+
+    @Test
+    void killNineOfAShimMarksItsContainerExitedAndLeaksNothing() throws Exception {
+        String id = berth.ok("run", "-d", "busybox", "sleep", "1000");
+        JsonNode inspect = JSON.readTree(berth.ok("inspect", id));
+        inspect = inspect.isArray() ? inspect.get(0) : inspect;
+        int shimPid = inspect.get("shimPid").asInt();
+        int pid = inspect.at("/state/pid").asInt();
+        String cgroup = inspect.get("cgroupsPath").asText();
+        assertTrue(shimPid > 0, "no shim pid in " + inspect);
+
+        BerthHarness.run("kill", "-9", Integer.toString(shimPid));
+        assertTrue(BerthHarness.eventually(() -> {
+            try {
+                return state(id).get("status").asText().equals("exited");
+            } catch (Exception e) {
+                return false;
+            }
+        }, 15_000), "the daemon did not notice the dead shim");
+        JsonNode s = state(id);
+        assertTrue(s.get("reason").asText().contains("shim"), s.toString());
+        assertTrue(BerthHarness.eventually(() -> !Files.exists(Path.of("/proc/" + pid)), 10_000),
+                "the container's init outlived its shim");
+        assertFalse(Files.exists(berth.runRoot().resolve("runc").resolve(id)), "runc state leaked");
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory" + cgroup)), "cgroup leaked");
+        berth.ok("rm", id);
+    }
+}

@@ -1,0 +1,259 @@
+package dev.berth.it.support;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * An isolated berthd (its own root, run root and socket under a temp dir) driven through the real
+ * `berth` CLI, as a user would. {@link #close()} removes every container, mount and directory it made.
+ */
+public final class BerthHarness implements AutoCloseable {
+    public static final Path REPO = Path.of(System.getProperty("berth.repo", "..")).toAbsolutePath().normalize();
+    private static final String VERSION = "0.1.0-SNAPSHOT";
+
+    public record Result(int exitCode, String stdout, String stderr) {
+        public String out() {
+            return stdout.strip();
+        }
+    }
+
+    private final Path base;
+    private final Path root;
+    private final Path runRoot;
+    private final Path socket;
+    private final Path config;
+    private final Path daemonLog;
+    private Process daemon;
+
+    public BerthHarness() throws IOException {
+        assumeTrue("root".equals(System.getProperty("user.name")), "end-to-end tests need root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "end-to-end tests need runc");
+        assumeTrue(Files.isExecutable(shim()), "build the shim first (make shim): " + shim());
+        base = Files.createTempDirectory("berth-it-");
+        root = base.resolve("root");
+        runRoot = base.resolve("run");
+        socket = runRoot.resolve("berth.sock");
+        config = base.resolve("berth.toml");
+        daemonLog = base.resolve("berthd.log");
+        Files.writeString(config, String.join("\n",
+                "shim_path = \"" + shim() + "\"",
+                "runtime = \"/usr/sbin/runc\"",
+                "cgroup_parent = \"berth-it-" + base.getFileName().toString().replaceAll("[^a-z0-9]", "") + "\"",
+                "builtin_image = \"" + REPO.resolve("build/images/busybox") + "\"",
+                "hooks_dirs = [\"" + base.resolve("hooks.d") + "\"]",
+                "log_level = \"debug\"", ""));
+        startDaemon();
+    }
+
+    public static Path shim() {
+        return REPO.resolve("shim/c/berth-shim");
+    }
+
+    public Path base() {
+        return base;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path runRoot() {
+        return runRoot;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public String daemonLog() throws IOException {
+        return Files.exists(daemonLog) ? Files.readString(daemonLog) : "";
+    }
+
+    public void startDaemon() throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx256m",
+                "-XX:TieredStopAtLevel=1", "-cp",
+                REPO.resolve("daemon/target/berth-daemon-" + VERSION + ".jar") + ":" + REPO.resolve("daemon/target/lib/*"),
+                "dev.berth.daemon.bootstrap.Berthd", "--config", config.toString(), "--root", root.toString(),
+                "--run-root", runRoot.toString(), "--socket", socket.toString()));
+        daemon = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile())).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (daemonAnswers()) {
+                return;
+            }
+            if (!daemon.isAlive()) {
+                throw new IllegalStateException("berthd exited at start:\n" + daemonLog());
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException("berthd did not serve within 30 s:\n" + daemonLog());
+    }
+
+    private boolean daemonAnswers() {
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** kill -9 of berthd: its containers and shims must live on. */
+    public void killDaemon() throws InterruptedException {
+        daemon.destroyForcibly();
+        daemon.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: a graceful stop. */
+    public void stopDaemon() throws InterruptedException {
+        daemon.destroy();
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "berthd did not stop on SIGTERM");
+    }
+
+    public long daemonPid() {
+        return daemon.pid();
+    }
+
+    /** Runs the real CLI against this daemon. */
+    public Result berth(String... args) throws IOException, InterruptedException {
+        return berthWithInput(null, args);
+    }
+
+    public Result berthWithInput(String stdin, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(REPO.resolve("cli/src/main/sh/berth").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> env = pb.environment();
+        env.put("BERTH_SOCKET", socket.toString());
+        env.put("BERTH_LIB", REPO.resolve("cli/target/lib").toString());
+        Path in = base.resolve("stdin-" + System.nanoTime());
+        Files.writeString(in, stdin == null ? "" : stdin);
+        Path out = base.resolve("out-" + System.nanoTime());
+        Path err = base.resolve("err-" + System.nanoTime());
+        Process p = pb.redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("berth " + String.join(" ", args) + " did not finish in 120 s");
+        }
+        Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+        Files.delete(in);
+        Files.delete(out);
+        Files.delete(err);
+        return r;
+    }
+
+    /** Runs the CLI and fails the test with its output unless it exits 0. */
+    public String ok(String... args) throws IOException, InterruptedException {
+        Result r = berth(args);
+        if (r.exitCode() != 0) {
+            throw new AssertionError("berth " + String.join(" ", args) + " exited " + r.exitCode() + "\nstdout: "
+                    + r.stdout() + "\nstderr: " + r.stderr());
+        }
+        return r.out();
+    }
+
+    public static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Polls until the condition holds or the time is up. */
+    public static boolean eventually(java.util.function.BooleanSupplier condition, long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            sleep(50);
+        }
+        return condition.getAsBoolean();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (daemon != null && daemon.isAlive()) {
+                Result ps = berth("ps", "-a", "-q", "--no-trunc");
+                for (String id : ps.out().lines().filter(l -> !l.isBlank()).toList()) {
+                    berth("rm", "-f", id);
+                }
+                stopDaemon();
+            }
+        } finally {
+            forceCleanUp();
+        }
+    }
+
+    /** Whatever the daemon left: containers in runc, shims, mounts, cgroups, files. */
+    private void forceCleanUp() throws IOException, InterruptedException {
+        Path runcRoot = runRoot.resolve("runc");
+        if (Files.isDirectory(runcRoot)) {
+            try (Stream<Path> ids = Files.list(runcRoot)) {
+                for (Path id : ids.toList()) {
+                    run("/usr/sbin/runc", "--root", runcRoot.toString(), "delete", "--force", id.getFileName().toString());
+                }
+            }
+        }
+        Path shims = runRoot.resolve("shims");
+        if (Files.isDirectory(shims)) {
+            try (Stream<Path> dirs = Files.list(shims)) {
+                for (Path d : dirs.toList()) {
+                    Path pidFile = d.resolve("shim.pid");
+                    if (Files.exists(pidFile)) {
+                        run("kill", "-9", Files.readString(pidFile).strip());
+                    }
+                }
+            }
+        }
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String mountPoint = line.split(" ")[4];
+            if (mountPoint.startsWith(base.toString())) {
+                run("umount", "-l", mountPoint);
+            }
+        }
+        String parent = "berth-it-" + base.getFileName().toString().replaceAll("[^a-z0-9]", "");
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                Path dir = h.resolve(parent);
+                if (Files.isDirectory(dir)) {
+                    run("find", dir.toString(), "-depth", "-type", "d", "-exec", "rmdir", "{}", ";");
+                }
+            }
+        }
+        try (Stream<Path> walk = Files.walk(base)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    public static String run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+}

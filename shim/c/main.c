@@ -1,0 +1,889 @@
+/* berth-shim: one per container. Creates the container through the OCI runtime, keeps its stdio,
+ * writes its CRI log, serves attach/exec/wait on STATE/shim.sock and records its exit in STATE/exit.
+ * See docs/shim-protocol.md. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ctrl_sock.h"
+#include "exit.h"
+#include "frames.h"
+#include "log.h"
+#include "logging.h"
+#include "oom.h"
+#include "runtime.h"
+#include "self_pipe.h"
+#include "stdio.h"
+#include "util.h"
+
+#define READ_BUF (16 * 1024)
+#define DRAIN_MS 2000     /* how long output may still arrive after a process exited */
+#define SHUTDOWN_MS 5000  /* how long clients get to read the exit once the container is gone */
+#define ORPHANS 32
+
+const char *g_container_id;
+
+struct proc {
+	pid_t pid;
+	int exec_no; /* 0 for the container init */
+	int tty;
+	int out_fd, err_fd; /* read ends; the pty master is out_fd */
+	int in_fd;          /* stdin write end (pipes), or -1 */
+	int exited, status;
+	long long exit_ms;
+	uint8_t *pend;      /* stdin bytes the process has not taken yet */
+	size_t pend_len, pend_off;
+	int close_in_after;
+	struct proc *next;
+};
+
+static struct shim_opts opts;
+static struct crilog crilog;
+static struct oom_watch oom;
+static struct proc *procs, *init_proc;
+static struct client *clients;
+static int listen_fd = -1, sig_fd = -1;
+static char exit_json[256];
+static size_t exit_json_len;
+static int init_done;
+static long long shutdown_deadline;
+static int exec_counter;
+static struct {
+	pid_t pid;
+	int status;
+} orphans[ORPHANS];
+static int orphan_next;
+
+static void xclose(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* ---- processes ---- */
+
+static struct proc *proc_new(pid_t pid, int exec_no, int tty, struct proc_stdio *s, int pty)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->exec_no = exec_no;
+	p->tty = tty;
+	p->out_fd = tty ? pty : s->out_r;
+	p->err_fd = tty ? -1 : s->err_r;
+	p->in_fd = tty ? -1 : s->in_w;
+	s->out_r = s->err_r = s->in_w = -1;
+	if (p->out_fd >= 0)
+		set_nonblock(p->out_fd);
+	/* The process may have exited, and been reaped, before its pid file was read. */
+	for (int i = 0; i < ORPHANS; i++)
+		if (orphans[i].pid == pid) {
+			p->exited = 1;
+			p->status = orphans[i].status;
+			p->exit_ms = monotonic_ms();
+			orphans[i].pid = 0;
+		}
+	p->next = procs;
+	procs = p;
+	return p;
+}
+
+static void proc_close_stdin(struct proc *p)
+{
+	xclose(&p->in_fd);
+	free(p->pend);
+	p->pend = NULL;
+	p->pend_len = p->pend_off = p->close_in_after = 0;
+}
+
+static int proc_in_target(struct proc *p)
+{
+	return p->tty ? p->out_fd : p->in_fd;
+}
+
+static int proc_stdin_blocked(struct proc *p)
+{
+	return p->pend_len > p->pend_off;
+}
+
+static void proc_flush_stdin(struct proc *p)
+{
+	int fd = proc_in_target(p);
+
+	while (fd >= 0 && p->pend_len > p->pend_off) {
+		ssize_t n = write(fd, p->pend + p->pend_off, p->pend_len - p->pend_off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			/* The process closed its stdin: input is discarded from now on. */
+			if (!p->tty)
+				proc_close_stdin(p);
+			else
+				p->pend_len = p->pend_off = 0;
+			return;
+		}
+		p->pend_off += (size_t)n;
+	}
+	free(p->pend);
+	p->pend = NULL;
+	p->pend_len = p->pend_off = 0;
+	if (p->close_in_after)
+		proc_close_stdin(p);
+}
+
+/* Returns 0 if consumed, -1 if the process is not taking input right now. */
+static int proc_stdin(struct proc *p, const uint8_t *d, size_t n)
+{
+	if (proc_stdin_blocked(p))
+		return -1;
+	if (n == 0) {
+		if (!p->tty)
+			proc_close_stdin(p);
+		return 0;
+	}
+	if (proc_in_target(p) < 0)
+		return 0;
+	p->pend = malloc(n);
+	if (!p->pend)
+		return 0;
+	memcpy(p->pend, d, n);
+	p->pend_len = n;
+	p->pend_off = 0;
+	proc_flush_stdin(p);
+	return 0;
+}
+
+static void proc_resize(struct proc *p, const uint8_t *d, size_t n)
+{
+	char buf[64];
+	unsigned rows, cols;
+	struct winsize ws;
+
+	if (!p->tty || p->out_fd < 0 || n >= sizeof(buf))
+		return;
+	memcpy(buf, d, n);
+	buf[n] = 0;
+	if (sscanf(buf, "%u %u", &rows, &cols) != 2 || rows > 65535 || cols > 65535)
+		return;
+	memset(&ws, 0, sizeof(ws));
+	ws.ws_row = (unsigned short)rows;
+	ws.ws_col = (unsigned short)cols;
+	if (ioctl(p->out_fd, TIOCSWINSZ, &ws) < 0)
+		log_warn("resize: %s", strerror(errno));
+}
+
+static void proc_output(struct proc *p, int stream)
+{
+	static char buf[READ_BUF];
+	int *fd = stream == STREAM_STDERR ? &p->err_fd : &p->out_fd;
+	ssize_t n;
+
+	do
+		n = read(*fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		/* EOF, or EIO on a pty master once every slave is closed. */
+		if (p == init_proc)
+			crilog_flush(&crilog, stream);
+		if (!(p->tty && proc_stdin_blocked(p)))
+			xclose(fd);
+		else
+			xclose(fd), p->pend_len = p->pend_off = 0;
+		return;
+	}
+	if (p == init_proc)
+		crilog_write(&crilog, stream, buf, (size_t)n);
+	for (struct client *c = clients; c; c = c->next)
+		if (c->st == CL_STREAM && c->proc == p)
+			client_send_frame(c, stream, buf, (size_t)n);
+}
+
+/* ---- clients ---- */
+
+static void client_finish(struct client *c)
+{
+	c->st = CL_CLOSING;
+	c->proc = NULL;
+	if (!client_wants_out(c))
+		c->dead = 1;
+}
+
+static void send_exit_frame(struct client *c, int status)
+{
+	char code[16];
+	int n = snprintf(code, sizeof(code), "%d", exit_code_of(status));
+
+	client_send_frame(c, STREAM_EXIT, code, (size_t)n);
+	client_finish(c);
+}
+
+static void proc_finalize(struct proc *p)
+{
+	char ts[RFC3339NANO_LEN];
+
+	/* Whatever is still readable belongs before the exit. */
+	while (p->out_fd >= 0 || p->err_fd >= 0) {
+		int before_out = p->out_fd, before_err = p->err_fd;
+
+		if (p->out_fd >= 0)
+			proc_output(p, STREAM_STDOUT);
+		if (p->err_fd >= 0)
+			proc_output(p, STREAM_STDERR);
+		if (p->out_fd == before_out && p->err_fd == before_err) {
+			struct pollfd pf[2] = {{.fd = p->out_fd, .events = POLLIN}, {.fd = p->err_fd, .events = POLLIN}};
+
+			if (poll(pf, 2, 0) <= 0)
+				break;
+		}
+	}
+	if (p == init_proc) {
+		crilog_flush(&crilog, STREAM_STDOUT);
+		crilog_flush(&crilog, STREAM_STDERR);
+		rfc3339nano_now(ts);
+		exit_json_len = exit_format(exit_json, sizeof(exit_json), p->status, oom_watch_killed(&oom), ts);
+		if (exit_write(opts.state_dir, exit_json, exit_json_len) < 0)
+			log_error("write exit file: %s", strerror(errno));
+		log_info("container exited: %.*s", (int)exit_json_len - 1, exit_json);
+		init_done = 1;
+		shutdown_deadline = monotonic_ms() + SHUTDOWN_MS;
+		for (struct client *c = clients; c; c = c->next)
+			if (c->st == CL_WAIT) {
+				client_send(c, exit_json, exit_json_len);
+				client_finish(c);
+			}
+	}
+	for (struct client *c = clients; c; c = c->next)
+		if (c->st == CL_STREAM && c->proc == p)
+			send_exit_frame(c, p->status);
+	xclose(&p->out_fd);
+	xclose(&p->err_fd);
+	proc_close_stdin(p);
+	/* Unlink and free; init stays allocated for the exit status. */
+	for (struct proc **pp = &procs; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	if (p != init_proc)
+		free(p);
+}
+
+static void reply(struct client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct client *c, const char *fmt, ...)
+{
+	char buf[1200];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	client_send(c, buf, (size_t)n);
+}
+
+static void do_exec(struct client *c, const char *path, int tty)
+{
+	struct proc_stdio s;
+	struct runtime_call call;
+	struct runtime_result res;
+	char pid_file[4096], console[4096];
+	char **argv;
+	struct proc *p;
+	int n = ++exec_counter, rc;
+
+	snprintf(pid_file, sizeof(pid_file), "%s/exec-%d.pid", opts.state_dir, n);
+	snprintf(console, sizeof(console), "%s/exec-%d.sock", opts.state_dir, n);
+	if ((tty ? stdio_console(&s, console) : stdio_pipes(&s, 1)) < 0) {
+		reply(c, "ERROR exec stdio: %s\n", strerror(errno));
+		client_finish(c);
+		return;
+	}
+	argv = runtime_exec_argv(&opts, path, pid_file, tty ? console : NULL);
+	call = (struct runtime_call){.in = s.rt_in, .out = s.rt_out, .err = s.rt_err,
+				     .console_listen = s.console_listen, .err_capture = s.err_capture,
+				     .pid_file = pid_file};
+	/* Synchronous: the loop pauses for the runtime's ~50-100 ms; output waits in the pipes meanwhile. */
+	rc = argv ? runtime_run(&opts, argv, &call, &res) : -1;
+	runtime_argv_free(argv);
+	unlink(pid_file);
+	if (rc < 0) {
+		stdio_close_all(&s);
+		reply(c, "ERROR %s\n", argv ? res.err : "out of memory");
+		client_finish(c);
+		return;
+	}
+	stdio_close_runtime_side(&s);
+	p = proc_new(res.pid, n, tty, &s, res.pty);
+	stdio_close_all(&s);
+	if (!p) {
+		reply(c, "ERROR out of memory\n");
+		client_finish(c);
+		return;
+	}
+	log_info("exec %d started: pid %d", n, res.pid);
+	reply(c, "OK %d\n", res.pid);
+	c->st = CL_STREAM;
+	c->proc = p;
+}
+
+static void handle_request(struct client *c, char *line)
+{
+	if (!strcmp(line, "WAIT")) {
+		if (init_done) {
+			client_send(c, exit_json, exit_json_len);
+			client_finish(c);
+		} else {
+			c->st = CL_WAIT;
+		}
+	} else if (!strcmp(line, "ATTACH")) {
+		reply(c, "OK\n");
+		if (init_done || !init_proc) {
+			send_exit_frame(c, init_proc ? init_proc->status : 0);
+		} else {
+			c->st = CL_STREAM;
+			c->proc = init_proc;
+		}
+	} else if (!strncmp(line, "EXEC ", 5)) {
+		char *path = line + 5, *sp = strrchr(path, ' ');
+
+		if (!sp || (strcmp(sp, " 0") && strcmp(sp, " 1")) || path[0] != '/') {
+			reply(c, "ERROR usage: EXEC <absolute path to process.json> <0|1>\n");
+			client_finish(c);
+			return;
+		}
+		*sp = 0;
+		if (init_done || (init_proc && init_proc->exited)) {
+			reply(c, "ERROR container has exited\n");
+			client_finish(c);
+			return;
+		}
+		do_exec(c, path, sp[1] == '1');
+	} else if (!strcmp(line, "REOPEN")) {
+		if (crilog_reopen(&crilog) < 0)
+			reply(c, "ERROR reopen %s: %s\n", opts.log_path, strerror(errno));
+		else
+			reply(c, "OK\n");
+		client_finish(c);
+	} else {
+		reply(c, "ERROR unknown request\n");
+		client_finish(c);
+	}
+}
+
+/* Consumes complete input frames; stops while the process is not taking stdin. */
+static void client_frames(struct client *c)
+{
+	size_t off = 0;
+
+	while (c->st == CL_STREAM && !c->dead && c->in_len - off >= FRAME_HDR) {
+		int stream;
+		uint32_t len;
+
+		if (frame_parse_header(c->in + off, &stream, &len) < 0 || len > FRAME_MAX_PAYLOAD) {
+			c->dead = 1;
+			break;
+		}
+		if (c->in_len - off < FRAME_HDR + len)
+			break;
+		if (stream == STREAM_STDIN) {
+			if (proc_stdin(c->proc, c->in + off + FRAME_HDR, len) < 0)
+				break;
+		} else if (stream == STREAM_RESIZE) {
+			proc_resize(c->proc, c->in + off + FRAME_HDR, len);
+		}
+		off += FRAME_HDR + len;
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->in_len - off);
+		c->in_len -= off;
+	}
+}
+
+static void client_input(struct client *c)
+{
+	size_t want = c->st == CL_REQUEST ? CLIENT_REQ_MAX : FRAME_HDR + FRAME_MAX_PAYLOAD;
+	ssize_t n;
+
+	if (c->in_cap < want) {
+		/* Grow in steps so an attacher sending small frames keeps a small buffer. */
+		size_t cap = c->in_cap ? c->in_cap * 2 : 512;
+		uint8_t *nb;
+
+		if (cap > want)
+			cap = want;
+		if (c->in_len == c->in_cap) {
+			nb = realloc(c->in, cap);
+			if (!nb) {
+				c->dead = 1;
+				return;
+			}
+			c->in = nb;
+			c->in_cap = cap;
+		}
+	}
+	if (c->in_len == c->in_cap) {
+		if (c->st == CL_REQUEST)
+			c->dead = 1; /* request line too long */
+		return;
+	}
+	do
+		n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		c->dead = 1;
+		return;
+	}
+	if (c->st == CL_WAIT || c->st == CL_CLOSING) {
+		c->in_len = 0; /* nothing more is expected from these */
+		return;
+	}
+	c->in_len += (size_t)n;
+	if (c->st == CL_REQUEST) {
+		uint8_t *nl = memchr(c->in, '\n', c->in_len);
+		size_t ll;
+
+		if (!nl)
+			return;
+		*nl = 0;
+		ll = (size_t)(nl - c->in);
+		if (ll > 0 && c->in[ll - 1] == '\r')
+			c->in[ll - 1] = 0;
+		handle_request(c, (char *)c->in);
+		ll += 1;
+		memmove(c->in, c->in + ll, c->in_len - ll);
+		c->in_len -= ll;
+	}
+	client_frames(c);
+}
+
+static void client_gone(struct client *c)
+{
+	struct proc *p = c->proc;
+
+	if (p && p != init_proc) {
+		int others = 0;
+
+		for (struct client *o = clients; o; o = o->next)
+			if (o != c && !o->dead && o->proc == p)
+				others = 1;
+		/* An exec's input ends with its last client; the process keeps running. */
+		if (!others && !p->tty && p->in_fd >= 0) {
+			if (proc_stdin_blocked(p))
+				p->close_in_after = 1;
+			else
+				proc_close_stdin(p);
+		}
+	}
+}
+
+static void accept_clients(void)
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		struct client *c;
+
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		c = client_new(fd);
+		if (!c) {
+			close(fd);
+			return;
+		}
+		c->next = clients;
+		clients = c;
+	}
+}
+
+/* ---- the loop ---- */
+
+static void reap(void)
+{
+	int st;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		struct proc *p;
+
+		for (p = procs; p; p = p->next)
+			if (p->pid == pid)
+				break;
+		if (p && !p->exited) {
+			p->exited = 1;
+			p->status = st;
+			p->exit_ms = monotonic_ms();
+			if (p == init_proc)
+				log_info("container init %d exited", pid);
+		} else if (!p) {
+			orphans[orphan_next].pid = pid;
+			orphans[orphan_next].status = st;
+			orphan_next = (orphan_next + 1) % ORPHANS;
+		}
+	}
+}
+
+enum { K_SIG, K_LISTEN, K_OUT, K_ERR, K_IN, K_CLIENT };
+
+struct pref {
+	int kind;
+	void *ptr;
+};
+
+static void loop(void)
+{
+	struct pollfd *pfds = NULL;
+	struct pref *refs = NULL;
+	size_t cap = 0;
+
+	for (;;) {
+		size_t n = 0, need = 2;
+		int timeout = -1, pending_out = 0;
+		long long now;
+
+		reap();
+		now = monotonic_ms();
+		for (struct proc *p = procs, *next; p; p = next) {
+			next = p->next;
+			if (p->exited) {
+				if ((p->out_fd < 0 && p->err_fd < 0) || now - p->exit_ms >= DRAIN_MS)
+					proc_finalize(p);
+				else
+					timeout = 50;
+			}
+		}
+		/* Drop dead clients. */
+		for (struct client **cp = &clients; *cp;) {
+			struct client *c = *cp;
+
+			if (c->dead) {
+				client_gone(c);
+				*cp = c->next;
+				client_free(c);
+			} else {
+				if (client_wants_out(c) || c->st == CL_REQUEST)
+					pending_out = 1;
+				cp = &c->next;
+			}
+		}
+		if (init_done) {
+			if ((!pending_out && !procs) || now >= shutdown_deadline)
+				break;
+			timeout = 50;
+		}
+
+		for (struct proc *p = procs; p; p = p->next)
+			need += 3;
+		for (struct client *c = clients; c; c = c->next)
+			need++;
+		if (need > cap) {
+			cap = need * 2;
+			pfds = realloc(pfds, cap * sizeof(*pfds));
+			refs = realloc(refs, cap * sizeof(*refs));
+			if (!pfds || !refs) {
+				log_error("out of memory");
+				abort();
+			}
+		}
+#define ADD(f, ev, k, p) (pfds[n] = (struct pollfd){.fd = (f), .events = (ev)}, refs[n++] = (struct pref){(k), (p)})
+		ADD(sig_fd, POLLIN, K_SIG, NULL);
+		ADD(listen_fd, POLLIN, K_LISTEN, NULL);
+		for (struct proc *p = procs; p; p = p->next) {
+			if (p->out_fd >= 0)
+				ADD(p->out_fd, POLLIN, K_OUT, p);
+			if (p->err_fd >= 0)
+				ADD(p->err_fd, POLLIN, K_ERR, p);
+			if (proc_stdin_blocked(p) && proc_in_target(p) >= 0)
+				ADD(proc_in_target(p), POLLOUT, K_IN, p);
+		}
+		for (struct client *c = clients; c; c = c->next) {
+			short ev = client_wants_out(c) ? POLLOUT : 0;
+
+			if (!(c->st == CL_STREAM && c->proc && proc_stdin_blocked(c->proc)))
+				ev |= POLLIN;
+			ADD(c->fd, ev, K_CLIENT, c);
+		}
+#undef ADD
+		if (poll(pfds, n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			short re = pfds[i].revents;
+
+			if (!re)
+				continue;
+			switch (refs[i].kind) {
+			case K_SIG:
+				self_pipe_drain();
+				break;
+			case K_LISTEN:
+				accept_clients();
+				break;
+			case K_OUT:
+			case K_ERR: {
+				struct proc *p = refs[i].ptr;
+				int fd = refs[i].kind == K_OUT ? p->out_fd : p->err_fd;
+
+				if (fd == pfds[i].fd)
+					proc_output(p, refs[i].kind == K_OUT ? STREAM_STDOUT : STREAM_STDERR);
+				break;
+			}
+			case K_IN: {
+				struct proc *p = refs[i].ptr;
+
+				proc_flush_stdin(p);
+				if (!proc_stdin_blocked(p))
+					for (struct client *c = clients; c; c = c->next)
+						if (c->proc == p)
+							client_frames(c);
+				break;
+			}
+			case K_CLIENT: {
+				struct client *c = refs[i].ptr;
+
+				if (c->dead)
+					break;
+				if (re & POLLOUT)
+					client_flush(c);
+				if (!c->dead && (re & (POLLIN | POLLHUP | POLLERR)))
+					client_input(c);
+				if (c->st == CL_CLOSING && !client_wants_out(c))
+					c->dead = 1;
+				break;
+			}
+			}
+		}
+	}
+	free(pfds);
+	free(refs);
+}
+
+/* ---- start-up ---- */
+
+static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(int fd, const char *fmt, ...)
+{
+	char buf[1500];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 2;
+	for (int i = 0; i < n; i++)
+		if (buf[i] == '\n' || buf[i] == '\r')
+			buf[i] = ' ';
+	buf[n++] = '\n';
+	if (write_all(fd, buf, (size_t)n) < 0) {
+	}
+	close(fd);
+}
+
+static int parent(int rfd)
+{
+	char line[2048];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got + 1 < sizeof(line) && (n = read(rfd, line + got, sizeof(line) - 1 - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		got += (size_t)n;
+		if (memchr(line, '\n', got))
+			break;
+	}
+	line[got] = 0;
+	if (!memchr(line, '\n', got)) {
+		printf("error shim exited before reporting\n");
+		return 1;
+	}
+	*strchr(line, '\n') = 0;
+	printf("%s\n", line);
+	fflush(stdout);
+	return strncmp(line, "ok ", 3) == 0 ? 0 : 1;
+}
+
+static void cleanup_files(void)
+{
+	unlink("shim.sock");
+	unlink("shim.pid");
+}
+
+int main(int argc, char **argv)
+{
+	char err[1024], buf[64];
+	int rp[2], devnull, rfd;
+	struct proc_stdio s;
+	struct runtime_call call;
+	struct runtime_result res;
+	char pid_file[4096], console[4096];
+	char **rargv;
+	pid_t pid;
+	int n;
+
+	if (cli_parse(argc, argv, &opts, err, sizeof(err)) < 0) {
+		printf("error %s\n", err);
+		return 1;
+	}
+	g_container_id = opts.id;
+	if (mkdir_p(opts.state_dir, 0700) < 0) {
+		printf("error create state dir %s: %s\n", opts.state_dir, strerror(errno));
+		return 1;
+	}
+	if (pipe2(rp, O_CLOEXEC) < 0) {
+		printf("error pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		printf("error fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid > 0) {
+		close(rp[1]);
+		n = parent(rp[0]);
+		cli_free(&opts);
+		return n;
+	}
+
+	/* The shim proper. */
+	close(rp[0]);
+	setsid();
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		report(rp[1], "error set child subreaper: %s", strerror(errno));
+		_exit(1);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	devnull = open("/dev/null", O_RDWR);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0) {
+		report(rp[1], "error /dev/null: %s", strerror(errno));
+		_exit(1);
+	}
+	if (dup2(rp[1], 3) < 0) {
+		report(rp[1], "error dup: %s", strerror(errno));
+		_exit(1);
+	}
+	rfd = 3;
+	set_cloexec(rfd);
+	/* Inherited descriptors would keep the daemon's pipes open and leak into the container. */
+	for (int fd = 4; fd < 1024; fd++)
+		close(fd);
+	openlog("berth-shim", LOG_PID, LOG_DAEMON);
+	if (chdir(opts.state_dir) < 0) {
+		report(rfd, "error chdir %s: %s", opts.state_dir, strerror(errno));
+		_exit(1);
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	if (write_file_atomic(opts.state_dir, "shim.pid", buf, (size_t)n) < 0) {
+		report(rfd, "error write shim.pid: %s", strerror(errno));
+		_exit(1);
+	}
+	sig_fd = self_pipe_init();
+	listen_fd = ctrl_listen("shim.sock");
+	if (sig_fd < 0 || listen_fd < 0) {
+		report(rfd, "error listen %s/shim.sock: %s", opts.state_dir, strerror(errno));
+		cleanup_files();
+		_exit(1);
+	}
+	if (crilog_open(&crilog, opts.log_path, opts.log_max_size, opts.log_max_files) < 0) {
+		report(rfd, "error open log %s: %s", opts.log_path, strerror(errno));
+		cleanup_files();
+		_exit(1);
+	}
+	snprintf(pid_file, sizeof(pid_file), "%s/pid", opts.state_dir);
+	snprintf(console, sizeof(console), "%s/console.sock", opts.state_dir);
+	if ((opts.terminal ? stdio_console(&s, console) : stdio_pipes(&s, opts.stdin_open)) < 0) {
+		report(rfd, "error container stdio: %s", strerror(errno));
+		cleanup_files();
+		_exit(1);
+	}
+	rargv = runtime_create_argv(&opts, pid_file, opts.terminal ? console : NULL);
+	call = (struct runtime_call){.in = s.rt_in, .out = s.rt_out, .err = s.rt_err,
+				     .console_listen = s.console_listen, .err_capture = s.err_capture,
+				     .pid_file = pid_file};
+	if (!rargv || runtime_run(&opts, rargv, &call, &res) < 0) {
+		log_error("create failed: %s", rargv ? res.err : "out of memory");
+		/* "create: " marks the runtime's own refusal, as opposed to a failure of the shim. */
+		report(rfd, "error %s%s", rargv ? "create: " : "", rargv ? res.err : "out of memory");
+		runtime_argv_free(rargv);
+		stdio_close_all(&s);
+		crilog_close(&crilog);
+		cleanup_files();
+		cli_free(&opts);
+		closelog();
+		_exit(1);
+	}
+	runtime_argv_free(rargv);
+	stdio_close_runtime_side(&s);
+	init_proc = proc_new(res.pid, 0, opts.terminal, &s, res.pty);
+	stdio_close_all(&s);
+	if (!init_proc) {
+		report(rfd, "error out of memory");
+		_exit(1);
+	}
+	oom_watch_init(&oom, res.pid);
+	log_info("container created: pid %d", res.pid);
+	report(rfd, "ok %d %d", res.pid, getpid());
+
+	loop();
+
+	for (struct client *c = clients, *next; c; c = next) {
+		next = c->next;
+		client_free(c);
+	}
+	while (procs) {
+		struct proc *p = procs;
+
+		procs = p->next;
+		xclose(&p->out_fd);
+		xclose(&p->err_fd);
+		proc_close_stdin(p);
+		if (p != init_proc)
+			free(p);
+	}
+	free(init_proc);
+	crilog_close(&crilog);
+	oom_watch_free(&oom);
+	close(listen_fd);
+	unlink("shim.sock");
+	log_info("shim exiting");
+	closelog();
+	cli_free(&opts);
+	return 0;
+}

@@ -1,0 +1,306 @@
+#!/bin/bash
+# Shim tests against real runc and a busybox bundle.
+#   run-tests.sh SHIM_BINARY        (SHIM_VALGRIND=1 runs the shim under valgrind)
+# Prints "N passed, N failed"; exits non-zero on any failure.
+set -u
+SHIM=$(readlink -f "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+RUNC=${RUNC:-/usr/sbin/runc}
+CLIENT="python3 $HERE/client.py"
+
+if [ "$(id -u)" != 0 ]; then echo "SKIP: shim tests need root"; exit 0; fi
+if [ ! -x "$RUNC" ]; then echo "SKIP: no runc at $RUNC"; exit 0; fi
+if [ ! -x /bin/busybox ]; then echo "SKIP: no /bin/busybox"; exit 0; fi
+
+WORK=$(mktemp -d /tmp/berth-shim-test.XXXXXX)
+RROOT=$WORK/runc-root
+PASS=0; FAIL=0; IDS=()
+PREFIX=()
+SLOW=1
+if [ "${SHIM_VALGRIND:-}" = 1 ]; then
+	PREFIX=(valgrind ${VG_QUIET--q} --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
+		--error-exitcode=1 --trace-children=no "--log-file=$WORK/vg.%p.log")
+	SLOW=4
+fi
+
+cleanup() {
+	for id in "${IDS[@]}"; do
+		"$RUNC" --root "$RROOT" delete -f "$id" >/dev/null 2>&1
+		if [ -f "$WORK/state/$id/shim.pid" ]; then
+			p=$(cat "$WORK/state/$id/shim.pid")
+			# Only our shim: its cmdline must name this state dir.
+			if { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -q -- "$WORK/state/$id"; then kill -9 "$p"; fi
+		fi
+	done
+	[ -n "${KEEP:-}" ] && { echo "kept $WORK"; return; }
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# One shared read-only rootfs: busybox plus its applet links.
+mkdir -p "$WORK/rootfs/bin" "$WORK/rootfs/proc" "$WORK/rootfs/dev" "$WORK/rootfs/sys" "$WORK/rootfs/tmp"
+cp /bin/busybox "$WORK/rootfs/bin/busybox"
+for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$WORK/rootfs/bin/$a"; done
+(cd "$WORK" && "$RUNC" spec && mv config.json spec.json)
+
+# bundle ID TERMINAL(true|false) ARG... : writes $WORK/b/ID/config.json
+bundle() {
+	local id=$1 term=$2; shift 2
+	mkdir -p "$WORK/b/$id"
+	python3 - "$WORK/spec.json" "$WORK/b/$id/config.json" "$WORK/rootfs" "$term" "${MEMLIMIT:-0}" "$@" <<'PY'
+import json, sys
+src, dst, rootfs, term, mem, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6:]
+c = json.load(open(src))
+c["root"] = {"path": rootfs, "readonly": True}
+c["process"]["terminal"] = term == "true"
+c["process"]["args"] = args
+c["process"]["env"] = ["PATH=/bin", "TERM=xterm"]
+if mem:
+    c["linux"].setdefault("resources", {})["memory"] = {"limit": mem, "swap": mem}
+json.dump(c, open(dst, "w"))
+PY
+}
+
+# launch ID SHIM-OPTION... : runs the shim, sets OUT and RC
+launch() {
+	local id=$1; shift
+	IDS+=("$id")
+	mkdir -p "$WORK/state" "$WORK/logs"
+	OUT=$("${PREFIX[@]}" "$SHIM" --id "$id" --bundle "$WORK/b/$id" --state-dir "$WORK/state/$id" --runtime "$RUNC" \
+		--runtime-root "$RROOT" --log-path "$WORK/logs/$id.log" "$@")
+	RC=$?
+}
+
+start() { "$RUNC" --root "$RROOT" start "$1"; }
+# exitof ID: the exit JSON, by WAIT or, if the shim is already gone, from the exit file
+exitof() {
+	$CLIENT "$(sock $1)" WAIT --timeout $((20 * SLOW)) 2>/dev/null | grep -q '^REPLY {' || wait_gone "$1"
+	cat "$WORK/state/$1/exit" 2>/dev/null
+}
+sock() { echo "$WORK/state/$1/shim.sock"; }
+
+# wait_gone ID: the shim has exited (bounded)
+wait_gone() {
+	local p i
+	p=$(cat "$WORK/state/$1/shim.pid" 2>/dev/null) || return 0
+	for i in $(seq 1 $((100 * SLOW))); do
+		kill -0 "$p" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+not() { ! "$@"; }
+ok() { echo "ok   - $1"; PASS=$((PASS + 1)); }
+bad() { echo "FAIL - $1: $2"; FAIL=$((FAIL + 1)); }
+check() { # check NAME CONDITION-DESCRIPTION COMMAND...
+	local name=$1 what=$2; shift 2
+	if "$@"; then return 0; fi
+	bad "$name" "$what"; return 1
+}
+
+t_run_exit_code() {
+	local id=t-exit
+	bundle $id false sh -c 'echo hello; echo oops >&2; exit 3'
+	launch $id
+	check exit "launch: rc=$RC out=$OUT" [ "$RC" = 0 ] || return
+	check exit "ok line '$OUT'" grep -Eq '^ok [0-9]+ [0-9]+$' <<<"$OUT" || return
+	check exit "shim.pid" [ "$(cat "$WORK/state/$id/shim.pid")" = "$(cut -d' ' -f3 <<<"$OUT")" ] || return
+	check exit "socket mode" [ "$(stat -c %a "$(sock $id)")" = 600 ] || return
+	local w
+	$CLIENT "$(sock $id)" WAIT --timeout $((10 * SLOW)) >"$WORK/w-exit" &
+	sleep 0.3
+	start $id
+	wait
+	w=$(cat "$WORK/w-exit")
+	check exit "wait reply: $w" grep -q '"exitCode":3,"signal":0,"oomKilled":false,"finishedAt":"20' <<<"$w" || return
+	check exit "exit file" grep -q '"exitCode":3' "$WORK/state/$id/exit" || return
+	check exit "shim exits" wait_gone $id || return
+	check exit "log: $(cat "$WORK/logs/$id.log")" grep -Eq '^[0-9-]{10}T[0-9:]{8}\.[0-9]{9}Z stdout F hello$' "$WORK/logs/$id.log" || return
+	check exit "log stderr" grep -Eq 'Z stderr F oops$' "$WORK/logs/$id.log" || return
+	ok "run: exit code, WAIT, exit file, CRI log"
+}
+
+t_create_error() {
+	local id=t-err
+	bundle $id false /no/such/binary
+	launch $id
+	check create-error "rc=$RC out=$OUT" [ "$RC" = 1 ] || return
+	check create-error "message '$OUT'" grep -q '^error .*no/such/binary' <<<"$OUT" || return
+	check create-error "socket left behind" [ ! -e "$(sock $id)" ] || return
+	ok "create error carries runc's message: ${OUT:0:100}"
+}
+
+t_attach_stdin() {
+	local id=t-attach r
+	bundle $id false sh -c 'read x; echo got:$x; echo to-err >&2; read y; echo second:$y; cat; echo done; exit 5'
+	launch $id --stdin
+	check attach "launch $OUT" [ "$RC" = 0 ] || return
+	( sleep 0.3; start $id ) &
+	r=$($CLIENT "$(sock $id)" ATTACH --send 'abc\n' --send 'def\n' --send 'tail' --close-stdin --timeout $((10 * SLOW)))
+	wait
+	check attach "reply: $r" grep -q '^REPLY OK$' <<<"$r" || return
+	check attach "stdout: $r" grep -q "^STDOUT 'got:abc\\\\nsecond:def\\\\ntaildone\\\\n'$" <<<"$r" || return
+	check attach "stderr: $r" grep -q "^STDERR 'to-err\\\\n'$" <<<"$r" || return
+	check attach "exit: $r" grep -q '^EXIT 5$' <<<"$r" || return
+	check attach "partial+F in log" grep -q 'stdout F taildone$' "$WORK/logs/$id.log" || return
+	ok "attach: stdin frames, close stdin, stdout/stderr frames, exit frame"
+}
+
+t_two_attachers_and_exec() {
+	local id=t-exec r1 r2 e w
+	bundle $id false sh -c 'while :; do sleep 0.2; [ -e /proc/self ] ; done'
+	launch $id
+	check exec "launch $OUT" [ "$RC" = 0 ] || return
+	start $id
+	cat >"$WORK/proc1.json" <<'J'
+{"terminal":false,"user":{"uid":0,"gid":0},"args":["sh","-c","read a; echo exec-out:$a; echo exec-err >&2; exit 7"],"env":["PATH=/bin"],"cwd":"/"}
+J
+	e=$($CLIENT "$(sock $id)" "EXEC $WORK/proc1.json 0" --send 'zz\n' --timeout $((10 * SLOW)))
+	check exec "reply: $e" grep -Eq '^REPLY OK [0-9]+$' <<<"$e" || return
+	check exec "stdout: $e" grep -q "^STDOUT 'exec-out:zz\\\\n'$" <<<"$e" || return
+	check exec "stderr: $e" grep -q "^STDERR 'exec-err\\\\n'$" <<<"$e" || return
+	check exec "exit: $e" grep -q '^EXIT 7$' <<<"$e" || return
+	check exec "exec output not logged" not grep -q exec-out "$WORK/logs/$id.log" || return
+	# Bad process.json: runc's error comes back.
+	echo '{"args":[]}' >"$WORK/bad.json"
+	e=$($CLIENT "$(sock $id)" "EXEC $WORK/bad.json 0")
+	check exec "bad exec: $e" grep -q '^REPLY ERROR .' <<<"$e" || return
+	# Two attachers both see the exit; WAIT too.
+	$CLIENT "$(sock $id)" ATTACH --timeout $((10 * SLOW)) >"$WORK/a1" &
+	$CLIENT "$(sock $id)" ATTACH --timeout $((10 * SLOW)) >"$WORK/a2" &
+	$CLIENT "$(sock $id)" WAIT --timeout $((10 * SLOW)) >"$WORK/w1" &
+	sleep $((SLOW))
+	"$RUNC" --root "$RROOT" kill $id KILL
+	wait
+	check exec "attacher 1: $(cat "$WORK/a1")" grep -q '^EXIT 137$' "$WORK/a1" || return
+	check exec "attacher 2: $(cat "$WORK/a2")" grep -q '^EXIT 137$' "$WORK/a2" || return
+	check exec "wait: $(cat "$WORK/w1")" grep -q '"exitCode":137,"signal":9' "$WORK/w1" || return
+	# A WAIT after the exit is answered at once (the shim lingers briefly) or the file is there.
+	check exec "exit file" grep -q '"signal":9' "$WORK/state/$id/exit" || return
+	ok "exec with stdin/exit code, runc exec error, two attachers + WAIT on SIGKILL"
+}
+
+t_terminal() {
+	local id=t-tty r
+	bundle $id true sh -c 'sleep 0.5; stty size; echo tty-ok; exit 2'
+	launch $id --terminal
+	check tty "launch $OUT" [ "$RC" = 0 ] || return
+	( sleep 0.3; start $id ) &
+	r=$($CLIENT "$(sock $id)" ATTACH --resize 40 100 --timeout $((10 * SLOW)))
+	wait
+	check tty "output: $r" grep -q '40 100.*tty-ok' <<<"$r" || return
+	check tty "exit: $r" grep -q '^EXIT 2$' <<<"$r" || return
+	check tty "log stdout" grep -q 'stdout F tty-ok' "$WORK/logs/$id.log" || return
+	ok "terminal: pty via console socket, resize, exit"
+}
+
+t_exec_tty() {
+	local id=t-exectty e
+	bundle $id false sleep 30
+	launch $id
+	start $id
+	cat >"$WORK/proc-tty.json" <<'J'
+{"terminal":true,"user":{"uid":0,"gid":0},"args":["sh","-c","sleep 0.3; tty; exit 4"],"env":["PATH=/bin"],"cwd":"/"}
+J
+	e=$($CLIENT "$(sock $id)" "EXEC $WORK/proc-tty.json 1" --timeout $((10 * SLOW)))
+	check exec-tty "exec: $e" grep -q "^STDOUT '/dev/pts/" <<<"$e" || return
+	check exec-tty "exit: $e" grep -q '^EXIT 4$' <<<"$e" || return
+	"$RUNC" --root "$RROOT" kill $id KILL
+	exitof $id >/dev/null
+	ok "exec with a terminal"
+}
+
+t_partial_and_rotation() {
+	local id=t-rot
+	bundle $id false sh -c 'i=0; while [ $i -lt 200 ]; do echo line-$i; i=$((i+1)); done; head -c 20000 /dev/zero | tr "\0" x'
+	launch $id --log-max-size 2000 --log-max-files 3
+	start $id
+	exitof $id >/dev/null
+	local L=$WORK/logs/$id.log
+	check rotation "log.1 and log.2" [ -s "$L.1" ] && [ -s "$L.2" ] || return
+	check rotation "no log.3" [ ! -e "$L.3" ] || return
+	# Every entry in every file is well-formed.
+	check rotation "format" bash -c '! grep -hEv "^[0-9-]{10}T[0-9:]{8}\.[0-9]{9}Z (stdout|stderr) [FP] " "$@"' - "$L" "$L.1" "$L.2" || return
+	# The 20000-byte unterminated line: one 16384-byte P piece then the rest as P at EOF.
+	local all
+	all=$(cat "$L.2" "$L.1" "$L")
+	check rotation "P pieces" [ "$(grep -c ' stdout P x' <<<"$all")" = 2 ] || return
+	check rotation "last line-199" grep -q 'stdout F line-199$' <<<"$all" || return
+	ok "CRI log: partial lines and rotation"
+}
+
+t_slow_client() {
+	local id=t-slow
+	bundle $id false sh -c 'sleep 0.5; head -c 3000000 /dev/zero; exit 0'
+	launch $id
+	# An attacher that never reads must not block the container or the shim.
+	python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"ATTACH\n"); time.sleep(float(sys.argv[2]))' "$(sock $id)" $((8 * SLOW)) &
+	local reader=$!
+	sleep 0.2
+	start $id
+	local w
+	w=$($CLIENT "$(sock $id)" WAIT --timeout $((6 * SLOW)))
+	kill $reader 2>/dev/null; wait $reader 2>/dev/null
+	check slow "wait: $w" grep -q '"exitCode":0' <<<"$w" || return
+	ok "a client that never reads is dropped, the container finishes"
+}
+
+t_reopen() {
+	local id=t-reopen r
+	bundle $id false sh -c 'echo one; sleep 1; echo two'
+	launch $id
+	start $id
+	sleep 0.5
+	mv "$WORK/logs/$id.log" "$WORK/logs/$id.log.old"
+	r=$($CLIENT "$(sock $id)" REOPEN)
+	check reopen "reply $r" [ "$r" = "REPLY OK" ] || return
+	exitof $id >/dev/null
+	check reopen "old has one" grep -q 'F one' "$WORK/logs/$id.log.old" || return
+	check reopen "new has two" grep -q 'F two' "$WORK/logs/$id.log" || return
+	ok "REOPEN after external rotation"
+}
+
+t_oom() {
+	local id=t-oom w
+	MEMLIMIT=$((16 * 1024 * 1024)) bundle $id false sh -c 'x=a; while :; do x=$x$x; done'
+	launch $id
+	start $id
+	w=$(exitof $id)
+	check oom "wait: $w" grep -q '"exitCode":137,"signal":9,"oomKilled":true' <<<"$w" || return
+	ok "OOM kill reported"
+}
+
+t_daemon_gone() {
+	local id=t-gone w
+	bundle $id false sh -c 'sleep 0.5; echo still-logging'
+	launch $id
+	# Nobody connects at all: the log and exit file are still written.
+	start $id
+	check gone "shim exits" wait_gone $id || return
+	check gone "exit file" grep -q '"exitCode":0' "$WORK/state/$id/exit" || return
+	check gone "log" grep -q 'F still-logging' "$WORK/logs/$id.log" || return
+	ok "works with no client connected"
+}
+
+for t in t_run_exit_code t_create_error t_attach_stdin t_two_attachers_and_exec t_terminal t_exec_tty \
+	t_partial_and_rotation t_slow_client t_reopen t_oom t_daemon_gone; do
+	if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$t" ]; then continue; fi
+	$t
+done
+
+# Every shim must be gone before its sanitizer/valgrind report is final.
+for id in "${IDS[@]}"; do
+	"$RUNC" --root "$RROOT" delete -f "$id" >/dev/null 2>&1
+	wait_gone "$id" || bad "shutdown" "shim $id still running"
+done
+if [ "${SHIM_VALGRIND:-}" = 1 ]; then
+	errs=$(grep -l -E 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]|indirectly lost: [1-9]' "$WORK"/vg.*.log 2>/dev/null)
+	if [ -n "$errs" ]; then bad valgrind "$(cat $errs)"; else ok "valgrind: no errors or leaks in $(ls "$WORK"/vg.*.log | wc -l) process logs"; fi
+fi
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	if ls "$HERE"/asan.out* >/dev/null 2>&1; then bad asan "$(cat "$HERE"/asan.out*)"; else ok "asan/ubsan: no reports"; fi
+fi
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]

@@ -1,0 +1,52 @@
+package dev.berth.shim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.oci.BerthException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+
+/**
+ * How a container's init ended, as the shim records it in {@code STATE/exit} and answers WAIT.
+ *
+ * @param exitCode the exit status, or 128 + signal when a signal killed it
+ * @param signal the killing signal, 0 if it exited
+ */
+public record ExitStatus(int exitCode, int signal, boolean oomKilled, Instant finishedAt) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The exit recorded in {@code stateDir/exit}, empty if the shim has not written one. */
+    public static Optional<ExitStatus> read(Path stateDir) {
+        Path f = stateDir.resolve("exit");
+        String text;
+        try {
+            text = Files.readString(f);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw BerthException.internal("read exit of " + stateDir.getFileName() + ": " + e.getMessage(), e);
+        }
+        return Optional.of(parse(text, stateDir.getFileName().toString()));
+    }
+
+    /** Parses the shim's one-line exit JSON. */
+    public static ExitStatus parse(String json, String id) {
+        try {
+            JsonNode n = JSON.readTree(json);
+            if (n == null || !n.hasNonNull("exitCode") || !n.hasNonNull("finishedAt")) {
+                throw new IOException("missing fields in " + json.strip());
+            }
+            return new ExitStatus(n.get("exitCode").asInt(), n.path("signal").asInt(0),
+                    n.path("oomKilled").asBoolean(false), Instant.parse(n.get("finishedAt").asText()));
+        } catch (IOException | DateTimeParseException e) {
+            throw BerthException.internal("parse exit of container " + id + ": " + e.getMessage(), e);
+        }
+    }
+}
