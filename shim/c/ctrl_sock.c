@@ -58,8 +58,14 @@ struct client *client_new(int fd)
 
 void client_free(struct client *c)
 {
-	if (c->fd >= 0)
+	if (c->fd >= 0) {
+		char junk[4096];
+
+		/* Unread input would turn the close into a reset, which can hide the last frames from the peer. */
+		for (int i = 0; i < 16 && recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; i++) {
+		}
 		close(c->fd);
+	}
 	free(c->in);
 	free(c->out);
 	free(c);

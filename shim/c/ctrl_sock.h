@@ -6,7 +6,7 @@
 #define CLIENT_OUT_MAX (256 * 1024) /* a client further behind than this is dropped */
 #define CLIENT_REQ_MAX 4096
 
-enum client_state { CL_REQUEST, CL_WAIT, CL_STREAM, CL_CLOSING };
+enum client_state { CL_REQUEST, CL_WAIT, CL_EXEC_PENDING, CL_STREAM, CL_CLOSING };
 
 struct proc;
 

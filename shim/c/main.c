@@ -68,6 +68,21 @@ static struct {
 } orphans[ORPHANS];
 static int orphan_next;
 
+/* An EXEC whose runtime is still running; the loop goes on meanwhile. */
+struct pending_exec {
+	pid_t rt_pid;
+	int n, tty, killed;
+	long long deadline;
+	off_t log_off;
+	struct proc_stdio s;
+	struct runtime_call call;
+	struct runtime_result res;
+	char pid_file[4096];
+	struct client *c; /* NULL once the client went away */
+	struct pending_exec *next;
+};
+static struct pending_exec *pending_execs;
+
 static void xclose(int *fd)
 {
 	if (*fd >= 0)
@@ -207,10 +222,13 @@ static void proc_output(struct proc *p, int stream)
 		/* EOF, or EIO on a pty master once every slave is closed. */
 		if (p == init_proc)
 			crilog_flush(&crilog, stream);
-		if (!(p->tty && proc_stdin_blocked(p)))
-			xclose(fd);
-		else
-			xclose(fd), p->pend_len = p->pend_off = 0;
+		xclose(fd);
+		if (p->tty) {
+			/* The master was also the input side: pending input has nowhere to go. */
+			free(p->pend);
+			p->pend = NULL;
+			p->pend_len = p->pend_off = 0;
+		}
 		return;
 	}
 	if (p == init_proc)
@@ -307,47 +325,106 @@ static void reply(struct client *c, const char *fmt, ...)
 
 static void do_exec(struct client *c, const char *path, int tty)
 {
-	struct proc_stdio s;
-	struct runtime_call call;
-	struct runtime_result res;
-	char pid_file[4096], console[4096];
+	struct pending_exec *pe = calloc(1, sizeof(*pe));
+	char console[4096];
 	char **argv;
-	struct proc *p;
-	int n = ++exec_counter, rc;
 
-	snprintf(pid_file, sizeof(pid_file), "%s/exec-%d.pid", opts.state_dir, n);
-	snprintf(console, sizeof(console), "%s/exec-%d.sock", opts.state_dir, n);
-	if ((tty ? stdio_console(&s, console) : stdio_pipes(&s, 1)) < 0) {
-		reply(c, "ERROR exec stdio: %s\n", strerror(errno));
-		client_finish(c);
-		return;
-	}
-	argv = runtime_exec_argv(&opts, path, pid_file, tty ? console : NULL);
-	call = (struct runtime_call){.in = s.rt_in, .out = s.rt_out, .err = s.rt_err,
-				     .console_listen = s.console_listen, .err_capture = s.err_capture,
-				     .pid_file = pid_file};
-	/* Synchronous: the loop pauses for the runtime's ~50-100 ms; output waits in the pipes meanwhile. */
-	rc = argv ? runtime_run(&opts, argv, &call, &res) : -1;
-	runtime_argv_free(argv);
-	unlink(pid_file);
-	if (rc < 0) {
-		stdio_close_all(&s);
-		reply(c, "ERROR %s\n", argv ? res.err : "out of memory");
-		client_finish(c);
-		return;
-	}
-	stdio_close_runtime_side(&s);
-	p = proc_new(res.pid, n, tty, &s, res.pty);
-	stdio_close_all(&s);
-	if (!p) {
+	if (!pe) {
 		reply(c, "ERROR out of memory\n");
 		client_finish(c);
 		return;
 	}
-	log_info("exec %d started: pid %d", n, res.pid);
-	reply(c, "OK %d\n", res.pid);
-	c->st = CL_STREAM;
-	c->proc = p;
+	pe->n = ++exec_counter;
+	pe->tty = tty;
+	pe->c = c;
+	pe->res.pty = -1;
+	snprintf(pe->pid_file, sizeof(pe->pid_file), "%s/exec-%d.pid", opts.state_dir, pe->n);
+	snprintf(console, sizeof(console), "%s/exec-%d.sock", opts.state_dir, pe->n);
+	if ((tty ? stdio_console(&pe->s, console) : stdio_pipes(&pe->s, 1)) < 0) {
+		reply(c, "ERROR exec stdio: %s\n", strerror(errno));
+		client_finish(c);
+		free(pe);
+		return;
+	}
+	argv = runtime_exec_argv(&opts, path, pe->pid_file, tty ? console : NULL);
+	pe->call = (struct runtime_call){.in = pe->s.rt_in, .out = pe->s.rt_out, .err = pe->s.rt_err,
+					 .console_listen = pe->s.console_listen, .err_capture = pe->s.err_capture,
+					 .pid_file = pe->pid_file};
+	pe->rt_pid = argv ? runtime_spawn(&opts, argv, &pe->call, &pe->log_off) : -1;
+	runtime_argv_free(argv);
+	if (pe->rt_pid < 0) {
+		reply(c, "ERROR start runtime: %s\n", argv ? strerror(errno) : "out of memory");
+		client_finish(c);
+		stdio_close_all(&pe->s);
+		free(pe);
+		return;
+	}
+	/* Our copies of the runtime's stdio would hold the process's pipes open. */
+	close(pe->s.rt_in);
+	close(pe->s.rt_out);
+	close(pe->s.rt_err);
+	pe->s.rt_in = pe->s.rt_out = pe->s.rt_err = -1;
+	pe->deadline = monotonic_ms() + RUNTIME_TIMEOUT_MS;
+	pe->next = pending_execs;
+	pending_execs = pe;
+	c->st = CL_EXEC_PENDING;
+}
+
+static void client_frames(struct client *c);
+
+/* The exec's runtime has exited: hand the process to its client, or report the runtime's error. */
+static void exec_complete(struct pending_exec *pe, int status)
+{
+	struct client *c = pe->c;
+	struct proc *p = NULL;
+	int rc;
+
+	for (struct pending_exec **pp = &pending_execs; *pp; pp = &(*pp)->next)
+		if (*pp == pe) {
+			*pp = pe->next;
+			break;
+		}
+	rc = runtime_finish(&opts, status, &pe->call, pe->log_off, &pe->res);
+	unlink(pe->pid_file);
+	if (rc == 0) {
+		stdio_close_runtime_side(&pe->s);
+		p = proc_new(pe->res.pid, pe->n, pe->tty, &pe->s, pe->res.pty);
+		if (!p) {
+			snprintf(pe->res.err, sizeof(pe->res.err), "out of memory");
+			if (pe->res.pty >= 0)
+				close(pe->res.pty);
+		}
+	}
+	stdio_close_all(&pe->s);
+	if (!p) {
+		log_warn("exec %d failed: %s", pe->n, pe->res.err);
+		if (c) {
+			reply(c, "ERROR %s\n", pe->res.err);
+			client_finish(c);
+		}
+	} else {
+		log_info("exec %d started: pid %d", pe->n, p->pid);
+		if (c) {
+			reply(c, "OK %d\n", p->pid);
+			c->st = CL_STREAM;
+			c->proc = p;
+			client_frames(c);
+		} else if (!p->tty) {
+			proc_close_stdin(p); /* nobody is left to write to it */
+		}
+	}
+	free(pe);
+}
+
+static void pending_exec_free_all(void)
+{
+	while (pending_execs) {
+		struct pending_exec *pe = pending_execs;
+
+		pending_execs = pe->next;
+		stdio_close_all(&pe->s);
+		free(pe);
+	}
 }
 
 static void handle_request(struct client *c, char *line)
@@ -486,6 +563,10 @@ static void client_gone(struct client *c)
 {
 	struct proc *p = c->proc;
 
+	for (struct pending_exec *pe = pending_execs; pe; pe = pe->next)
+		if (pe->c == c)
+			pe->c = NULL;
+
 	if (p && p != init_proc) {
 		int others = 0;
 
@@ -532,6 +613,15 @@ static void reap(void)
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		struct proc *p;
+		struct pending_exec *pe;
+
+		for (pe = pending_execs; pe; pe = pe->next)
+			if (pe->rt_pid == pid)
+				break;
+		if (pe) {
+			exec_complete(pe, st);
+			continue;
+		}
 
 		for (p = procs; p; p = p->next)
 			if (p->pid == pid)
@@ -550,7 +640,7 @@ static void reap(void)
 	}
 }
 
-enum { K_SIG, K_LISTEN, K_OUT, K_ERR, K_IN, K_CLIENT };
+enum { K_SIG, K_LISTEN, K_OUT, K_ERR, K_IN, K_CLIENT, K_CONSOLE };
 
 struct pref {
 	int kind;
@@ -593,8 +683,16 @@ static void loop(void)
 				cp = &c->next;
 			}
 		}
+		for (struct pending_exec *pe = pending_execs; pe; pe = pe->next) {
+			if (now >= pe->deadline && !pe->killed) {
+				log_warn("exec %d: runtime timed out", pe->n);
+				kill(pe->rt_pid, SIGKILL);
+				pe->killed = 1;
+			}
+			timeout = 100;
+		}
 		if (init_done) {
-			if ((!pending_out && !procs) || now >= shutdown_deadline)
+			if ((!pending_out && !procs && !pending_execs) || now >= shutdown_deadline)
 				break;
 			timeout = 50;
 		}
@@ -602,6 +700,8 @@ static void loop(void)
 		for (struct proc *p = procs; p; p = p->next)
 			need += 3;
 		for (struct client *c = clients; c; c = c->next)
+			need++;
+		for (struct pending_exec *pe = pending_execs; pe; pe = pe->next)
 			need++;
 		if (need > cap) {
 			cap = need * 2;
@@ -626,10 +726,13 @@ static void loop(void)
 		for (struct client *c = clients; c; c = c->next) {
 			short ev = client_wants_out(c) ? POLLOUT : 0;
 
-			if (!(c->st == CL_STREAM && c->proc && proc_stdin_blocked(c->proc)))
+			if (!(c->st == CL_STREAM && c->proc && proc_stdin_blocked(c->proc)) && c->st != CL_EXEC_PENDING)
 				ev |= POLLIN;
 			ADD(c->fd, ev, K_CLIENT, c);
 		}
+		for (struct pending_exec *pe = pending_execs; pe; pe = pe->next)
+			if (pe->s.console_listen >= 0 && pe->res.pty < 0)
+				ADD(pe->s.console_listen, POLLIN, K_CONSOLE, pe);
 #undef ADD
 		if (poll(pfds, n, timeout) < 0) {
 			if (errno == EINTR)
@@ -649,6 +752,16 @@ static void loop(void)
 			case K_LISTEN:
 				accept_clients();
 				break;
+			case K_CONSOLE: {
+				struct pending_exec *pe;
+
+				/* Still pending? A reap in this round may have completed it. */
+				for (pe = pending_execs; pe && pe != refs[i].ptr; pe = pe->next) {
+				}
+				if (pe)
+					runtime_accept_console(pe->s.console_listen, &pe->res.pty);
+				break;
+			}
 			case K_OUT:
 			case K_ERR: {
 				struct proc *p = refs[i].ptr;
@@ -738,10 +851,14 @@ static int parent(int rfd)
 	return strncmp(line, "ok ", 3) == 0 ? 0 : 1;
 }
 
+/* Keeps errno for the error report that follows. */
 static void cleanup_files(void)
 {
+	int saved = errno;
+
 	unlink("shim.sock");
 	unlink("shim.pid");
+	errno = saved;
 }
 
 int main(int argc, char **argv)
@@ -817,20 +934,20 @@ int main(int argc, char **argv)
 	sig_fd = self_pipe_init();
 	listen_fd = ctrl_listen("shim.sock");
 	if (sig_fd < 0 || listen_fd < 0) {
-		report(rfd, "error listen %s/shim.sock: %s", opts.state_dir, strerror(errno));
 		cleanup_files();
+		report(rfd, "error listen %s/shim.sock: %s", opts.state_dir, strerror(errno));
 		_exit(1);
 	}
 	if (crilog_open(&crilog, opts.log_path, opts.log_max_size, opts.log_max_files) < 0) {
-		report(rfd, "error open log %s: %s", opts.log_path, strerror(errno));
 		cleanup_files();
+		report(rfd, "error open log %s: %s", opts.log_path, strerror(errno));
 		_exit(1);
 	}
 	snprintf(pid_file, sizeof(pid_file), "%s/pid", opts.state_dir);
 	snprintf(console, sizeof(console), "%s/console.sock", opts.state_dir);
 	if ((opts.terminal ? stdio_console(&s, console) : stdio_pipes(&s, opts.stdin_open)) < 0) {
-		report(rfd, "error container stdio: %s", strerror(errno));
 		cleanup_files();
+		report(rfd, "error container stdio: %s", strerror(errno));
 		_exit(1);
 	}
 	rargv = runtime_create_argv(&opts, pid_file, opts.terminal ? console : NULL);
@@ -839,12 +956,13 @@ int main(int argc, char **argv)
 				     .pid_file = pid_file};
 	if (!rargv || runtime_run(&opts, rargv, &call, &res) < 0) {
 		log_error("create failed: %s", rargv ? res.err : "out of memory");
+		/* Files go first: once the answer is out, the daemon may look at the state dir. */
+		cleanup_files();
 		/* "create: " marks the runtime's own refusal, as opposed to a failure of the shim. */
 		report(rfd, "error %s%s", rargv ? "create: " : "", rargv ? res.err : "out of memory");
 		runtime_argv_free(rargv);
 		stdio_close_all(&s);
 		crilog_close(&crilog);
-		cleanup_files();
 		cli_free(&opts);
 		closelog();
 		_exit(1);
@@ -863,6 +981,7 @@ int main(int argc, char **argv)
 
 	loop();
 
+	pending_exec_free_all();
 	for (struct client *c = clients, *next; c; c = next) {
 		next = c->next;
 		client_free(c);

@@ -17,8 +17,6 @@
 #include "log.h"
 #include "util.h"
 
-#define RUNTIME_TIMEOUT_MS (120 * 1000)
-
 static void push(char **argv, int *n, const char *s)
 {
 	argv[(*n)++] = strdup(s);
@@ -164,7 +162,7 @@ static off_t runtime_log_size(const char *state_dir)
 	return stat(path, &st) == 0 ? st.st_size : 0;
 }
 
-static void try_accept_console(int listen_fd, int *pty)
+void runtime_accept_console(int listen_fd, int *pty)
 {
 	int c;
 
@@ -181,28 +179,19 @@ static void try_accept_console(int listen_fd, int *pty)
 	close(c);
 }
 
-int runtime_run(const struct shim_opts *o, char **argv, const struct runtime_call *c, struct runtime_result *res)
+pid_t runtime_spawn(const struct shim_opts *o, char **argv, const struct runtime_call *c, off_t *log_off)
 {
-	off_t log_off = runtime_log_size(o->state_dir);
-	long long deadline = monotonic_ms() + RUNTIME_TIMEOUT_MS;
-	char pidbuf[64];
-	int status = 0;
-	pid_t pid, w;
+	pid_t pid;
 
-	res->pid = -1;
-	res->pty = -1;
-	res->err[0] = 0;
+	*log_off = runtime_log_size(o->state_dir);
 	pid = fork();
-	if (pid < 0) {
-		snprintf(res->err, sizeof(res->err), "fork: %s", strerror(errno));
-		return -1;
-	}
 	if (pid == 0) {
 		sigset_t all;
 
 		if (dup2(c->in, 0) < 0 || dup2(c->out, 1) < 0 || dup2(c->err, 2) < 0)
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		for (int fd = 3; fd < 1024; fd++)
@@ -211,28 +200,18 @@ int runtime_run(const struct shim_opts *o, char **argv, const struct runtime_cal
 		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	for (;;) {
-		w = waitpid(pid, &status, c->console_listen >= 0 ? WNOHANG : 0);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			snprintf(res->err, sizeof(res->err), "wait for runtime: %s", strerror(errno));
-			return -1;
-		}
-		if (monotonic_ms() > deadline) {
-			kill(pid, SIGKILL);
-			continue;
-		}
-		if (c->console_listen >= 0) {
-			struct pollfd p = {.fd = c->console_listen, .events = POLLIN};
+	return pid;
+}
 
-			if (poll(&p, 1, 20) > 0)
-				try_accept_console(c->console_listen, &res->pty);
-		}
-	}
+int runtime_finish(const struct shim_opts *o, int status, const struct runtime_call *c, off_t log_off,
+		   struct runtime_result *res)
+{
+	char pidbuf[64];
+
+	res->pid = -1;
+	res->err[0] = 0;
 	if (c->console_listen >= 0)
-		try_accept_console(c->console_listen, &res->pty);
-
+		runtime_accept_console(c->console_listen, &res->pty);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		char captured[512] = "";
 
@@ -266,4 +245,39 @@ int runtime_run(const struct shim_opts *o, char **argv, const struct runtime_cal
 		return -1;
 	}
 	return 0;
+}
+
+int runtime_run(const struct shim_opts *o, char **argv, const struct runtime_call *c, struct runtime_result *res)
+{
+	long long deadline = monotonic_ms() + RUNTIME_TIMEOUT_MS;
+	off_t log_off;
+	int status = 0;
+	pid_t pid, w;
+
+	res->pty = -1;
+	pid = runtime_spawn(o, argv, c, &log_off);
+	if (pid < 0) {
+		snprintf(res->err, sizeof(res->err), "fork: %s", strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		w = waitpid(pid, &status, c->console_listen >= 0 ? WNOHANG : 0);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			snprintf(res->err, sizeof(res->err), "wait for runtime: %s", strerror(errno));
+			return -1;
+		}
+		if (monotonic_ms() > deadline) {
+			kill(pid, SIGKILL);
+			continue;
+		}
+		if (c->console_listen >= 0) {
+			struct pollfd p = {.fd = c->console_listen, .events = POLLIN};
+
+			if (poll(&p, 1, 20) > 0)
+				runtime_accept_console(c->console_listen, &res->pty);
+		}
+	}
+	return runtime_finish(o, status, c, log_off, res);
 }

@@ -24,7 +24,16 @@ char **runtime_exec_argv(const struct shim_opts *o, const char *process_json, co
 			 const char *console);
 void runtime_argv_free(char **argv);
 
-/* Runs the runtime to completion (receiving the pty if console_listen >= 0) and reads its pid file.
+#define RUNTIME_TIMEOUT_MS (120 * 1000)
+
+/* Starts the runtime; log_off marks where its json log entries for this call begin. -1 on failure. */
+pid_t runtime_spawn(const struct shim_opts *o, char **argv, const struct runtime_call *c, off_t *log_off);
+/* Takes a pty from the console socket if one is waiting (res->pty must start at -1). */
+void runtime_accept_console(int listen_fd, int *pty);
+/* After the runtime exited with status: collects the pty and the pid file, or the runtime's error. */
+int runtime_finish(const struct shim_opts *o, int status, const struct runtime_call *c, off_t log_off,
+		   struct runtime_result *res);
+/* spawn + wait + finish, for the create at start-up: runs the runtime to completion (receiving the pty if console_listen >= 0) and reads its pid file.
  * Returns 0, or -1 with res->err holding the runtime's own error text. */
 int runtime_run(const struct shim_opts *o, char **argv, const struct runtime_call *c, struct runtime_result *res);
 

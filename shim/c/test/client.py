@@ -14,6 +14,7 @@ ap.add_argument("--close-stdin", action="store_true")
 ap.add_argument("--resize", nargs=2)
 ap.add_argument("--delay", type=float, default=0)
 ap.add_argument("--timeout", type=float, default=20)
+ap.add_argument("--hangup", action="store_true", help="disconnect right after sending")
 a = ap.parse_args()
 
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -45,6 +46,8 @@ for t in a.send:
     frame(0, t.encode().decode("unicode_escape").encode())
 if a.close_stdin:
     frame(0, b"")
+if a.hangup:
+    s.close(); sys.exit(0)
 out = {1: b"", 2: b""}
 code = None
 try:

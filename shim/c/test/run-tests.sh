@@ -162,6 +162,17 @@ J
 	check exec "stderr: $e" grep -q "^STDERR 'exec-err\\\\n'$" <<<"$e" || return
 	check exec "exit: $e" grep -q '^EXIT 7$' <<<"$e" || return
 	check exec "exec output not logged" not grep -q exec-out "$WORK/logs/$id.log" || return
+	# A client that goes away closes the exec's stdin; the process keeps running to its end.
+	cat >"$WORK/proc2.json" <<'J'
+{"terminal":false,"user":{"uid":0,"gid":0},"args":["sh","-c","cat >/dev/shm/got; echo ended >>/dev/shm/got"],"env":["PATH=/bin"],"cwd":"/"}
+J
+	cat >"$WORK/proc3.json" <<'J'
+{"terminal":false,"user":{"uid":0,"gid":0},"args":["cat","/dev/shm/got"],"env":["PATH=/bin"],"cwd":"/"}
+J
+	e=$($CLIENT "$(sock $id)" "EXEC $WORK/proc2.json 0" --send 'partial' --hangup)
+	sleep $SLOW
+	e=$($CLIENT "$(sock $id)" "EXEC $WORK/proc3.json 0" --timeout $((10 * SLOW)))
+	check exec "stdin closed on hangup: $e" grep -q "^STDOUT 'partialended\\\\n'$" <<<"$e" || return
 	# Bad process.json: runc's error comes back.
 	echo '{"args":[]}' >"$WORK/bad.json"
 	e=$($CLIENT "$(sock $id)" "EXEC $WORK/bad.json 0")
@@ -284,7 +295,28 @@ t_daemon_gone() {
 	ok "works with no client connected"
 }
 
-for t in t_run_exit_code t_create_error t_attach_stdin t_two_attachers_and_exec t_terminal t_exec_tty \
+t_fds() {
+	local id=t-fds shimpid cpid fds cfds
+	bundle $id false sleep 30
+	# An fd the "daemon" leaves open must not reach the shim or the container.
+	exec 7>"$WORK/leak"
+	launch $id
+	exec 7>&-
+	shimpid=$(cut -d' ' -f3 <<<"$OUT"); cpid=$(cut -d' ' -f2 <<<"$OUT")
+	start $id
+	sleep 0.3
+	fds=$(ls /proc/$shimpid/fd | sort -n | tr '\n' ' ')
+	cfds=$(ls /proc/$cpid/fd | sort -n | tr '\n' ' ')
+	check fds "shim holds the leaked fd: $fds" not bash -c 'for f in /proc/$1/fd/*; do readlink $f; done | grep -q leak' - $shimpid || return
+	check fds "shim stdio: $(readlink /proc/$shimpid/fd/1)" [ "$(readlink /proc/$shimpid/fd/1)" = /dev/null ] || return
+	check fds "container fds: $cfds" [ "$cfds" = "0 1 2 " ] || return
+	check fds "session leader" [ "$(ps -o sid= -p $shimpid | tr -d ' ')" = "$shimpid" ] || return
+	"$RUNC" --root "$RROOT" delete -f $id
+	check fds "exit after delete" grep -q '"signal":9' <<<"$(exitof $id)" || return
+	ok "no inherited fds in shim or container; shim is a session leader"
+}
+
+for t in t_fds t_run_exit_code t_create_error t_attach_stdin t_two_attachers_and_exec t_terminal t_exec_tty \
 	t_partial_and_rotation t_slow_client t_reopen t_oom t_daemon_gone; do
 	if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$t" ]; then continue; fi
 	$t

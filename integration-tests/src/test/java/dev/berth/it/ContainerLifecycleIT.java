@@ -128,7 +128,7 @@ class ContainerLifecycleIT {
 
     @Test
     void logsKeepStdoutAndStderrApart() throws Exception {
-        berth.ok("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; echo two >&2; echo three");
+        berth.ok("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; echo two >&2; sleep 0.3; echo three");
         assertTrue(BerthHarness.eventually(() -> {
             try {
                 return inspect("talker").at("/state/status").asText().equals("exited");
@@ -231,7 +231,7 @@ class ContainerLifecycleIT {
         Files.writeString(hooks.resolve("10-marker.json"), """
                 {"version": "1.0.0",
                  "hook": {"path": "/bin/sh", "args": ["sh", "-c", "cat > %s"]},
-                 "when": {"annotations": {"^berth\\.test/hook$": "^yes$"}},
+                 "when": {"annotations": {"^berth\\\\.test/hook$": "^yes$"}},
                  "stages": ["createRuntime"]}
                 """.formatted(marker));
         try {

@@ -2,6 +2,7 @@ package dev.berth.shim;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,15 @@ public class FrameStream implements AutoCloseable {
 
     /** The next frame, or null when the shim closed the stream (after the exit frame, or if it died). */
     public Frame read() throws IOException {
-        if (!fill(Frame.HEADER_SIZE)) {
+        try {
+            if (!fill(Frame.HEADER_SIZE)) {
+                return null;
+            }
+        } catch (SocketException e) {
+            // A reset between frames is the shim going away, the same as EOF.
+            if (in.hasRemaining()) {
+                throw e;
+            }
             return null;
         }
         int stream = in.get() & 0xff;

@@ -55,7 +55,15 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
     String logLevel;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Berthd()).execute(args));
+        System.exit(new CommandLine(new Berthd())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (!(e instanceof BerthException)) {
+                        throw e;
+                    }
+                    System.err.println("berthd: " + e.getMessage());
+                    return 1;
+                })
+                .execute(args));
     }
 
     @Override
@@ -63,6 +71,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         boolean explicitConfig = !config.equals(DaemonConfig.DEFAULT_CONFIG);
         DaemonConfig cfg = ConfigLoader.load(config, explicitConfig).withPaths(root, runRoot, socket);
         LogSetup.configure(logLevel != null ? logLevel : cfg.logLevel());
+        checkRunRootLength(cfg.runRoot());
         Files.createDirectories(cfg.root());
         Files.createDirectories(cfg.runRoot());
 
@@ -119,6 +128,19 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
             LOG.log(Level.INFO, "imported the built-in image {0} from {1}", BUILTIN_IMAGE_NAME, layout);
         } catch (BerthException e) {
             LOG.log(Level.WARNING, "import the built-in image from {0}: {1}", layout, e.getMessage());
+        }
+    }
+
+    /**
+     * A shim's sockets live at RUN_ROOT/shims/<shim key>/console.sock; a unix socket path holds at most
+     * 107 bytes, so a longer run root would fail at the first container rather than here.
+     */
+    private static void checkRunRootLength(Path runRoot) {
+        int longest = runRoot.toAbsolutePath().toString().length() + "/shims/".length()
+                + dev.berth.daemon.container.ContainerPaths.SHIM_KEY_LENGTH + "/console.sock".length();
+        if (longest > 107) {
+            throw BerthException.invalid("run root " + runRoot + " is too long: the shims' socket paths under it would be "
+                    + longest + " bytes, more than the 107 a unix socket allows");
         }
     }
 

@@ -65,7 +65,8 @@ public final class BundleWriter {
     void updateResources(Path bundle, ContainerRecord record) {
         Path file = bundle.resolve("config.json");
         ContainerCreate c = record.config();
-        Spec spec = SpecBuilder.from(OciJson.read(file, Spec.class))
+        Spec current = OciJson.read(file, Spec.class);
+        Spec spec = SpecBuilder.from(current).args(current.process().args())
                 .memory(c.memory()).cpus(c.cpus()).pidsLimit(c.pidsLimit()).build();
         OciJson.writeAtomically(file, spec);
     }

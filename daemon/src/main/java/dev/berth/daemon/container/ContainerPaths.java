@@ -4,6 +4,17 @@ import java.nio.file.Path;
 
 /** Where one container's files live (docs/design.md, host layout). */
 public record ContainerPaths(Path dir, Path shimDir) {
+    /**
+     * The shim's directory is named by the id's first 128 bits, not all 256: its sockets must fit the
+     * 107 bytes of a unix socket path under run roots longer than /run/berth, and random ids do not
+     * collide in 128 bits.
+     */
+    public static final int SHIM_KEY_LENGTH = 32;
+
+    public static String shimKey(String id) {
+        return id.substring(0, SHIM_KEY_LENGTH);
+    }
+
     public Path bundle() {
         return dir.resolve("bundle");
     }

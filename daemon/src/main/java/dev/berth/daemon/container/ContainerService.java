@@ -77,7 +77,7 @@ public final class ContainerService {
     }
 
     public ContainerPaths paths(String id) {
-        return new ContainerPaths(store.dir(id), settings.runRoot().resolve("shims").resolve(id));
+        return new ContainerPaths(store.dir(id), settings.runRoot().resolve("shims").resolve(ContainerPaths.shimKey(id)));
     }
 
     public Container resolve(String ref) {
@@ -330,7 +330,7 @@ public final class ContainerService {
         Container c = resolve(ref);
         withLock(c, () -> {
             if (c.state().hasShim()) {
-                if (!force) {
+                if (!force && c.state().isRunning()) {
                     throw BerthException.conflict("remove container " + c.id() + ": it is "
                             + c.state().status() + "; stop it first or use force");
                 }

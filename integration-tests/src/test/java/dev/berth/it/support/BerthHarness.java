@@ -43,7 +43,8 @@ public final class BerthHarness implements AutoCloseable {
         assumeTrue("root".equals(System.getProperty("user.name")), "end-to-end tests need root");
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "end-to-end tests need runc");
         assumeTrue(Files.isExecutable(shim()), "build the shim first (make shim): " + shim());
-        base = Files.createTempDirectory("berth-it-");
+        // Short: the shim's socket path (RUN_ROOT/shims/<id prefix>/shim.sock) must fit in 107 bytes.
+        base = Files.createTempDirectory(Path.of("/tmp"), "bit");
         root = base.resolve("root");
         runRoot = base.resolve("run");
         socket = runRoot.resolve("berth.sock");
@@ -52,7 +53,7 @@ public final class BerthHarness implements AutoCloseable {
         Files.writeString(config, String.join("\n",
                 "shim_path = \"" + shim() + "\"",
                 "runtime = \"/usr/sbin/runc\"",
-                "cgroup_parent = \"berth-it-" + base.getFileName().toString().replaceAll("[^a-z0-9]", "") + "\"",
+                "cgroup_parent = \"berth-it-" + base.getFileName() + "\"",
                 "builtin_image = \"" + REPO.resolve("build/images/busybox") + "\"",
                 "hooks_dirs = [\"" + base.resolve("hooks.d") + "\"]",
                 "log_level = \"debug\"", ""));
@@ -209,6 +210,13 @@ public final class BerthHarness implements AutoCloseable {
 
     /** Whatever the daemon left: containers in runc, shims, mounts, cgroups, files. */
     private void forceCleanUp() throws IOException, InterruptedException {
+        // The daemon's log outlives the run, for whoever reads a failure.
+        Path logs = REPO.resolve("integration-tests/target/berthd-logs");
+        Files.createDirectories(logs);
+        if (Files.exists(daemonLog)) {
+            Files.copy(daemonLog, logs.resolve(base.getFileName() + ".log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         Path runcRoot = runRoot.resolve("runc");
         if (Files.isDirectory(runcRoot)) {
             try (Stream<Path> ids = Files.list(runcRoot)) {
@@ -234,7 +242,7 @@ public final class BerthHarness implements AutoCloseable {
                 run("umount", "-l", mountPoint);
             }
         }
-        String parent = "berth-it-" + base.getFileName().toString().replaceAll("[^a-z0-9]", "");
+        String parent = "berth-it-" + base.getFileName();
         try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path h : hierarchies.toList()) {
                 Path dir = h.resolve(parent);
