@@ -316,7 +316,29 @@ t_fds() {
 	ok "no inherited fds in shim or container; shim is a session leader"
 }
 
-for t in t_fds t_run_exit_code t_create_error t_attach_stdin t_two_attachers_and_exec t_terminal t_exec_tty \
+t_parallel_exec() {
+	local id=t-par i
+	bundle $id false sh -c 'i=0; while :; do echo tick-$i; i=$((i+1)); sleep 0.05; done'
+	launch $id
+	start $id
+	for i in 1 2 3 4 5 6; do
+		cat >"$WORK/par$i.json" <<J
+{"terminal":false,"user":{"uid":0,"gid":0},"args":["sh","-c","echo par-$i; exit $((10 + i))"],"env":["PATH=/bin"],"cwd":"/"}
+J
+		$CLIENT "$(sock $id)" "EXEC $WORK/par$i.json 0" --timeout $((20 * SLOW)) >"$WORK/par$i.out" &
+	done
+	wait
+	for i in 1 2 3 4 5 6; do
+		check par "exec $i: $(cat "$WORK/par$i.out")" grep -q "^EXIT $((10 + i))$" "$WORK/par$i.out" || return
+		check par "exec $i output" grep -q "^STDOUT 'par-$i" "$WORK/par$i.out" || return
+	done
+	"$RUNC" --root "$RROOT" kill $id KILL
+	check par "exit" grep -q '"exitCode":137' <<<"$(exitof $id)" || return
+	check par "log kept flowing" grep -q 'stdout F tick-5$' "$WORK/logs/$id.log" || return
+	ok "six concurrent execs while the container logs"
+}
+
+for t in t_fds t_parallel_exec t_run_exit_code t_create_error t_attach_stdin t_two_attachers_and_exec t_terminal t_exec_tty \
 	t_partial_and_rotation t_slow_client t_reopen t_oom t_daemon_gone; do
 	if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$t" ]; then continue; fi
 	$t
