@@ -919,8 +919,9 @@ int main(int argc, char **argv)
 	rfd = 3;
 	set_cloexec(rfd);
 	/* Inherited descriptors would keep the daemon's pipes open and leak into the container. */
-	for (int fd = 4; fd < 1024; fd++)
-		close(fd);
+	if (close_range(4, ~0U, 0) < 0)
+		for (int fd = 4; fd < 65536; fd++)
+			close(fd);
 	openlog("berth-shim", LOG_PID, LOG_DAEMON);
 	if (chdir(opts.state_dir) < 0) {
 		report(rfd, "error chdir %s: %s", opts.state_dir, strerror(errno));

@@ -194,8 +194,9 @@ pid_t runtime_spawn(const struct shim_opts *o, char **argv, const struct runtime
 		signal(SIGCHLD, SIG_DFL);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
+		if (close_range(3, ~0U, 0) < 0)
+			for (int fd = 3; fd < 65536; fd++)
+				close(fd);
 		execv(argv[0], argv);
 		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);

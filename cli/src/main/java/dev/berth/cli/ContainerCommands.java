@@ -80,6 +80,10 @@ public final class ContainerCommands {
                              boolean removeOnStartFailure) throws IOException {
         Terminal term = tty && interactive ? Terminal.enterRaw() : null;
         try {
+            if (tty) {
+                // The pty must have the terminal's size before the process starts and asks for it.
+                StreamRelay.trySendSize(conn.upgradedOutput());
+            }
             try {
                 cmd.api().post(Api.container(ref) + "/start", null);
             } catch (CliException e) {
@@ -175,6 +179,15 @@ public final class ContainerCommands {
             }
             if (user != null) {
                 body.put("user", user);
+            }
+            String size = tty ? Terminal.size() : null;
+            if (size != null) {
+                // The exec starts with the request: its pty gets the size from the spec, not a later frame.
+                String[] rc = size.split(" ");
+                Map<String, Object> consoleSize = new LinkedHashMap<>();
+                consoleSize.put("height", Integer.parseInt(rc[0]));
+                consoleSize.put("width", Integer.parseInt(rc[1]));
+                body.put("consoleSize", consoleSize);
             }
             try (HttpResponse conn = api().upgrade(Api.container(ref) + "/exec", body)) {
                 Terminal term = tty && interactive ? Terminal.enterRaw() : null;

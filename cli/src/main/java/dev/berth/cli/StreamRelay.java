@@ -18,7 +18,7 @@ public final class StreamRelay {
             throws IOException {
         final OutputStream toDaemon = conn.upgradedOutput();
         if (tty) {
-            sendSize(toDaemon);
+            trySendSize(toDaemon);
             Terminal.onResize(new Runnable() {
                 @Override
                 public void run() {
@@ -73,6 +73,18 @@ public final class StreamRelay {
         out.flush();
         err.flush();
         return -1;
+    }
+
+    /**
+     * Sends the size unless the connection is already gone: a short-lived process may have exited (and
+     * the daemon closed the stream) before the size went out, and then the read side has its exit code.
+     */
+    static void trySendSize(OutputStream toDaemon) {
+        try {
+            sendSize(toDaemon);
+        } catch (IOException ignored) {
+            // see above: the read loop reports what happened
+        }
     }
 
     static void sendSize(OutputStream toDaemon) throws IOException {

@@ -222,6 +222,12 @@ class ContainerLifecycleIT {
                 "BERTH_LIB=" + BerthHarness.REPO.resolve("cli/target/lib"), "script", "-qec",
                 "stty rows 33 cols 101; " + cli + " run --rm -it busybox stty size", "/dev/null");
         assertTrue(out.contains("33 101"), out);
+        String id = berth.ok("run", "-d", "busybox", "sleep", "1000");
+        String exec = BerthHarness.run("env", "BERTH_SOCKET=" + berth.socket(),
+                "BERTH_LIB=" + BerthHarness.REPO.resolve("cli/target/lib"), "script", "-qec",
+                "stty rows 44 cols 120; " + cli + " exec -it " + id + " stty size", "/dev/null");
+        assertTrue(exec.contains("44 120"), exec);
+        berth.ok("rm", "-f", id);
     }
 
     @Test

@@ -30,6 +30,10 @@ final class ExecProcessWriter {
             ArrayNode args = process.putArray("args");
             exec.cmd().forEach(args::add);
             process.put("terminal", exec.tty());
+            if (exec.tty() && exec.consoleSize() != null) {
+                process.putObject("consoleSize").put("height", exec.consoleSize().height())
+                        .put("width", exec.consoleSize().width());
+            }
             if (exec.workingDir() != null) {
                 process.put("cwd", exec.workingDir());
             }
