@@ -251,4 +251,25 @@ class ContainerLifecycleIT {
             Files.deleteIfExists(hooks.resolve("10-marker.json"));
         }
     }
+
+    @Test
+    void theKernelsOomKillIsReported() throws Exception {
+        Result r = berth.berth("run", "--name", "hog", "--memory", "16m", "busybox", "sh", "-c",
+                "x=aaaaaaaaaaaaaaaa; while true; do x=$x$x; done");
+        assertEquals(137, r.exitCode(), r.stderr());
+        JsonNode state = inspect("hog").get("state");
+        assertTrue(state.get("oomKilled").asBoolean(), state.toString());
+        assertEquals("OOMKilled", state.get("reason").asText());
+        berth.ok("rm", "hog");
+    }
+
+    @Test
+    void versionAndInfoDescribeTheDaemon() throws Exception {
+        String version = berth.ok("version");
+        assertTrue(version.contains("runc"), version);
+        String info = berth.ok("info");
+        assertTrue(info.toLowerCase().contains("hybrid") || info.toLowerCase().contains("v1")
+                || info.toLowerCase().contains("v2"), info);
+        assertTrue(info.contains(berth.root().toString()), info);
+    }
 }
