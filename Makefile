@@ -70,7 +70,7 @@ test-shim:
 	$(MAKE) -C shim/c test
 
 test-java:
-	$(MVN) verify -Dberth.repo=$(CURDIR)
+	mvn -B -ntp verify
 
 bench: bench-deps build
 	bash bench/run.sh

@@ -17,7 +17,7 @@ public final class ImageCommands {
     }
 
     @Command(name = "images", description = "List images.")
-    public static final class Images extends Cmd {
+    public static class Images extends Cmd {
         @Option(names = {"-q", "--quiet"}, description = "Only image ids")
         boolean quiet;
 
@@ -110,26 +110,9 @@ public final class ImageCommands {
         }
     }
 
+    /** `berth image ls`: the same command as `berth images`, options inherited. */
     @Command(name = "ls", aliases = "list", description = "List images (= berth images).")
-    public static final class Ls extends Cmd {
-        @Option(names = {"-q", "--quiet"}, description = "Only image ids")
-        boolean quiet;
-
-        @Option(names = "--no-trunc", description = "Do not truncate ids")
-        boolean noTrunc;
-
-        @Option(names = "--format", paramLabel = "json", description = "json: one JSON object per line")
-        String format;
-
-        @Override
-        public Integer call() throws IOException {
-            Images i = new Images();
-            i.spec = spec;
-            i.quiet = quiet;
-            i.noTrunc = noTrunc;
-            i.format = format;
-            return i.call();
-        }
+    public static final class Ls extends Images {
     }
 
     @Command
