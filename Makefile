@@ -49,7 +49,7 @@ install: build
 	install -d $(LIBDIR)/daemon $(LIBDIR)/cli $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/berth/images \
 	  $(DESTDIR)$(SYSCONFDIR)/berth $(DESTDIR)$(SYSCONFDIR)/systemd/system
 	rm -f $(LIBDIR)/daemon/*.jar $(LIBDIR)/cli/*.jar
-	install -m 0644 daemon/target/berth-daemon-$(VERSION).jar daemon/target/lib/*.jar $(LIBDIR)/daemon/
+	install -m 0644 daemon/target/lib/*.jar $(LIBDIR)/daemon/
 	install -m 0644 cli/target/berth-cli-$(VERSION).jar cli/target/lib/*.jar $(LIBDIR)/cli/
 	install -m 0755 daemon/src/main/sh/berthd $(DESTDIR)$(PREFIX)/bin/berthd
 	install -m 0755 cli/src/main/sh/berth $(DESTDIR)$(PREFIX)/bin/berth

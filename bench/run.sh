@@ -24,8 +24,7 @@ runtime = "/usr/sbin/runc"
 builtin_image = "$repo/build/images/busybox"
 cgroup_parent = "berth-bench"
 TOML
-java -XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=1 -cp "$repo/daemon/target/berth-daemon-0.1.0-SNAPSHOT.jar:$repo/daemon/target/lib/*" \
-  dev.berth.daemon.bootstrap.Berthd --config "$work/berth.toml" --root "$work/root" --run-root "$work/run" \
+BERTH_DAEMON_LIB=$repo/daemon/target/lib "$repo/daemon/src/main/sh/berthd" --config "$work/berth.toml" --root "$work/root" --run-root "$work/run" \
   --socket "$BERTH_SOCKET" >"$out/berthd.log" 2>&1 &
 berthd_pid=$!
 for _ in $(seq 1 200); do [ -S "$BERTH_SOCKET" ] && "$berth" version >/dev/null 2>&1 && break; sleep 0.1; done

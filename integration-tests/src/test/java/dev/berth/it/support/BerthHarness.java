@@ -23,7 +23,6 @@ import java.util.stream.Stream;
  */
 public final class BerthHarness implements AutoCloseable {
     public static final Path REPO = Path.of(System.getProperty("berth.repo", "..")).toAbsolutePath().normalize();
-    private static final String VERSION = "0.1.0-SNAPSHOT";
 
     public record Result(int exitCode, String stdout, String stderr) {
         public String out() {
@@ -85,12 +84,12 @@ public final class BerthHarness implements AutoCloseable {
     }
 
     public void startDaemon() throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx256m",
-                "-XX:TieredStopAtLevel=1", "-cp",
-                REPO.resolve("daemon/target/berth-daemon-" + VERSION + ".jar") + ":" + REPO.resolve("daemon/target/lib/*"),
-                "dev.berth.daemon.bootstrap.Berthd", "--config", config.toString(), "--root", root.toString(),
-                "--run-root", runRoot.toString(), "--socket", socket.toString()));
-        daemon = new ProcessBuilder(cmd).redirectErrorStream(true)
+        List<String> cmd = List.of(REPO.resolve("daemon/src/main/sh/berthd").toString(),
+                "--config", config.toString(), "--root", root.toString(),
+                "--run-root", runRoot.toString(), "--socket", socket.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("BERTH_DAEMON_LIB", REPO.resolve("daemon/target/lib").toString());
+        daemon = pb.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
