@@ -50,7 +50,7 @@ install: build
 	  $(DESTDIR)$(SYSCONFDIR)/berth $(DESTDIR)$(SYSCONFDIR)/systemd/system
 	rm -f $(LIBDIR)/daemon/*.jar $(LIBDIR)/cli/*.jar
 	install -m 0644 daemon/target/lib/*.jar $(LIBDIR)/daemon/
-	install -m 0644 cli/target/berth-cli-$(VERSION).jar cli/target/lib/*.jar $(LIBDIR)/cli/
+	install -m 0644 cli/target/lib/*.jar $(LIBDIR)/cli/
 	install -m 0755 daemon/src/main/sh/berthd $(DESTDIR)$(PREFIX)/bin/berthd
 	install -m 0755 cli/src/main/sh/berth $(DESTDIR)$(PREFIX)/bin/berth
 	install -m 0755 shim/c/berth-shim $(DESTDIR)$(PREFIX)/bin/berth-shim
@@ -58,7 +58,7 @@ install: build
 	cp -r $(IMAGE_DIR) $(DESTDIR)$(PREFIX)/share/berth/images/busybox
 	install -m 0644 contrib/systemd/berthd.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/berthd.service
 	[ -f $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml ] || install -m 0644 contrib/berth.toml $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml
-	BERTH_LIB=$(LIBDIR)/cli sh cli/src/main/sh/make-cds.sh $(LIBDIR)/cli
+	bash cli/src/main/sh/make-cds.sh $(LIBDIR)/cli
 
 # Berth's main job on a fresh machine: install, start berthd, run a container from the built-in image.
 demo: deps install

@@ -10,6 +10,7 @@ import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.BerthHarness.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,6 +111,8 @@ class ContainerLifecycleIT {
         assertNotEquals(0, berth.berth("inspect", "cycle").exitCode());
         assertTrue(Files.notExists(berth.root().resolve("containers").resolve(id)), "container dir left behind");
         assertTrue(Files.notExists(berth.runRoot().resolve("runc").resolve(id)), "runc state left behind");
+        assertTrue(Files.readString(Path.of("/proc/self/mountinfo")).lines().noneMatch(l -> l.contains(id)),
+                "rootfs mount left behind");
     }
 
     @Test
@@ -271,5 +274,40 @@ class ContainerLifecycleIT {
         assertTrue(info.toLowerCase().contains("hybrid") || info.toLowerCase().contains("v1")
                 || info.toLowerCase().contains("v2"), info);
         assertTrue(info.contains(berth.root().toString()), info);
+    }
+
+    @Test
+    void logsFollowUntilTheContainerExits() throws Exception {
+        String id = berth.ok("run", "-d", "busybox", "sh", "-c", "echo first; sleep 1; echo second");
+        Result follow = berth.berth("logs", "-f", id);
+        assertEquals(0, follow.exitCode(), follow.stderr());
+        assertEquals("first\nsecond", follow.out(), "follow must see lines written after it started");
+        berth.ok("rm", id);
+    }
+
+    @Test
+    void operationsOnDifferentContainersRunInParallelAndOnOneAreSerialized() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<Result>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                int n = i;
+                runs.add(pool.submit(() -> berth.berth("run", "--rm", "busybox", "sh", "-c", "exit " + n)));
+            }
+            for (int i = 0; i < 6; i++) {
+                assertEquals(i, runs.get(i).get().exitCode(), runs.get(i).get().stderr());
+            }
+            String id = berth.ok("run", "-d", "busybox", "sleep", "1000");
+            java.util.concurrent.Future<Result> stop = pool.submit(() -> berth.berth("stop", "-t", "1", id));
+            java.util.concurrent.Future<Result> remove = pool.submit(() -> berth.berth("rm", "-f", id));
+            java.util.concurrent.Future<Result> kill = pool.submit(() -> berth.berth("kill", id));
+            remove.get();
+            stop.get();
+            kill.get();
+            assertNotEquals(0, berth.berth("inspect", id).exitCode(), "the container survived rm -f");
+            assertTrue(Files.notExists(berth.root().resolve("containers").resolve(id)));
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
