@@ -103,4 +103,17 @@ class DaemonRestartIT {
         assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory" + cgroup)), "cgroup leaked");
         berth.ok("rm", id);
     }
+
+    @Test
+    void aCorruptStateFileCostsOnlyThatContainer() throws Exception {
+        String broken = berth.ok("create", "--name", "broken", "busybox", "true");
+        berth.ok("run", "-d", "--name", "healthy", "busybox", "sleep", "1000");
+        berth.stopDaemon();
+        Files.writeString(berth.root().resolve("containers").resolve(broken).resolve("state.json"), "{\"status\": ");
+        berth.startDaemon();
+        assertEquals("running", state("healthy").get("status").asText());
+        assertTrue(berth.berth("inspect", "broken").exitCode() != 0, "a container with a corrupt state was served");
+        assertTrue(berth.daemonLog().contains(broken), "the log does not name the broken container");
+        assertEquals("ok", berth.ok("exec", "healthy", "echo", "ok"));
+    }
 }

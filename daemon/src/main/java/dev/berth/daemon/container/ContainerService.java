@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -182,6 +183,11 @@ public final class ContainerService {
         index.add(container);
         if (state.hasShim()) {
             watch(container);
+        } else if (new ShimClient(paths(record.id()).shimDir()).shimPid().isPresent()) {
+            // berthd died while restarting this exited container: the new run was never reported
+            // started, so it is undone rather than adopted.
+            LOG.log(Level.INFO, "container {0}: undoing a restart interrupted by a crash", record.id());
+            releaseRuntime(record);
         }
     }
 
@@ -197,7 +203,7 @@ public final class ContainerService {
     }
 
     /** Called once per run when the shim reports the exit, or when the shim is found dead. */
-    private void onExit(Container container, java.util.Optional<ExitStatus> status, String reason) {
+    private void onExit(Container container, Optional<ExitStatus> status, String reason) {
         String id = container.id();
         ContainerState now = container.state();
         if (!now.hasShim()) {
