@@ -1,5 +1,6 @@
 package dev.berth.image;
 
+import dev.berth.image.registry.RegistryTransport;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.json.OciJson;
 import dev.berth.oci.spec.image.Digest;
@@ -44,6 +45,8 @@ public final class ImageStore {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Guarded by itself; insertion order = import order. */
     private final Map<String, ImageRecord> records = new LinkedHashMap<>();
+    /** Made on the first pull: stores that never pull need no HTTP client. Guarded by this. */
+    private RegistryTransport registryTransport;
 
     public ImageStore(Path root) {
         this(root, new LayerUnpacker());
@@ -82,6 +85,18 @@ public final class ImageStore {
      */
     public ImageRecord importImage(Path ociLayoutDirOrArchiveTar, Optional<String> name) {
         return new ImportImage(this, ociLayoutDirOrArchiveTar, name).run();
+    }
+
+    /**
+     * Pulls {@code reference} ({@code name[:tag]} or {@code name@sha256:...}) from its registry, or, for a name
+     * without a registry, from the first unqualified-search registry that has it; see {@link PullImage}.
+     * The image is registered under the normalised name pulled ({@code docker.io/library/busybox:latest}).
+     * {@code listener} is called from download threads. Errors: NOT_FOUND (no such image or platform),
+     * UNAVAILABLE (registry unreachable or gone mid-pull), FAILED_PRECONDITION (authentication failed,
+     * registry blocked), INVALID_ARGUMENT (bad reference, digest or size mismatch, unsupported image).
+     */
+    public ImageRecord pull(String reference, PullOptions options, PullProgress listener) {
+        return new PullImage(this, registryTransport(), reference, options, listener).run();
     }
 
     /** All images, oldest import first. */
@@ -205,6 +220,13 @@ public final class ImageStore {
     }
 
     // ---- for the operation classes ----
+
+    private synchronized RegistryTransport registryTransport() {
+        if (registryTransport == null) {
+            registryTransport = new RegistryTransport();
+        }
+        return registryTransport;
+    }
 
     Path tmpDir() {
         return tmp;

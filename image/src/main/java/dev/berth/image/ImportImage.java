@@ -8,7 +8,6 @@ import dev.berth.oci.spec.image.ImageConfig;
 import dev.berth.oci.spec.image.Index;
 import dev.berth.oci.spec.image.Manifest;
 import dev.berth.oci.spec.image.MediaTypes;
-import dev.berth.oci.spec.image.Platform;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -41,7 +40,7 @@ import java.util.regex.Pattern;
  */
 final class ImportImage {
     static final long MAX_JSON_BLOB = 4L << 20;
-    private static final int MAX_INDEX_DEPTH = 4;
+    static final int MAX_INDEX_DEPTH = 4;
     private static final Pattern LAYOUT_BLOB = Pattern.compile("blobs/sha256/[0-9a-f]{64}");
 
     private final ImageStore store;
@@ -136,9 +135,6 @@ final class ImportImage {
                 throw BerthException.invalid(op + ": layer " + layer.digest() + " has unsupported media type "
                         + layer.mediaType());
             }
-            if (c == MediaTypes.Compression.ZSTD) {
-                throw BerthException.invalid(op + ": layer " + layer.digest() + " is zstd-compressed, not supported yet");
-            }
             Digest diffId = diffIds.get(i);
             if (!store.layers().has(diffId)) {
                 ingest(layout, layer);
@@ -185,16 +181,7 @@ final class ImportImage {
     }
 
     private Descriptor choosePlatform(Index index) {
-        Platform want = ImageStore.hostPlatform();
-        List<Descriptor> all = index.manifests() == null ? List.of() : index.manifests();
-        for (Descriptor d : all) {
-            Platform p = d.platform();
-            if (p != null && want.os().equals(p.os()) && want.architecture().equals(p.architecture())) {
-                return d;
-            }
-        }
-        throw new BerthException(BerthException.Kind.NOT_FOUND, op + ": no manifest for " + want.os() + "/"
-                + want.architecture() + " in the image index");
+        return Platforms.choose(index, ImageStore.hostPlatform(), op);
     }
 
     private void ingest(Path layout, Descriptor d) throws IOException {
@@ -257,7 +244,7 @@ final class ImportImage {
         }
     }
 
-    private static Instant created(ImageConfig config) {
+    static Instant created(ImageConfig config) {
         if (config.created() != null) {
             try {
                 return java.time.OffsetDateTime.parse(config.created()).toInstant();

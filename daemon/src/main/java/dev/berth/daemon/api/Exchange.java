@@ -125,11 +125,33 @@ public final class Exchange {
 
     /** Starts a chunked response whose body is a sequence of frames (docs/api.md). */
     public FrameWriter startFrameStream() {
+        startChunked("application/vnd.berth.frames");
+        return new FrameWriter(ctx, true);
+    }
+
+    /** Starts a chunked response of JSON objects, one per line; each {@link #jsonLine} sends one. */
+    public void startJsonLines() {
+        startChunked("application/x-ndjson");
+    }
+
+    public void jsonLine(Object value) {
+        try {
+            byte[] line = OciJson.mapper().writeValueAsBytes(value);
+            ctx.channel().writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(line, new byte[] {'\n'})));
+        } catch (IOException e) {
+            throw BerthException.internal("encode response of " + path(), e);
+        }
+    }
+
+    public void endJsonLines() {
+        ctx.channel().writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    private void startChunked(String contentType) {
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/vnd.berth.frames");
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         HttpUtil.setTransferEncodingChunked(response, true);
         ctx.writeAndFlush(response);
-        return new FrameWriter(ctx, true);
     }
 
     /**

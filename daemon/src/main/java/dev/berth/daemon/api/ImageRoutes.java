@@ -1,6 +1,13 @@
 package dev.berth.daemon.api;
 
 import dev.berth.daemon.api.model.ImageImport;
+import dev.berth.daemon.api.model.ImagePull;
+import dev.berth.image.PullOptions;
+import dev.berth.image.registry.RegistriesConfig;
+import dev.berth.image.registry.RegistryCredentials;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
 import dev.berth.daemon.api.model.ImageSummary;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.image.ImageRecord;
@@ -16,16 +23,19 @@ public final class ImageRoutes {
 
     private final ImageStore images;
     private final ContainerService containers;
+    private final Supplier<RegistriesConfig> registries;
 
-    public ImageRoutes(ImageStore images, ContainerService containers) {
+    public ImageRoutes(ImageStore images, ContainerService containers, Supplier<RegistriesConfig> registries) {
         this.images = images;
         this.containers = containers;
+        this.registries = registries;
     }
 
     public void register(ApiHandler.Routes routes) {
         routes.add("GET", "/v1/images", (ex, m) -> ex.json(HttpResponseStatus.OK,
                         images.list().stream().map(r -> summary(r, false)).toList()))
                 .add("POST", "/v1/images/import", (ex, m) -> importImage(ex))
+                .add("POST", "/v1/images/pull", (ex, m) -> pull(ex))
                 .add("GET", ONE, (ex, m) -> ex.json(HttpResponseStatus.OK, summary(resolve(m.group(1)), true)))
                 .add("DELETE", ONE, (ex, m) -> {
                     remove(m.group(1), ex.flag("force"));
@@ -40,6 +50,33 @@ public final class ImageRoutes {
         }
         ImageRecord record = images.importImage(Path.of(request.path()), Optional.ofNullable(request.name()));
         ex.json(HttpResponseStatus.CREATED, summary(record, false));
+    }
+
+    /**
+     * Streams progress as JSON lines ({"status","digest","bytesDone","bytesTotal"}) and ends with
+     * {"image": ImageSummary} or {"error": message}: the status line went out before the outcome was known.
+     */
+    private void pull(Exchange ex) {
+        ImagePull request = ex.body(ImagePull.class);
+        if (request.reference() == null || request.reference().isBlank()) {
+            throw BerthException.invalid("pull image: a reference is required");
+        }
+        PullOptions options = PullOptions.defaults().withRegistries(registries.get())
+                .withPlatform(request.platform())
+                .withCredentials(request.username() == null ? RegistryCredentials.ANONYMOUS
+                        : RegistryCredentials.basic(request.username(), request.password()));
+        ex.startJsonLines();
+        try {
+            ImageRecord record = images.pull(request.reference(), options, event -> ex.jsonLine(Map.of(
+                    "status", event.status().name().toLowerCase(Locale.ROOT),
+                    "digest", String.valueOf(event.digest()),
+                    "bytesDone", event.bytesDone(), "bytesTotal", event.bytesTotal())));
+            ex.jsonLine(Map.of("image", summary(record, false)));
+        } catch (BerthException e) {
+            ex.jsonLine(Map.of("error", e.getMessage()));
+        } finally {
+            ex.endJsonLines();
+        }
     }
 
     private void remove(String ref, boolean force) {

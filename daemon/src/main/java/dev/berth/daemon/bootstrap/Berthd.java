@@ -18,6 +18,7 @@ import dev.berth.daemon.recovery.Recovery;
 import dev.berth.daemon.runtime.RuncRuntime;
 import dev.berth.daemon.store.ContainerStore;
 import dev.berth.image.ImageStore;
+import dev.berth.image.registry.RegistriesConfig;
 import dev.berth.oci.BerthException;
 import dev.berth.shim.ShimExitMonitor;
 import dev.berth.shim.ShimLauncher;
@@ -101,7 +102,9 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ApiHandler.Routes routes = new ApiHandler.Routes();
         new SystemRoutes(containers, images, runtime, layout, cgroups.driver(), paths).register(routes);
         new ContainerRoutes(containers, streams).register(routes);
-        new ImageRoutes(images, containers).register(routes);
+        Path registriesFile = cfg.registriesConfig();
+        new ImageRoutes(images, containers, () -> Files.exists(registriesFile)
+                ? RegistriesConfig.load(registriesFile) : RegistriesConfig.defaults()).register(routes);
         ApiServer api = new ApiServer(cfg.socketPath(), routes);
         api.start();
 

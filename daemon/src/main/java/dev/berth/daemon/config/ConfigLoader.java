@@ -34,6 +34,6 @@ public final class ConfigLoader {
     }
 
     private static DaemonConfig empty() {
-        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

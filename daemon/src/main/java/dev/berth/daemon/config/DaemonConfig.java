@@ -23,7 +23,8 @@ public record DaemonConfig(
         @JsonProperty("log_max_files") Integer logMaxFiles,
         @JsonProperty("builtin_image") Path builtinImage,
         @JsonProperty("hooks_dirs") List<Path> hooksDirs,
-        @JsonProperty("stop_timeout") Integer stopTimeout) {
+        @JsonProperty("stop_timeout") Integer stopTimeout,
+        @JsonProperty("registries_config") Path registriesConfig) {
 
     public static final Path DEFAULT_CONFIG = Path.of("/etc/berth/berth.toml");
 
@@ -43,7 +44,8 @@ public record DaemonConfig(
                 or(builtinImage, Path.of("/usr/local/share/berth/images/busybox")),
                 or(hooksDirs, List.of(Path.of("/usr/share/containers/oci/hooks.d"),
                         Path.of("/etc/containers/oci/hooks.d"))),
-                or(stopTimeout, 10));
+                or(stopTimeout, 10),
+                or(registriesConfig, Path.of("/etc/berth/registries.toml")));
     }
 
     public Path socketPath() {
@@ -53,7 +55,7 @@ public record DaemonConfig(
     public DaemonConfig withPaths(Path root, Path runRoot, Path socket) {
         return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket),
                 logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
-                builtinImage, hooksDirs, stopTimeout);
+                builtinImage, hooksDirs, stopTimeout, registriesConfig);
     }
 
     private static <T> T or(T value, T fallback) {

@@ -1,0 +1,123 @@
+package dev.berth.image;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Debian {@code docker-registry} on 127.0.0.1 and a free port, storing under a temp dir, optionally
+ * with htpasswd basic auth; images are pushed with skopeo. Close stops it and deletes its storage.
+ */
+final class RegistryFixture implements AutoCloseable {
+    static final String REGISTRY = "/usr/bin/docker-registry";
+    static final String SKOPEO = "skopeo";
+    static final String POLICY = "/etc/containers/policy.json";
+
+    /** Why registry tests cannot run here, or null when they can. */
+    static String missing() {
+        if (!Files.isExecutable(Path.of(REGISTRY))) return "docker-registry is not installed (apt-get install docker-registry)";
+        if (!onPath(SKOPEO)) return "skopeo is not installed (apt-get install skopeo)";
+        return null;
+    }
+
+    static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, tool))) return true;
+        }
+        return false;
+    }
+
+    /**
+     * skopeo refuses to run without a signature policy; creates a permissive one only when there is none,
+     * and returns whether it did (so the caller deletes it again).
+     */
+    static boolean ensurePolicy() throws IOException {
+        Path p = Path.of(POLICY);
+        if (Files.exists(p)) return false;
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}\n");
+        System.out.println("created " + POLICY + " (accept anything) for skopeo; it is removed after the tests");
+        return true;
+    }
+
+    final Path dir;
+    final int port;
+    private final String htpasswdLine;
+    private Process process;
+
+    RegistryFixture(Path dir, String htpasswdLine) throws Exception {
+        this.dir = dir;
+        this.htpasswdLine = htpasswdLine;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        start();
+    }
+
+    String host() {
+        return "127.0.0.1:" + port;
+    }
+
+    void start() throws Exception {
+        Files.createDirectories(dir.resolve("data"));
+        StringBuilder cfg = new StringBuilder("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data")
+                + "\nhttp:\n  addr: " + host() + "\n");
+        if (htpasswdLine != null) {
+            Files.writeString(dir.resolve("htpasswd"), htpasswdLine + "\n");
+            cfg.append("auth:\n  htpasswd:\n    realm: berth-test\n    path: ").append(dir.resolve("htpasswd")).append('\n');
+        }
+        Files.writeString(dir.resolve("config.yml"), cfg);
+        process = new ProcessBuilder(REGISTRY, "serve", dir.resolve("config.yml").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host() + "/v2/").toURL().openConnection();
+                c.setConnectTimeout(500);
+                int code = c.getResponseCode();
+                c.disconnect();
+                if (code == 200 || code == 401) return;
+            } catch (IOException notYet) {
+                // still starting
+            }
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Stops the registry process (as a crash would: SIGKILL), keeping its storage. */
+    void kill() throws InterruptedException {
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            process = null;
+        }
+    }
+
+    /** skopeo copy oci:LAYOUT:tag docker://host/name, with extra flags (--format v2s2, --multi-arch all, --dest-creds). */
+    void push(Path layout, String tag, String name, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(SKOPEO, "copy", "--dest-tls-verify=false"));
+        cmd.addAll(List.of(extra));
+        cmd.add("oci:" + layout + ":" + tag);
+        cmd.add("docker://" + host() + "/" + name);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        kill();
+        TestSupport.deleteTree(dir);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.berth.image;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An in-test HTTP front for a real registry: forwards GETs, and on request corrupts blobs, breaks off a blob
+ * half way (after running a hook, e.g. killing the registry), or demands bearer tokens from its own token
+ * endpoint ({@code /token}, basic credentials), the way Docker Hub's auth works. Logs request paths.
+ */
+final class RegistryProxy implements AutoCloseable {
+    private final HttpServer server;
+    private final String upstream;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final Queue<String> requests = new ConcurrentLinkedQueue<>();
+    final AtomicInteger tokensIssued = new AtomicInteger();
+    volatile boolean corruptBlobs;
+    /** Run when a blob larger than 1 KiB is half sent; the connection then drops. */
+    volatile Runnable breakMidBlob;
+    /** When set, /v2/ wants a bearer token; /token issues one for these basic credentials. */
+    volatile String tokenUser;
+    volatile String tokenPassword;
+
+    RegistryProxy(String upstreamHost) throws IOException {
+        this.upstream = "http://" + upstreamHost;
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String host() {
+        return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getRawPath();
+        requests.add(path);
+        if (path.equals("/token")) {
+            issueToken(ex);
+            return;
+        }
+        if (tokenUser != null) {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if (auth == null || !auth.startsWith("Bearer tok-")) {
+                ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + host()
+                        + "/token\",service=\"berth-test\",scope=\"repository:app:pull\"");
+                reply(ex, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}".getBytes());
+                return;
+            }
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + ex.getRequestURI())).GET();
+        String accept = ex.getRequestHeaders().getFirst("Accept");
+        if (accept != null) b.header("Accept", accept);
+        HttpResponse<byte[]> resp;
+        try {
+            resp = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        } catch (IOException upstreamGone) {
+            reply(ex, 502, new byte[0]);
+            return;
+        }
+        for (String h : List.of("Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "Location")) {
+            resp.headers().firstValue(h).ifPresent(v -> ex.getResponseHeaders().add(h, v));
+        }
+        byte[] body = resp.body();
+        boolean blob = path.contains("/blobs/") && resp.statusCode() == 200;
+        if (blob && corruptBlobs && body.length > 0) {
+            body = body.clone();
+            body[body.length / 2] ^= 0x01;
+        }
+        Runnable breaker = breakMidBlob;
+        if (blob && breaker != null && body.length > 1024) {
+            ex.sendResponseHeaders(200, body.length);
+            OutputStream out = ex.getResponseBody();
+            out.write(body, 0, body.length / 2);
+            out.flush();
+            breaker.run();
+            // An exception out of a handler makes the JDK server drop the connection mid-body.
+            throw new IOException("registry went away");
+        }
+        reply(ex, resp.statusCode(), body);
+    }
+
+    private void issueToken(HttpExchange ex) throws IOException {
+        String want = "Basic " + Base64.getEncoder().encodeToString((tokenUser + ":" + tokenPassword).getBytes(StandardCharsets.UTF_8));
+        if (!want.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            reply(ex, 401, "{\"details\":\"incorrect username or password\"}".getBytes());
+            return;
+        }
+        int n = tokensIssued.incrementAndGet();
+        reply(ex, 200, ("{\"token\":\"tok-" + n + "\",\"expires_in\":300}").getBytes());
+    }
+
+    private static void reply(HttpExchange ex, int code, byte[] body) throws IOException {
+        ex.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    long blobRequests(String digestHex) {
+        return requests.stream().filter(p -> p.contains("/blobs/") && p.endsWith(digestHex)).count();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}
