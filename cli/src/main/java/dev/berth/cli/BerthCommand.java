@@ -12,31 +12,11 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
 
+// The subcommands are added by Main from its dispatch table, only the one asked for when it can.
 @Command(name = "berth", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = BerthCommand.Version.class,
         description = "berth, a lean client of berthd's REST API.",
-        usageHelpAutoWidth = true, sortOptions = false,
-        subcommands = {
-                ContainerCommands.Create.class,
-                ContainerCommands.Run.class,
-                ContainerCommands.Start.class,
-                ContainerCommands.Exec.class,
-                ContainerCommands.Ps.class,
-                ContainerCommands.Inspect.class,
-                ContainerCommands.Logs.class,
-                ContainerCommands.Stop.class,
-                ContainerCommands.Kill.class,
-                ContainerCommands.Rm.class,
-                ContainerCommands.Wait.class,
-                ContainerCommands.Stats.class,
-                ContainerCommands.Update.class,
-                ImageCommands.Images.class,
-                ImageCommands.ImageGroup.class,
-                ImageCommands.Rmi.class,
-                SystemCommands.VersionCmd.class,
-                SystemCommands.Info.class,
-                SystemCommands.CdsTraining.class,
-        })
+        usageHelpAutoWidth = true, sortOptions = false)
 public final class BerthCommand implements Runnable {
     public static final String DEFAULT_SOCKET = "/run/berth/berth.sock";
 

@@ -18,7 +18,7 @@ public final class ContainerCommands {
     private ContainerCommands() {
     }
 
-    @Command(name = "create", description = "Create a container and print its id.")
+    @Command(description = "Create a container and print its id.")
     public static final class Create extends Cmd {
         @Mixin
         CreateOptions opts;
@@ -32,7 +32,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "run", description = "Create and start a container, attached unless -d; exits with its exit code.")
+    @Command(description = "Create and start a container, attached unless -d; exits with its exit code.")
     public static final class Run extends Cmd {
         @Option(names = "--rm", description = "Remove the container once it has exited")
         boolean rm;
@@ -108,7 +108,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "start", description = "Start containers; with -a attach to one and exit with its code.")
+    @Command(description = "Start containers; with -a attach to one and exit with its code.")
     public static final class Start extends Cmd {
         @Option(names = {"-a", "--attach"}, description = "Attach stdout/stderr and wait for the exit")
         boolean attach;
@@ -141,7 +141,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "exec", description = "Run a command in a running container; exits with its exit code.")
+    @Command(description = "Run a command in a running container; exits with its exit code.")
     public static final class Exec extends Cmd {
         @Option(names = {"-i", "--interactive"}, description = "Attach stdin")
         boolean interactive;
@@ -202,7 +202,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "ps", description = "List containers (running only unless -a).")
+    @Command(description = "List containers (running only unless -a).")
     public static final class Ps extends Cmd {
         @Option(names = {"-a", "--all"}, description = "Show all containers")
         boolean all;
@@ -300,7 +300,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "inspect", description = "Show containers' details as a JSON array.")
+    @Command(description = "Show containers' details as a JSON array.")
     public static final class Inspect extends Cmd {
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> refs;
@@ -322,7 +322,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "logs", description = "Print a container's output (stdout to stdout, stderr to stderr).")
+    @Command(description = "Print a container's output (stdout to stdout, stderr to stderr).")
     public static final class Logs extends Cmd {
         @Option(names = {"-f", "--follow"}, description = "Follow until the container exits")
         boolean follow;
@@ -361,7 +361,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "stop", description = "Stop containers: SIGTERM, then SIGKILL after the timeout.")
+    @Command(description = "Stop containers: SIGTERM, then SIGKILL after the timeout.")
     public static final class Stop extends Cmd {
         @Option(names = {"-t", "--time"}, paramLabel = "SECS", description = "Seconds to wait before killing (daemon default 10)")
         Integer time;
@@ -384,7 +384,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "kill", description = "Send a signal to containers (default KILL).")
+    @Command(description = "Send a signal to containers (default KILL).")
     public static final class Kill extends Cmd {
         @Option(names = {"-s", "--signal"}, paramLabel = "SIG", defaultValue = "KILL", description = "Signal name or number")
         String signal;
@@ -404,7 +404,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "rm", aliases = "destroy", description = "Remove containers.")
+    @Command(description = "Remove containers.")
     public static final class Rm extends Cmd {
         @Option(names = {"-f", "--force"}, description = "Kill running containers first")
         boolean force;
@@ -424,7 +424,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "wait", description = "Wait for containers to exit and print their exit codes.")
+    @Command(description = "Wait for containers to exit and print their exit codes.")
     public static final class Wait extends Cmd {
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> refs;
@@ -445,7 +445,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "update", description = "Change a container's resource limits live.")
+    @Command(description = "Change a container's resource limits live.")
     public static final class Update extends Cmd {
         @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", converter = CreateOptions.MemoryConverter.class,
                 description = "Memory limit (e.g. 256m)")
@@ -484,7 +484,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "stats", description = "Show containers' CPU, memory and process use (all running ones by default).")
+    @Command(description = "Show containers' CPU, memory and process use (all running ones by default).")
     public static final class Stats extends Cmd {
         @Option(names = "--no-stream", description = "Print one sample and exit")
         boolean noStream;

@@ -16,7 +16,7 @@ public final class ImageCommands {
     private ImageCommands() {
     }
 
-    @Command(name = "images", description = "List images.")
+    @Command(description = "List images.")
     public static class Images extends Cmd {
         @Option(names = {"-q", "--quiet"}, description = "Only image ids")
         boolean quiet;
@@ -79,7 +79,7 @@ public final class ImageCommands {
         return new String[] {ref, "<none>"};
     }
 
-    @Command(name = "image", description = "Manage images.",
+    @Command(description = "Manage images.",
             subcommands = {Import.class, Ls.class, ImageRm.class, ImageInspect.class})
     public static final class ImageGroup extends Cmd {
         @Override
@@ -139,7 +139,7 @@ public final class ImageCommands {
     public static final class ImageRm extends RemoveImages {
     }
 
-    @Command(name = "rmi", description = "Remove images (= berth image rm).")
+    @Command(description = "Remove images (= berth image rm).")
     public static final class Rmi extends RemoveImages {
     }
 

@@ -18,6 +18,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // Picocli's converters for these types load and initialise them through Class.forName on every
+        // start (java.time's formatters spin lambda forms); no option of ours has such a type.
+        if (System.getProperty("picocli.converters.excludes") == null) {
+            System.setProperty("picocli.converters.excludes", "java\\.(time|sql|nio\\.file)\\..*");
+        }
         int code = execute(args, System.in, System.out, System.err, System.getenv());
         System.out.flush();
         System.err.flush();
@@ -25,24 +30,112 @@ public final class Main {
         System.exit(code);
     }
 
+    /**
+     * The commands, in help order: the only place that names them. Picocli reflects over a command's
+     * annotations when its model is built, which was most of the start-up time when every command was
+     * built on every run; {@link #commandLine} builds just the one asked for.
+     */
+    private static final Sub[] COMMANDS = {
+        new Sub("create", ContainerCommands.Create.class, true),
+        new Sub("run", ContainerCommands.Run.class, true),
+        new Sub("start", ContainerCommands.Start.class, false),
+        new Sub("exec", ContainerCommands.Exec.class, true),
+        new Sub("ps", ContainerCommands.Ps.class, false),
+        new Sub("inspect", ContainerCommands.Inspect.class, false),
+        new Sub("logs", ContainerCommands.Logs.class, false),
+        new Sub("stop", ContainerCommands.Stop.class, false),
+        new Sub("kill", ContainerCommands.Kill.class, false),
+        new Sub("rm", ContainerCommands.Rm.class, false, "destroy"),
+        new Sub("wait", ContainerCommands.Wait.class, false),
+        new Sub("stats", ContainerCommands.Stats.class, false),
+        new Sub("update", ContainerCommands.Update.class, false),
+        new Sub("images", ImageCommands.Images.class, false),
+        new Sub("image", ImageCommands.ImageGroup.class, false),
+        new Sub("rmi", ImageCommands.Rmi.class, false),
+        new Sub("version", SystemCommands.VersionCmd.class, false),
+        new Sub("info", SystemCommands.Info.class, false),
+        new Sub("__cds-training", SystemCommands.CdsTraining.class, false),
+    };
+
     /** Runs one command line against the given streams; the tests call this directly. */
     public static int execute(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
         BerthCommand root = new BerthCommand(in, out, err, env);
-        CommandLine cl = commandLine(root);
+        CommandLine cl = commandLine(root, find(args));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         return cl.execute(args);
     }
 
-    static CommandLine commandLine(BerthCommand root) {
+    /**
+     * The command the arguments name, or null (no command, or an unknown one: picocli then needs all
+     * of them, to print the list or suggest one). Skips the root's options; --socket is the only one
+     * with a value.
+     */
+    static Sub find(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--socket")) {
+                i++;
+            } else if (a.equals("--")) {
+                return null;
+            } else if (!a.startsWith("-")) {
+                for (Sub s : COMMANDS) {
+                    if (s.isCalled(a)) {
+                        return s;
+                    }
+                }
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** The root with {@code only} as its one subcommand, or with all of them when it is null. */
+    static CommandLine commandLine(BerthCommand root, Sub only) {
         CommandLine cl = new CommandLine(root);
-        // Everything after IMAGE (or the exec'd container) is the container's command line, options included.
-        cl.getSubcommands().get("create").setStopAtPositional(true);
-        cl.getSubcommands().get("run").setStopAtPositional(true);
-        cl.getSubcommands().get("exec").setStopAtPositional(true);
+        for (Sub s : COMMANDS) {
+            if (only == null || only == s) {
+                s.addTo(cl);
+            }
+        }
         cl.setParameterExceptionHandler(new ParameterErrors());
         cl.setExecutionExceptionHandler(new ExecutionErrors());
         return cl;
+    }
+
+    static final class Sub {
+        final String name;
+        final Class<? extends Cmd> type;
+        /** Everything after IMAGE (or the exec'd container) is the container's command line, options included. */
+        final boolean stopAtPositional;
+        final String[] aliases;
+
+        Sub(String name, Class<? extends Cmd> type, boolean stopAtPositional, String... aliases) {
+            this.name = name;
+            this.type = type;
+            this.stopAtPositional = stopAtPositional;
+            this.aliases = aliases;
+        }
+
+        boolean isCalled(String word) {
+            if (name.equals(word)) {
+                return true;
+            }
+            for (String a : aliases) {
+                if (a.equals(word)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void addTo(CommandLine root) {
+            CommandLine sub = new CommandLine(type);
+            root.addSubcommand(name, sub, aliases);
+            if (stopAtPositional) {
+                sub.setStopAtPositional(true);
+            }
+        }
     }
 
     public static String version() {

@@ -10,7 +10,7 @@ public final class SystemCommands {
     private SystemCommands() {
     }
 
-    @Command(name = "version", description = "Show the client's and the daemon's versions.")
+    @Command(description = "Show the client's and the daemon's versions.")
     public static final class VersionCmd extends Cmd {
         @Option(names = "--client-only", description = "Do not ask the daemon")
         boolean clientOnly;
@@ -42,7 +42,7 @@ public final class SystemCommands {
         }
     }
 
-    @Command(name = "info", description = "Show system-wide information from berthd.")
+    @Command(description = "Show system-wide information from berthd.")
     public static final class Info extends Cmd {
         @Override
         public Integer call() {
@@ -71,16 +71,46 @@ public final class SystemCommands {
     }
 
     /**
-     * Hidden: the training run of make-cds.sh. Loads what ordinary commands load (every command's
-     * help, the HTTP client up to a refused connection, jackson-jr, tables, units) so the AppCDS
-     * archive covers them, all without a daemon.
+     * Hidden: the training run of make-cds.sh. The archive (above all JDK 25's AOT cache, which also
+     * keeps what was linked and profiled) is only as good as the training is close to real use, so this
+     * runs the usual commands in-process, each the way Main runs it, against a fake berthd on a
+     * temporary socket; then every command's help and a refused connection.
      */
-    @Command(name = "__cds-training", hidden = true)
+    @Command(hidden = true)
     public static final class CdsTraining extends Cmd {
+        static final String ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
         @Override
         public Integer call() throws Exception {
             java.io.PrintStream sink = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
-            picocli.CommandLine top = spec.root().commandLine();
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("berth-training");
+            java.nio.file.Path sock = dir.resolve("berth.sock");
+            String[][] commands = {
+                {"ps"}, {"ps", "-a", "--no-trunc"}, {"ps", "-q"}, {"ps", "--format", "json"}, {"images"},
+                {"inspect", ID}, {"version"}, {"info"}, {"run", "--rm", "-m", "256m", "busybox", "true"},
+                {"run", "-d", "-e", "A=1", "busybox", "true"}, {"create", "busybox"}, {"start", ID},
+                {"stop", ID}, {"rm", "-f", ID}, {"logs", ID}, {"rmi", "busybox"},
+            };
+            try (java.nio.channels.ServerSocketChannel server =
+                         java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                server.bind(java.net.UnixDomainSocketAddress.of(sock));
+                Thread daemon = new FakeBerthd(server);
+                daemon.setDaemon(true);
+                daemon.start();
+                for (String[] c : commands) {
+                    String[] args = new String[c.length + 2];
+                    args[0] = "--socket";
+                    args[1] = sock.toString();
+                    System.arraycopy(c, 0, args, 2, c.length);
+                    Main.execute(args, new java.io.ByteArrayInputStream(new byte[0]), sink, sink, root().env);
+                }
+            } finally {
+                java.nio.file.Files.deleteIfExists(sock);
+                java.nio.file.Files.delete(dir);
+            }
+            Main.execute(new String[] {"--socket", sock.toString(), "ps"},
+                    new java.io.ByteArrayInputStream(new byte[0]), sink, sink, root().env);
+            picocli.CommandLine top = Main.commandLine(root(), null);
             top.usage(sink);
             for (picocli.CommandLine sub : top.getSubcommands().values()) {
                 sub.usage(sink);
@@ -88,21 +118,75 @@ public final class SystemCommands {
                     subsub.usage(sink);
                 }
             }
-            try {
-                api().get("/v1/version");
-            } catch (CliException expected) {
-                sink.println(expected.getMessage());
-            }
-            Object o = Json.parse("{\"id\":\"0123456789abcdef\",\"command\":[\"sh\"],\"state\":\"running\","
-                    + "\"createdAt\":\"2026-01-01T00:00:00.123456789Z\",\"startedAt\":\"2026-01-01T00:00:01Z\"}");
-            java.util.List<Object> l = new java.util.ArrayList<>();
-            l.add(o);
-            sink.print(Json.pretty(l));
-            sink.print(Json.compact(o));
-            ContainerCommands.psTable(l, java.time.Instant.now(), false).print(sink);
-            sink.print(Units.binarySize(123456789) + Units.decimalSize(123456789) + Units.parseMemory("256m"));
-            sink.print(Frames.encode(Frames.STDOUT, new byte[1], 0, 1).length);
             return 0;
+        }
+    }
+
+    /** Just enough of berthd for the training: one canned answer per request, one request per connection. */
+    static final class FakeBerthd extends Thread {
+        private static final String CONTAINER = "{\"id\":\"" + CdsTraining.ID + "\",\"name\":\"n\",\"image\":\"busybox\","
+                + "\"command\":[\"sleep\",\"1000\"],\"state\":\"running\",\"createdAt\":\"2026-01-01T00:00:00.123456789Z\","
+                + "\"startedAt\":\"2026-01-01T00:00:01Z\",\"exitCode\":0}";
+        private static final String IMAGE = "{\"id\":\"sha256:" + CdsTraining.ID + "\",\"names\":[\"localhost/busybox:latest\"],"
+                + "\"size\":4404224,\"createdAt\":\"2026-01-01T00:00:00Z\"}";
+        private final java.nio.channels.ServerSocketChannel server;
+
+        FakeBerthd(java.nio.channels.ServerSocketChannel server) {
+            super("training-berthd");
+            this.server = server;
+        }
+
+        @Override
+        public void run() {
+            while (server.isOpen()) {
+                try (java.nio.channels.SocketChannel ch = server.accept()) {
+                    serve(new UnixHttpClient.ChannelIn(ch), new UnixHttpClient.ChannelOut(ch));
+                } catch (java.io.IOException e) {
+                    return; // closed: the training is over
+                }
+            }
+        }
+
+        private static void serve(java.io.InputStream in, java.io.OutputStream out) throws java.io.IOException {
+            String[] request = UnixHttpClient.readLine(in).split(" ");
+            int length = 0;
+            String h;
+            while ((h = UnixHttpClient.readLine(in)) != null && !h.isEmpty()) {
+                if (h.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                    length = Integer.parseInt(h.substring(15).trim());
+                }
+            }
+            in.readNBytes(length);
+            String method = request[0];
+            String target = request[1];
+            if (target.endsWith("/attach")) {
+                out.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: berth-stream\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.write(Frames.encode(Frames.STDOUT, new byte[] {'x', '\n'}, 0, 2));
+                out.write(Frames.encode(Frames.EXIT, new byte[] {'0'}, 0, 1));
+            } else if (method.equals("DELETE") || target.endsWith("/start") || target.endsWith("/stop")) {
+                out.write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } else if (target.endsWith("/logs") || target.contains("/logs?")) {
+                json(out, 200, "");
+            } else if (method.equals("POST")) {
+                json(out, 201, "{\"id\":\"" + CdsTraining.ID + "\"}");
+            } else if (target.startsWith("/v1/containers/")) {
+                json(out, 200, CONTAINER);
+            } else if (target.startsWith("/v1/containers")) {
+                json(out, 200, "[" + CONTAINER + "]");
+            } else if (target.startsWith("/v1/images")) {
+                json(out, 200, "[" + IMAGE + "]");
+            } else {
+                json(out, 200, "{\"version\":\"training\",\"apiVersion\":\"v1\",\"containers\":1}");
+            }
+            out.flush();
+        }
+
+        private static void json(java.io.OutputStream out, int status, String json) throws java.io.IOException {
+            byte[] b = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.write(("HTTP/1.1 " + status + " X\r\nContent-Type: application/json\r\nContent-Length: " + b.length
+                    + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(b);
         }
     }
 

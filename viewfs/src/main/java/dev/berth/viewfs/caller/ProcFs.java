@@ -1,0 +1,76 @@
+package dev.berth.viewfs.caller;
+
+import dev.berth.cgroups.proc.ProcSelfCgroup;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The few /proc files viewfs reads about other processes, under a root that tests replace. */
+public final class ProcFs {
+    private final Path root;
+
+    public ProcFs(Path root) {
+        this.root = root;
+    }
+
+    public static ProcFs host() {
+        return new ProcFs(Path.of("/proc"));
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * The process (thread group) of a thread: FUSE reports the calling thread's id, and only the
+     * process's /proc/PID/cgroup is certain to describe where the container put it. -1 once the
+     * thread is gone.
+     */
+    public int tgid(int tid) {
+        String status = read(root.resolve(Integer.toString(tid)).resolve("status"));
+        if (status == null) {
+            return -1;
+        }
+        int i = status.indexOf("\nTgid:");
+        if (i < 0) {
+            return -1;
+        }
+        int end = status.indexOf('\n', i + 1);
+        try {
+            return Integer.parseInt(status.substring(i + 6, end < 0 ? status.length() : end).trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The cgroup lines of a process; empty once it is gone. */
+    public List<ProcSelfCgroup.Entry> cgroups(int pid) {
+        String s = read(root.resolve(Integer.toString(pid)).resolve("cgroup"));
+        return s == null ? List.of() : ProcSelfCgroup.parse(s.lines().toList());
+    }
+
+    /**
+     * The state letter of a thread (R running, D uninterruptible, S sleeping...) from the field after
+     * the command name, which may itself hold spaces and parentheses; '?' once it is gone.
+     */
+    public char threadState(int tid) {
+        String stat = read(root.resolve(Integer.toString(tid)).resolve("stat"));
+        if (stat == null) {
+            return '?';
+        }
+        int close = stat.lastIndexOf(')');
+        return close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
+    }
+
+    /** Null when the file is gone: processes exit between any two reads. */
+    public String read(Path file) {
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.berth.viewfs.cgroup;
+
+import dev.berth.cgroups.CgroupLayout;
+import dev.berth.cgroups.CgroupMode;
+import dev.berth.viewfs.caller.ContainerCgroup;
+import dev.berth.viewfs.view.CpuSnapshot;
+import dev.berth.viewfs.view.MemorySnapshot;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads what the views need from a container's cgroup, through the controller classes of
+ * berth-cgroups. One implementation per cgroup version; {@link #forLayout} picks it.
+ */
+public abstract class CgroupSource {
+    public static CgroupSource forLayout(CgroupLayout layout) {
+        return layout.mode() == CgroupMode.V2 ? new V2Source(layout) : new V1Source(layout);
+    }
+
+    public abstract MemorySnapshot memory(ContainerCgroup c);
+
+    public abstract CpuSnapshot cpu(ContainerCgroup c);
+
+    /** The container's directory in the hierarchy that identifies it; gone once the container is removed. */
+    public abstract Path primaryDir(ContainerCgroup c);
+
+    /** Every container below {@code parent} (a path like "/berth"), with its primary path as id. */
+    public abstract List<ContainerCgroup> containers(String parent);
+
+    /** The ids of the threads in the container's cgroup and every cgroup below it. */
+    public abstract List<Integer> threads(ContainerCgroup c);
+
+    /**
+     * When the container's cgroup was made, in epoch nanoseconds; -1 when it is gone. cgroupfs keeps
+     * no birth time, but the ctime of a cgroup directory is set at mkdir and only changes on chmod
+     * or chown, which runtimes do before they start the container.
+     */
+    public long createdEpochNanos(ContainerCgroup c) {
+        try {
+            FileTime t = (FileTime) Files.getAttribute(primaryDir(c), "unix:ctime");
+            return t.to(TimeUnit.NANOSECONDS);
+        } catch (IOException | UnsupportedOperationException e) {
+            return -1;
+        }
+    }
+
+    /** The directory and its ancestors up to and including {@code mount}, nearest first. */
+    static List<Path> upTo(Path dir, Path mount) {
+        List<Path> out = new ArrayList<>();
+        for (Path d = dir; d != null && d.startsWith(mount); d = d.getParent()) {
+            out.add(d);
+        }
+        return out;
+    }
+
+    /** The directory and every directory below it. */
+    static List<Path> subtree(Path dir) {
+        List<Path> out = new ArrayList<>();
+        collect(dir, out);
+        return out;
+    }
+
+    private static void collect(Path dir, List<Path> out) {
+        out.add(dir);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            for (Path child : ds) {
+                collect(child, out);
+            }
+        } catch (IOException e) {
+            // removed while walking: its threads are gone too
+        }
+    }
+
+    /** Children of {@code mount + parent} as containers with the same path in every hierarchy. */
+    static List<ContainerCgroup> children(Path mount, String parent) {
+        List<ContainerCgroup> out = new ArrayList<>();
+        Path dir = mount.resolve(parent.substring(1));
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            for (Path child : ds) {
+                out.add(new ContainerCgroup(parent + "/" + child.getFileName(), Map.of()));
+            }
+        } catch (IOException e) {
+            // no such parent yet: no containers
+        }
+        return out;
+    }
+
+    /** Thread ids listed one per line in a cgroup file (tasks, cgroup.threads). */
+    static void addIds(String text, List<Integer> out) {
+        if (text == null) {
+            return;
+        }
+        for (String line : text.split("\n")) {
+            if (!line.isBlank()) {
+                out.add(Integer.parseInt(line.trim()));
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.berth.viewfs.cgroup;
+
+import dev.berth.cgroups.CgroupFiles;
+import dev.berth.cgroups.CgroupLayout;
+import dev.berth.cgroups.CgroupPaths;
+import dev.berth.cgroups.v1.CpuControllerV1;
+import dev.berth.cgroups.v1.CpuacctControllerV1;
+import dev.berth.cgroups.v1.CpusetControllerV1;
+import dev.berth.cgroups.v1.MemoryControllerV1;
+import dev.berth.viewfs.caller.ContainerCgroup;
+import dev.berth.viewfs.view.CpuSnapshot;
+import dev.berth.viewfs.view.MemorySnapshot;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** cgroup v1 and hybrid hosts: everything through the v1 controller hierarchies. */
+final class V1Source extends CgroupSource {
+    private final CgroupLayout layout;
+    /** The hierarchy that identifies containers, as CallerResolver picks it. */
+    private final String primary;
+
+    V1Source(CgroupLayout layout) {
+        this.layout = layout;
+        this.primary = List.of("memory", "cpu", "cpuacct", "pids").stream()
+                .filter(layout.v1Mounts()::containsKey).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("viewfs: no v1 memory, cpu, cpuacct or pids hierarchy in "
+                        + layout.v1Mounts().keySet()));
+    }
+
+    private Path mount(String controller) {
+        return layout.v1Mounts().get(controller);
+    }
+
+    private Path dir(ContainerCgroup c, String controller) {
+        Path m = mount(controller);
+        return m == null ? null : CgroupPaths.resolve(m, c.path(controller));
+    }
+
+    @Override
+    public Path primaryDir(ContainerCgroup c) {
+        return dir(c, primary);
+    }
+
+    @Override
+    public MemorySnapshot memory(ContainerCgroup c) {
+        Path dir = dir(c, "memory");
+        if (dir == null) {
+            return new MemorySnapshot(CgroupFiles.UNLIMITED, 0, CgroupFiles.UNAVAILABLE, CgroupFiles.UNAVAILABLE,
+                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, CgroupFiles.UNAVAILABLE, CgroupFiles.UNAVAILABLE);
+        }
+        MemoryControllerV1 m = new MemoryControllerV1(dir);
+        long limit = CgroupFiles.UNLIMITED;
+        long memswLimit = CgroupFiles.UNLIMITED;
+        boolean swap = m.swapAccounting();
+        for (Path d : upTo(dir, mount("memory"))) {
+            MemoryControllerV1 level = new MemoryControllerV1(d);
+            limit = tightest(limit, level.limit());
+            if (swap) {
+                memswLimit = tightest(memswLimit, level.memswLimit());
+            }
+        }
+        long usage = Math.max(0, m.usage());
+        long swapLimit = CgroupFiles.UNAVAILABLE;
+        long swapUsage = CgroupFiles.UNAVAILABLE;
+        if (swap) {
+            swapLimit = memswLimit < 0 ? CgroupFiles.UNLIMITED : Math.max(0, memswLimit - Math.max(0, limit));
+            long memsw = m.memswUsage();
+            swapUsage = memsw >= 0 ? Math.max(0, memsw - usage) : CgroupFiles.UNAVAILABLE;
+        }
+        Map<String, String> s = m.stat();
+        return new MemorySnapshot(limit, usage, swapLimit, swapUsage, total(s, "cache"), total(s, "rss"),
+                total(s, "active_anon"), total(s, "inactive_anon"), total(s, "active_file"), total(s, "inactive_file"),
+                total(s, "unevictable"), total(s, "shmem"), total(s, "mapped_file"), total(s, "dirty"),
+                total(s, "writeback"), CgroupFiles.UNAVAILABLE, CgroupFiles.UNAVAILABLE);
+    }
+
+    /** v1 memory.stat: total_X counts descendants as usage_in_bytes does; X alone on old kernels. */
+    private static long total(Map<String, String> stat, String key) {
+        return CgroupFiles.keyedOr(stat, "total_" + key, CgroupFiles.keyedOr(stat, key, 0));
+    }
+
+    @Override
+    public CpuSnapshot cpu(ContainerCgroup c) {
+        long quota = CgroupFiles.UNLIMITED;
+        long period = CgroupFiles.UNAVAILABLE;
+        Path cpuDir = dir(c, "cpu");
+        if (cpuDir != null) {
+            for (Path d : upTo(cpuDir, mount("cpu"))) {
+                CpuControllerV1 cpu = new CpuControllerV1(d);
+                long q = cpu.quota();
+                long p = cpu.period();
+                if (q > 0 && p > 0 && (quota <= 0 || (double) q / p < (double) quota / period)) {
+                    quota = q;
+                    period = p;
+                }
+            }
+        }
+        String cpuset = null;
+        Path cpusetDir = dir(c, "cpuset");
+        if (cpusetDir != null) {
+            // effective_cpus reflects hotplug and the parent's set; cpuset.cpus is what older kernels have
+            cpuset = CgroupFiles.readString(cpusetDir.resolve("cpuset.effective_cpus"));
+            if (cpuset == null || cpuset.isEmpty()) {
+                cpuset = new CpusetControllerV1(cpusetDir).cpus();
+            }
+        }
+        long user = CgroupFiles.UNAVAILABLE;
+        long system = CgroupFiles.UNAVAILABLE;
+        long usage = CgroupFiles.UNAVAILABLE;
+        Path acct = dir(c, "cpuacct");
+        if (acct != null) {
+            CpuacctControllerV1 a = new CpuacctControllerV1(acct);
+            user = a.userNanos();
+            system = a.systemNanos();
+            usage = a.usageNanos();
+        }
+        return new CpuSnapshot(quota, period, cpuset, user, system, usage);
+    }
+
+    @Override
+    public List<ContainerCgroup> containers(String parent) {
+        return children(mount(primary), parent);
+    }
+
+    @Override
+    public List<Integer> threads(ContainerCgroup c) {
+        List<Integer> out = new ArrayList<>();
+        for (Path d : subtree(primaryDir(c))) {
+            addIds(CgroupFiles.readString(d.resolve("tasks")), out);
+        }
+        return out;
+    }
+
+    static long tightest(long current, long level) {
+        return level >= 0 && (current < 0 || level < current) ? level : current;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.berth.viewfs.cgroup;
+
+import dev.berth.cgroups.CgroupFiles;
+import dev.berth.cgroups.CgroupLayout;
+import dev.berth.cgroups.CgroupPaths;
+import dev.berth.cgroups.v2.CpuControllerV2;
+import dev.berth.cgroups.v2.CpusetControllerV2;
+import dev.berth.cgroups.v2.MemoryControllerV2;
+import dev.berth.viewfs.caller.ContainerCgroup;
+import dev.berth.viewfs.view.CpuSnapshot;
+import dev.berth.viewfs.view.MemorySnapshot;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Pure cgroup v2 hosts: one directory per container. */
+final class V2Source extends CgroupSource {
+    private final Path mount;
+
+    V2Source(CgroupLayout layout) {
+        this.mount = layout.unifiedMount();
+    }
+
+    @Override
+    public Path primaryDir(ContainerCgroup c) {
+        return CgroupPaths.resolve(mount, c.path(""));
+    }
+
+    @Override
+    public MemorySnapshot memory(ContainerCgroup c) {
+        Path dir = primaryDir(c);
+        MemoryControllerV2 m = new MemoryControllerV2(dir);
+        long limit = CgroupFiles.UNLIMITED;
+        long swapLimit = CgroupFiles.UNLIMITED;
+        boolean swap = m.swapMax() != CgroupFiles.UNAVAILABLE;
+        // the root has no memory.max: UNAVAILABLE there leaves the figures alone
+        for (Path d : upTo(dir, mount)) {
+            MemoryControllerV2 level = new MemoryControllerV2(d);
+            limit = V1Source.tightest(limit, level.max());
+            if (swap) {
+                swapLimit = V1Source.tightest(swapLimit, level.swapMax());
+            }
+        }
+        Map<String, String> s = m.stat();
+        return new MemorySnapshot(limit, Math.max(0, m.current()), swap ? swapLimit : CgroupFiles.UNAVAILABLE,
+                swap ? m.swapCurrent() : CgroupFiles.UNAVAILABLE, k(s, "file"), k(s, "anon"),
+                k(s, "active_anon"), k(s, "inactive_anon"), k(s, "active_file"), k(s, "inactive_file"),
+                k(s, "unevictable"), k(s, "shmem"), k(s, "file_mapped"), k(s, "file_dirty"), k(s, "file_writeback"),
+                k(s, "slab_reclaimable"), k(s, "slab_unreclaimable"));
+    }
+
+    private static long k(Map<String, String> stat, String key) {
+        return CgroupFiles.keyedOr(stat, key, 0);
+    }
+
+    @Override
+    public CpuSnapshot cpu(ContainerCgroup c) {
+        Path dir = primaryDir(c);
+        long quota = CgroupFiles.UNLIMITED;
+        long period = CgroupFiles.UNAVAILABLE;
+        for (Path d : upTo(dir, mount)) {
+            long[] max = new CpuControllerV2(d).max();
+            if (max[0] > 0 && max[1] > 0 && (quota <= 0 || (double) max[0] / max[1] < (double) quota / period)) {
+                quota = max[0];
+                period = max[1];
+            }
+        }
+        // an empty cpuset.cpus means "the parent's": the effective list is the one the scheduler uses
+        String cpuset = CgroupFiles.readString(dir.resolve("cpuset.cpus.effective"));
+        if (cpuset == null || cpuset.isEmpty()) {
+            cpuset = new CpusetControllerV2(dir).cpus();
+        }
+        Map<String, String> stat = new CpuControllerV2(dir).stat();
+        return new CpuSnapshot(quota, period, cpuset, micros(stat, "user_usec"), micros(stat, "system_usec"),
+                micros(stat, "usage_usec"));
+    }
+
+    private static long micros(Map<String, String> stat, String key) {
+        long v = CgroupFiles.keyedOr(stat, key, CgroupFiles.UNAVAILABLE);
+        return v >= 0 ? v * 1000 : v;
+    }
+
+    @Override
+    public List<ContainerCgroup> containers(String parent) {
+        return children(mount, parent);
+    }
+
+    @Override
+    public List<Integer> threads(ContainerCgroup c) {
+        List<Integer> out = new ArrayList<>();
+        for (Path d : subtree(primaryDir(c))) {
+            addIds(CgroupFiles.readString(d.resolve("cgroup.threads")), out);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.berth.viewfs.fuse;
+
+import dev.berth.viewfs.caller.Caller;
+import dev.berth.viewfs.caller.CallerResolver;
+import jnr.ffi.Pointer;
+import ru.serce.jnrfuse.ErrorCodes;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The read-only FUSE file system. Content is computed once per open for the opening process and
+ * kept with the file handle, so a reader that reads in pieces sees one consistent snapshot, as
+ * with procfs's seq_file. It must be mounted with direct_io: otherwise the kernel's page cache
+ * would hand one caller's content to the next.
+ */
+public final class ViewFs extends FuseStubFS {
+    /** Mount options; ro also makes the kernel refuse writes before they reach us. */
+    public static final String[] MOUNT_OPTIONS = {"-o", "direct_io,allow_other,ro,fsname=berth-viewfs,subtype=viewfs"};
+    private static final System.Logger LOG = System.getLogger(ViewFs.class.getName());
+    private static final int O_ACCMODE = 3;
+
+    private final ViewFiles files;
+    private final CallerResolver callers;
+    /** Directory path to its entries, derived from the file list. */
+    private final Map<String, Set<String>> dirs = new TreeMap<>();
+    private final Map<Long, byte[]> open = new ConcurrentHashMap<>();
+    private final AtomicLong handles = new AtomicLong();
+
+    public ViewFs(ViewFiles files, CallerResolver callers) {
+        this.files = files;
+        this.callers = callers;
+        for (String f : ViewFiles.FILES) {
+            String child = f;
+            for (int slash = f.lastIndexOf('/'); slash >= 0; slash = child.lastIndexOf('/')) {
+                String parent = slash == 0 ? "/" : child.substring(0, slash);
+                dirs.computeIfAbsent(parent, k -> new TreeSet<>()).add(child.substring(slash + 1));
+                if (slash == 0) {
+                    break;
+                }
+                child = parent;
+            }
+        }
+    }
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        if (dirs.containsKey(path)) {
+            stat.st_mode.set(FileStat.S_IFDIR | 0555);
+            stat.st_nlink.set(2);
+            return 0;
+        }
+        if (ViewFiles.FILES.contains(path)) {
+            // size 0 like procfs: readers read to EOF, and direct_io makes the kernel let them
+            stat.st_mode.set(FileStat.S_IFREG | 0444);
+            stat.st_nlink.set(1);
+            return 0;
+        }
+        return -ErrorCodes.ENOENT();
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filter, long offset, FuseFileInfo fi) {
+        Set<String> entries = dirs.get(path);
+        if (entries == null) {
+            return -ErrorCodes.ENOENT();
+        }
+        filter.apply(buf, ".", null, 0);
+        filter.apply(buf, "..", null, 0);
+        for (String e : entries) {
+            filter.apply(buf, e, null, 0);
+        }
+        return 0;
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        if (!ViewFiles.FILES.contains(path)) {
+            return dirs.containsKey(path) ? -ErrorCodes.EISDIR() : -ErrorCodes.ENOENT();
+        }
+        if ((fi.flags.get() & O_ACCMODE) != 0) {
+            return -ErrorCodes.EACCES();
+        }
+        int tid = (int) getContext().pid.get();
+        try {
+            Caller caller = callers.resolve(tid);
+            long h = handles.incrementAndGet();
+            open.put(h, files.render(path, caller));
+            fi.fh.set(h);
+            return 0;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "viewfs open " + path + " for thread " + tid + ": " + e, e);
+            return -ErrorCodes.EIO();
+        }
+    }
+
+    @Override
+    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        byte[] content = open.get(fi.fh.get());
+        if (content == null) {
+            return -ErrorCodes.EBADF();
+        }
+        if (offset >= content.length) {
+            return 0;
+        }
+        int n = (int) Math.min(size, content.length - offset);
+        buf.put(0, content, (int) offset, n);
+        return n;
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        open.remove(fi.fh.get());
+        return 0;
+    }
+
+    /** Files open right now; a test's way to see that handles are released. */
+    public int openCount() {
+        return open.size();
+    }
+}

@@ -1,0 +1,210 @@
+package dev.berth.viewfs.fuse;
+
+import dev.berth.cgroups.CgroupDetector;
+import dev.berth.cgroups.CgroupLayout;
+import dev.berth.cgroups.CgroupMode;
+import dev.berth.viewfs.ViewFsServer;
+import dev.berth.viewfs.caller.CgroupParents;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The server mounted for real, a v1 cgroup below /berth with 64 MiB and 1.5 CPUs, and a shell moved
+ * into it reading the mount. Needs root, /dev/fuse, libfuse2 and writable v1 hierarchies; skipped
+ * with the reason printed otherwise.
+ */
+class ViewFsRealTest {
+    static final List<String> CONTROLLERS = List.of("memory", "cpu", "cpuacct", "cpuset", "pids");
+    CgroupLayout layout;
+    Path mount;
+    ViewFsServer server;
+    String cg;
+    final List<Path> made = new ArrayList<>();
+    final List<Process> procs = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        String reason = null;
+        if (!"root".equals(System.getProperty("user.name"))) {
+            reason = "not root";
+        } else if (!Files.exists(Path.of("/dev/fuse"))) {
+            reason = "no /dev/fuse";
+        } else if (!Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libfuse.so.2")) && !Files.exists(Path.of("/lib/x86_64-linux-gnu/libfuse.so.2"))) {
+            reason = "no libfuse2 (apt-get install fuse libfuse2)";
+        } else {
+            layout = CgroupDetector.detect();
+            if (layout.mode() == CgroupMode.V2) {
+                reason = "host is cgroup v2 (this test drives v1 hierarchies)";
+            } else if (!CONTROLLERS.stream().allMatch(layout.v1Mounts()::containsKey)) {
+                reason = "missing v1 controllers in " + layout.v1Mounts().keySet();
+            }
+        }
+        if (reason != null) {
+            System.out.println("SKIP ViewFsRealTest: " + reason);
+        }
+        Assumptions.assumeTrue(reason == null, reason);
+        cg = "berth/viewfs-test-" + UUID.randomUUID().toString().substring(0, 8);
+        mount = Files.createTempDirectory("viewfs-mnt");
+        server = ViewFsServer.forHost(mount, new CgroupParents(List.of(CgroupParents.DEFAULT)));
+        server.mount(false);
+        createCgroup();
+    }
+
+    private void createCgroup() throws IOException {
+        for (String c : CONTROLLERS) {
+            Path root = layout.v1Mounts().get(c);
+            for (Path d : List.of(root.resolve("berth"), root.resolve(cg))) {
+                if (!Files.isDirectory(d)) {
+                    Files.createDirectory(d);
+                    made.add(d);
+                }
+                if (c.equals("cpuset")) {
+                    // v1 starts a cpuset empty: copy the parent's, as runc does
+                    for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
+                        if (Files.readString(d.resolve(f)).isBlank()) {
+                            Files.writeString(d.resolve(f), Files.readString(d.getParent().resolve(f)).trim());
+                        }
+                    }
+                }
+            }
+        }
+        Path mem = layout.v1Mounts().get("memory").resolve(cg);
+        Files.writeString(mem.resolve("memory.limit_in_bytes"), Long.toString(64L * 1024 * 1024));
+        Path cpu = layout.v1Mounts().get("cpu").resolve(cg);
+        Files.writeString(cpu.resolve("cpu.cfs_period_us"), "100000");
+        Files.writeString(cpu.resolve("cpu.cfs_quota_us"), "150000");
+    }
+
+    /** Starts {@code sh -c script}; the script sleeps first so it runs its reads from inside the cgroup. */
+    private Process inCgroup(String script) throws IOException {
+        Process p = new ProcessBuilder("sh", "-c", "sleep 0.3; " + script).redirectErrorStream(true).start();
+        procs.add(p);
+        for (String c : CONTROLLERS) {
+            Files.writeString(layout.v1Mounts().get(c).resolve(cg).resolve("cgroup.procs"), Long.toString(p.pid()));
+        }
+        return p;
+    }
+
+    private static String output(Process p) throws Exception {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (Process p : procs) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        if (server != null) {
+            server.close();
+            if (Files.readString(Path.of("/proc/self/mounts")).contains(" " + mount + " ")) {
+                new ProcessBuilder("umount", "-l", mount.toString()).inheritIO().start().waitFor();
+            }
+        }
+        List<Path> rev = new ArrayList<>(made);
+        Collections.reverse(rev);
+        for (Path d : rev) {
+            for (int i = 0; i < 20 && Files.exists(d); i++) {
+                try {
+                    Files.delete(d);
+                } catch (IOException e) {
+                    Thread.sleep(50);
+                }
+            }
+        }
+        if (mount != null) {
+            Files.deleteIfExists(mount);
+        }
+    }
+
+    @Test
+    void containerSeesItsLimitsAndTheHostSeesTheHost() throws Exception {
+        Process p = inCgroup("cat " + mount + "/proc/meminfo; echo ONLINE $(cat " + mount + "/sys/devices/system/cpu/online);"
+                + " echo PROCESSORS $(grep -c ^processor " + mount + "/proc/cpuinfo); echo CPULINES $(grep -c '^cpu[0-9]' "
+                + mount + "/proc/stat); cat " + mount + "/proc/uptime " + mount + "/proc/loadavg");
+        String out = output(p);
+        System.out.println("container view:\n" + out);
+        assertTrue(out.contains("MemTotal:          65536 kB"), out);
+        assertTrue(out.contains("ONLINE 0-1"), out);
+        assertTrue(out.contains("PROCESSORS 2"), out);
+        assertTrue(out.contains("CPULINES 2"), out);
+        String uptimeLine = out.lines().filter(l -> l.matches("\\d+\\.\\d\\d \\d+\\.\\d\\d")).findFirst().orElseThrow();
+        assertTrue(Double.parseDouble(uptimeLine.split(" ")[0]) < 60, "uptime counts from the cgroup's creation: " + uptimeLine);
+
+        String hostMeminfo = Files.readString(mount.resolve("proc/meminfo"));
+        String realTotal = Files.readString(Path.of("/proc/meminfo")).lines().findFirst().orElseThrow();
+        assertEquals(realTotal, hostMeminfo.lines().findFirst().orElseThrow(), "this test process is the host");
+        assertEquals(Files.readString(Path.of("/proc/cpuinfo")), Files.readString(mount.resolve("proc/cpuinfo")));
+        assertEquals(Files.readString(Path.of("/sys/devices/system/cpu/online")),
+                Files.readString(mount.resolve("sys/devices/system/cpu/online")));
+        assertThrows(IOException.class, () -> Files.writeString(mount.resolve("proc/meminfo"), "x"));
+        // the kernel sends RELEASE after close(2) has returned
+        for (int i = 0; i < 100 && server.fs().openCount() > 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, server.fs().openCount(), "every handle released");
+    }
+
+    /**
+     * Not a timed assertion: prints µs per open+read+close of meminfo from inside the cgroup, through
+     * this mount, the real /proc, and lxcfs when it is installed (figures for the README).
+     */
+    @Test
+    void measureReadLatency() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "no python3 for the read loop");
+        List<String> targets = new ArrayList<>(List.of(mount + "/proc/meminfo", "/proc/meminfo"));
+        Path lxcMount = null;
+        Process lxcfs = null;
+        if (Files.isExecutable(Path.of("/usr/bin/lxcfs"))) {
+            lxcMount = Files.createTempDirectory("lxcfs-mnt");
+            Path pidFile = Files.createTempFile("lxcfs", ".pid");
+            Files.delete(pidFile);
+            lxcfs = new ProcessBuilder("lxcfs", "-f", "-l", "--enable-cfs", "-p", pidFile.toString(), lxcMount.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            procs.add(lxcfs);
+            for (int i = 0; i < 100 && !Files.exists(lxcMount.resolve("proc/meminfo")); i++) {
+                Thread.sleep(50);
+            }
+            targets.add(lxcMount + "/proc/meminfo");
+        }
+        String loop = "import os,sys,time\n"
+                + "for path in sys.argv[1:]:\n"
+                + "  for n in (200, 2000):\n"
+                + "    t=time.perf_counter()\n"
+                + "    for i in range(n):\n"
+                + "      fd=os.open(path, os.O_RDONLY); d=os.read(fd, 65536); os.close(fd)\n"
+                + "    us=(time.perf_counter()-t)*1e6/n\n"
+                + "  print('%s %.1f us/read (%d bytes, first line %s)' % (path, us, len(d), d.split(b'\\n')[0].decode()))\n";
+        Path script = Files.createTempFile("viewfs-loop", ".py");
+        Files.writeString(script, loop);
+        try {
+            String out = output(inCgroup("exec python3 " + script + " " + String.join(" ", targets)));
+            System.out.println("LATENCY (from a process in the cgroup, 2000 reads after 200 warm-up):\n" + out);
+            assertTrue(out.contains("65536 kB"), out);
+        } finally {
+            Files.deleteIfExists(script);
+            if (lxcfs != null) {
+                lxcfs.destroy();
+                lxcfs.waitFor(10, TimeUnit.SECONDS);
+                new ProcessBuilder("umount", "-l", lxcMount.toString()).start().waitFor();
+                Files.deleteIfExists(lxcMount);
+            }
+        }
+    }
+}
