@@ -14,6 +14,7 @@ import dev.berth.daemon.config.ConfigLoader;
 import dev.berth.daemon.config.DaemonConfig;
 import dev.berth.daemon.container.BundleWriter;
 import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.container.ResourceViews;
 import dev.berth.daemon.recovery.Recovery;
 import dev.berth.daemon.runtime.RuncRuntime;
 import dev.berth.daemon.store.ContainerStore;
@@ -87,7 +88,8 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ExecutorService streams = Executors.newCachedThreadPool(daemonThreads("berth-stream"));
         ShimExitMonitor monitor = new ShimExitMonitor();
         ContainerService containers = new ContainerService(store, images, cgroups, runtime,
-                new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs()),
+                new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(),
+                        new ResourceViews(cfg.resourceViews(), cfg.resourceViewsDefault())),
                 new ContainerService.Settings(cfg.runRoot(), runtimeBinary, runtime.root(), false,
                         cfg.cgroupParent(), cfg.logMaxSize(), cfg.logMaxFiles(), cfg.stopTimeout()),
                 background);

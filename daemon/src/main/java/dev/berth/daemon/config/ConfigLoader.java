@@ -34,6 +34,7 @@ public final class ConfigLoader {
     }
 
     private static DaemonConfig empty() {
-        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null);
     }
 }

@@ -24,7 +24,9 @@ public record DaemonConfig(
         @JsonProperty("builtin_image") Path builtinImage,
         @JsonProperty("hooks_dirs") List<Path> hooksDirs,
         @JsonProperty("stop_timeout") Integer stopTimeout,
-        @JsonProperty("registries_config") Path registriesConfig) {
+        @JsonProperty("registries_config") Path registriesConfig,
+        @JsonProperty("resource_views") Path resourceViews,
+        @JsonProperty("resource_views_default") Boolean resourceViewsDefault) {
 
     public static final Path DEFAULT_CONFIG = Path.of("/etc/berth/berth.toml");
 
@@ -45,7 +47,9 @@ public record DaemonConfig(
                 or(hooksDirs, List.of(Path.of("/usr/share/containers/oci/hooks.d"),
                         Path.of("/etc/containers/oci/hooks.d"))),
                 or(stopTimeout, 10),
-                or(registriesConfig, Path.of("/etc/berth/registries.toml")));
+                or(registriesConfig, Path.of("/etc/berth/registries.toml")),
+                or(resourceViews, Path.of("/var/lib/berth-viewfs")),
+                or(resourceViewsDefault, true));
     }
 
     public Path socketPath() {
@@ -55,7 +59,7 @@ public record DaemonConfig(
     public DaemonConfig withPaths(Path root, Path runRoot, Path socket) {
         return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket),
                 logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
-                builtinImage, hooksDirs, stopTimeout, registriesConfig);
+                builtinImage, hooksDirs, stopTimeout, registriesConfig, resourceViews, resourceViewsDefault);
     }
 
     private static <T> T or(T value, T fallback) {

@@ -16,10 +16,12 @@ import java.util.List;
 /** Writes a container's bundle config.json: secure defaults, the image's config, the user's options, hooks. */
 public final class BundleWriter {
     private final List<Path> hooksDirs;
+    private final ResourceViews views;
     private final long hostNofileHard = SpecDefaults.hostNofileHardLimit();
 
-    public BundleWriter(List<Path> hooksDirs) {
+    public BundleWriter(List<Path> hooksDirs, ResourceViews views) {
         this.hooksDirs = hooksDirs;
+        this.views = views;
     }
 
     void write(Path bundle, ContainerRecord record, ImageConfig image) {
@@ -57,6 +59,7 @@ public final class BundleWriter {
                 builder.bindMount(v.source(), v.destination(), v.readOnly());
             }
         }
+        views.apply(record.id(), c.resourceViews(), builder);
         Spec spec = OciHooks.load(hooksDirs).apply(builder.build());
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
     }

@@ -39,6 +39,11 @@ public final class BerthHarness implements AutoCloseable {
     private Process daemon;
 
     public BerthHarness() throws IOException {
+        this(List.of());
+    }
+
+    /** @param extraConfig more berth.toml lines, e.g. {@code resource_views = "/path"} */
+    public BerthHarness(List<String> extraConfig) throws IOException {
         assumeTrue("root".equals(System.getProperty("user.name")), "end-to-end tests need root");
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "end-to-end tests need runc");
         assumeTrue(Files.isExecutable(shim()), "build the shim first (make shim): " + shim());
@@ -52,11 +57,20 @@ public final class BerthHarness implements AutoCloseable {
         Files.writeString(config, String.join("\n",
                 "shim_path = \"" + shim() + "\"",
                 "runtime = \"/usr/sbin/runc\"",
-                "cgroup_parent = \"berth-it-" + base.getFileName() + "\"",
+                "cgroup_parent = \"" + cgroupParentOf(base) + "\"",
                 "builtin_image = \"" + REPO.resolve("build/images/busybox") + "\"",
                 "hooks_dirs = [\"" + base.resolve("hooks.d") + "\"]",
-                "log_level = \"debug\"", ""));
+                "log_level = \"debug\"", String.join("\n", extraConfig), ""));
         startDaemon();
+    }
+
+    /** The cgroup parent this daemon puts its containers under (berthd's cgroup_parent). */
+    public String cgroupParent() {
+        return cgroupParentOf(base);
+    }
+
+    private static String cgroupParentOf(Path base) {
+        return "berth-it-" + base.getFileName();
     }
 
     public static Path shim() {
@@ -241,7 +255,7 @@ public final class BerthHarness implements AutoCloseable {
                 run("umount", "-l", mountPoint);
             }
         }
-        String parent = "berth-it-" + base.getFileName();
+        String parent = cgroupParentOf(base);
         try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path h : hierarchies.toList()) {
                 Path dir = h.resolve(parent);

@@ -20,7 +20,8 @@ public record ContainerCreate(
         Long pidsLimit,
         boolean autoRemove,
         Map<String, String> labels,
-        String network) {
+        String network,
+        Boolean resourceViews) {
 
     public record Volume(String source, String destination, boolean readOnly) {
     }
@@ -28,6 +29,6 @@ public record ContainerCreate(
     public ContainerCreate withResources(Long newMemory, Double newCpus, Long newPidsLimit) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 newMemory != null ? newMemory : memory, newCpus != null ? newCpus : cpus,
-                newPidsLimit != null ? newPidsLimit : pidsLimit, autoRemove, labels, network);
+                newPidsLimit != null ? newPidsLimit : pidsLimit, autoRemove, labels, network, resourceViews);
     }
 }

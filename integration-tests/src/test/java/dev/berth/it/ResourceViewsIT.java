@@ -1,0 +1,82 @@
+package dev.berth.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.berth.it.support.BerthHarness;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** With berth-viewfs mounted, a container sees its own CPUs and memory in /proc and /sys. */
+class ResourceViewsIT {
+    private static Path mount;
+    private static Process viewfs;
+    private static BerthHarness berth;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "resource views need /dev/fuse");
+        mount = Files.createTempDirectory(Path.of("/tmp"), "bvfs");
+        berth = new BerthHarness(List.of("resource_views = \"" + mount + "\""));
+        viewfs = new ProcessBuilder(BerthHarness.REPO.resolve("viewfs/src/main/sh/berth-viewfs").toString(),
+                mount.toString(), "--cgroup-parent", berth.cgroupParent())
+                .redirectErrorStream(true)
+                .redirectOutput(berth.base().resolve("viewfs.log").toFile()).start();
+        assertTrue(BerthHarness.eventually(() -> Files.exists(mount.resolve("proc/meminfo")), 20_000),
+                "berth-viewfs did not mount " + mount);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (berth != null) {
+                berth.close();
+            }
+        } finally {
+            if (viewfs != null) {
+                viewfs.destroy();
+                if (!viewfs.waitFor(10, TimeUnit.SECONDS)) {
+                    viewfs.destroyForcibly();
+                }
+            }
+            if (mount != null) {
+                BerthHarness.run("umount", "-l", mount.toString());
+                Files.deleteIfExists(mount);
+            }
+        }
+    }
+
+    @Test
+    void aContainerSeesItsLimitsAndTheHostSeesItsOwn() throws Exception {
+        String out = berth.ok("run", "--rm", "--cpus", "0.5", "--memory", "512m", "busybox", "sh", "-c",
+                "head -1 /sys/devices/system/cpu/online; grep MemTotal /proc/meminfo; grep -c ^processor /proc/cpuinfo");
+        assertEquals(List.of("0", "MemTotal: 524288 kB", "1"),
+                out.lines().map(l -> l.replaceAll("\\s+", " ")).toList(), out);
+        String hostMemTotal = Files.readAllLines(Path.of("/proc/meminfo")).get(0);
+        assertEquals(hostMemTotal, Files.readAllLines(mount.resolve("proc/meminfo")).get(0),
+                "a host process must see the host's values through the mount");
+    }
+
+    @Test
+    void twoContainersWithDifferentLimitsSeeDifferentViews() throws Exception {
+        String small = berth.ok("run", "-d", "--memory", "64m", "busybox", "sleep", "1000");
+        String large = berth.ok("run", "-d", "--memory", "256m", "busybox", "sleep", "1000");
+        assertTrue(berth.ok("exec", small, "grep", "MemTotal", "/proc/meminfo").contains("65536 kB"));
+        assertTrue(berth.ok("exec", large, "grep", "MemTotal", "/proc/meminfo").contains("262144 kB"));
+        berth.ok("update", "--memory", "128m", small);
+        assertTrue(BerthHarness.eventually(() -> {
+            try {
+                return berth.ok("exec", small, "grep", "MemTotal", "/proc/meminfo").contains("131072 kB");
+            } catch (Exception e) {
+                return false;
+            }
+        }, 3_000), "berth update did not reach the view");
+        berth.ok("rm", "-f", small, large);
+    }
+}
