@@ -32,7 +32,7 @@ public final class ViewFsServer implements AutoCloseable {
         this.mountPoint = mountPoint;
         CgroupSource source = CgroupSource.forLayout(layout);
         this.load = new LoadTracker(source, parents, proc);
-        ViewFiles files = new ViewFiles(proc, sys, source, load, ViewFsServer::epochNanos);
+        ViewFiles files = new ViewFiles(proc, sys, source, load, ViewFsServer::epochNanos, System::nanoTime);
         this.fs = new ViewFs(files, new CallerResolver(proc, parents, layout.mode() == CgroupMode.V2));
     }
 

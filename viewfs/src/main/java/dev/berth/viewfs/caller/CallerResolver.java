@@ -5,28 +5,67 @@ import dev.berth.cgroups.proc.ProcSelfCgroup;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Maps the thread id FUSE reports to the container whose cgroup holds that thread's process.
- * Nothing is cached per pid: pids are reused and processes change cgroup (runc moves its init in),
- * so a cache would need the same two small reads to validate itself. Per-container state lives in
- * the cgroup package, keyed by {@link ContainerCgroup#id()}.
+ * Resolving reads /proc/TID/status and /proc/PID/cgroup and parses both; the answer is cached per
+ * thread and checked on each use with one smaller read, the thread's start time, since tids are
+ * reused. Processes also change cgroup (an operator may move one), which no cheap read reveals, so an
+ * entry is trusted for {@link #MAX_AGE_NANOS} only: a moved process sees its new container's view
+ * within that time. Only container callers are cached (see resolve). Per-container state lives in the cgroup package,
+ * keyed by {@link ContainerCgroup#id()}.
  */
 public final class CallerResolver {
     /** v1 hierarchies tried in turn for the container's identity; the memory one is what limits it most visibly. */
     static final List<String> V1_PRIMARY = List.of("memory", "cpu", "cpuacct", "pids");
+    public static final long MAX_AGE_NANOS = 1_000_000_000L;
+    /** Beyond this many cached threads, expired entries are swept on the next miss. */
+    private static final int SWEEP_ABOVE = 4096;
+
+    private record Entry(long startTime, Caller caller, long resolvedAt) {
+    }
+
     private final ProcFs proc;
     private final CgroupParents parents;
     private final boolean unified;
+    private final LongSupplier nanoTime;
+    private final Map<Integer, Entry> byTid = new ConcurrentHashMap<>();
 
     /** @param unified true on a pure cgroup v2 host, where the "0::" line is the only one that matters */
     public CallerResolver(ProcFs proc, CgroupParents parents, boolean unified) {
+        this(proc, parents, unified, System::nanoTime);
+    }
+
+    /** @param nanoTime a monotonic clock (tests step their own) */
+    public CallerResolver(ProcFs proc, CgroupParents parents, boolean unified, LongSupplier nanoTime) {
         this.proc = proc;
         this.parents = parents;
         this.unified = unified;
+        this.nanoTime = nanoTime;
     }
 
     public Caller resolve(int tid) {
+        long start = proc.startTime(tid);
+        long now = nanoTime.getAsLong();
+        Entry e = byTid.get(tid);
+        if (e != null && start >= 0 && e.startTime == start && now - e.resolvedAt < MAX_AGE_NANOS) {
+            return e.caller;
+        }
+        Caller c = resolveNow(tid);
+        // Host callers are not cached: runc's init does its bind mounts (and so reaches us) while still
+        // in the host's cgroup, then becomes the container's first process under the same tid.
+        if (start >= 0 && c.container() != null) {
+            if (byTid.size() > SWEEP_ABOVE) {
+                byTid.values().removeIf(old -> now - old.resolvedAt >= MAX_AGE_NANOS);
+            }
+            byTid.put(tid, new Entry(start, c, now));
+        }
+        return c;
+    }
+
+    private Caller resolveNow(int tid) {
         int pid = proc.tgid(tid);
         if (pid <= 0) {
             return new Caller(tid, null);

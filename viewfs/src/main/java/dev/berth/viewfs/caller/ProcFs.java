@@ -2,9 +2,8 @@ package dev.berth.viewfs.caller;
 
 import dev.berth.cgroups.proc.ProcSelfCgroup;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.berth.viewfs.io.SmallFiles;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -65,12 +64,33 @@ public final class ProcFs {
         return close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
     }
 
+    /**
+     * When the thread started, in clock ticks since boot (field 22 of /proc/TID/stat), -1 once it is
+     * gone. With the tid it names one thread for good: a reused tid gets a later start time.
+     */
+    public long startTime(int tid) {
+        String stat = read(root.resolve(Integer.toString(tid)).resolve("stat"));
+        if (stat == null) {
+            return -1;
+        }
+        int i = stat.lastIndexOf(')');
+        // fields after the command name: state is field 3, starttime field 22
+        for (int field = 2; field < 22 && i >= 0; field++) {
+            i = stat.indexOf(' ', i + 1);
+        }
+        if (i < 0) {
+            return -1;
+        }
+        int end = stat.indexOf(' ', i + 1);
+        try {
+            return Long.parseLong(stat, i + 1, end < 0 ? stat.length() : end, 10);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** Null when the file is gone: processes exit between any two reads. */
     public String read(Path file) {
-        try {
-            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return null;
-        }
+        return SmallFiles.read(file);
     }
 }

@@ -25,9 +25,22 @@ public abstract class CgroupSource {
         return layout.mode() == CgroupMode.V2 ? new V2Source(layout) : new V1Source(layout);
     }
 
-    public abstract MemorySnapshot memory(ContainerCgroup c);
+    /** The slow-changing inputs: every limit on the way up, the cpuset, the start time. */
+    public abstract Limits limits(ContainerCgroup c);
 
-    public abstract CpuSnapshot cpu(ContainerCgroup c);
+    /** The container's memory counters now, with {@code limits} from {@link #limits} (possibly cached). */
+    public abstract MemorySnapshot memory(ContainerCgroup c, Limits limits);
+
+    /** The container's CPU time now, with {@code limits} from {@link #limits} (possibly cached). */
+    public abstract CpuSnapshot cpu(ContainerCgroup c, Limits limits);
+
+    public MemorySnapshot memory(ContainerCgroup c) {
+        return memory(c, limits(c));
+    }
+
+    public CpuSnapshot cpu(ContainerCgroup c) {
+        return cpu(c, limits(c));
+    }
 
     /** The container's directory in the hierarchy that identifies it; gone once the container is removed. */
     public abstract Path primaryDir(ContainerCgroup c);

@@ -45,45 +45,24 @@ final class V1Source extends CgroupSource {
     }
 
     @Override
-    public MemorySnapshot memory(ContainerCgroup c) {
-        Path dir = dir(c, "memory");
-        if (dir == null) {
-            return new MemorySnapshot(CgroupFiles.UNLIMITED, 0, CgroupFiles.UNAVAILABLE, CgroupFiles.UNAVAILABLE,
-                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, CgroupFiles.UNAVAILABLE, CgroupFiles.UNAVAILABLE);
-        }
-        MemoryControllerV1 m = new MemoryControllerV1(dir);
+    public Limits limits(ContainerCgroup c) {
         long limit = CgroupFiles.UNLIMITED;
-        long memswLimit = CgroupFiles.UNLIMITED;
-        boolean swap = m.swapAccounting();
-        for (Path d : upTo(dir, mount("memory"))) {
-            MemoryControllerV1 level = new MemoryControllerV1(d);
-            limit = tightest(limit, level.limit());
+        long swapLimit = CgroupFiles.UNAVAILABLE;
+        Path memDir = dir(c, "memory");
+        if (memDir != null) {
+            long memswLimit = CgroupFiles.UNLIMITED;
+            boolean swap = new MemoryControllerV1(memDir).swapAccounting();
+            for (Path d : upTo(memDir, mount("memory"))) {
+                MemoryControllerV1 level = new MemoryControllerV1(d);
+                limit = tightest(limit, level.limit());
+                if (swap) {
+                    memswLimit = tightest(memswLimit, level.memswLimit());
+                }
+            }
             if (swap) {
-                memswLimit = tightest(memswLimit, level.memswLimit());
+                swapLimit = memswLimit < 0 ? CgroupFiles.UNLIMITED : Math.max(0, memswLimit - Math.max(0, limit));
             }
         }
-        long usage = Math.max(0, m.usage());
-        long swapLimit = CgroupFiles.UNAVAILABLE;
-        long swapUsage = CgroupFiles.UNAVAILABLE;
-        if (swap) {
-            swapLimit = memswLimit < 0 ? CgroupFiles.UNLIMITED : Math.max(0, memswLimit - Math.max(0, limit));
-            long memsw = m.memswUsage();
-            swapUsage = memsw >= 0 ? Math.max(0, memsw - usage) : CgroupFiles.UNAVAILABLE;
-        }
-        Map<String, String> s = m.stat();
-        return new MemorySnapshot(limit, usage, swapLimit, swapUsage, total(s, "cache"), total(s, "rss"),
-                total(s, "active_anon"), total(s, "inactive_anon"), total(s, "active_file"), total(s, "inactive_file"),
-                total(s, "unevictable"), total(s, "shmem"), total(s, "mapped_file"), total(s, "dirty"),
-                total(s, "writeback"), CgroupFiles.UNAVAILABLE, CgroupFiles.UNAVAILABLE);
-    }
-
-    /** v1 memory.stat: total_X counts descendants as usage_in_bytes does; X alone on old kernels. */
-    private static long total(Map<String, String> stat, String key) {
-        return CgroupFiles.keyedOr(stat, "total_" + key, CgroupFiles.keyedOr(stat, key, 0));
-    }
-
-    @Override
-    public CpuSnapshot cpu(ContainerCgroup c) {
         long quota = CgroupFiles.UNLIMITED;
         long period = CgroupFiles.UNAVAILABLE;
         Path cpuDir = dir(c, "cpu");
@@ -107,6 +86,36 @@ final class V1Source extends CgroupSource {
                 cpuset = new CpusetControllerV1(cpusetDir).cpus();
             }
         }
+        return new Limits(limit, swapLimit, quota, period, cpuset, createdEpochNanos(c));
+    }
+
+    @Override
+    public MemorySnapshot memory(ContainerCgroup c, Limits l) {
+        Path dir = dir(c, "memory");
+        if (dir == null) {
+            return new MemorySnapshot(CgroupFiles.UNLIMITED, 0, CgroupFiles.UNAVAILABLE, CgroupFiles.UNAVAILABLE,
+                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, CgroupFiles.UNAVAILABLE, CgroupFiles.UNAVAILABLE);
+        }
+        long usage = Math.max(0, Counters.readLong(dir.resolve("memory.usage_in_bytes")));
+        long swapUsage = CgroupFiles.UNAVAILABLE;
+        if (l.swap() != CgroupFiles.UNAVAILABLE) {
+            long memsw = Counters.readLong(dir.resolve("memory.memsw.usage_in_bytes"));
+            swapUsage = memsw >= 0 ? Math.max(0, memsw - usage) : CgroupFiles.UNAVAILABLE;
+        }
+        Map<String, String> s = Counters.readKeyed(dir.resolve("memory.stat"));
+        return new MemorySnapshot(l.memory(), usage, l.swap(), swapUsage, total(s, "cache"), total(s, "rss"),
+                total(s, "active_anon"), total(s, "inactive_anon"), total(s, "active_file"), total(s, "inactive_file"),
+                total(s, "unevictable"), total(s, "shmem"), total(s, "mapped_file"), total(s, "dirty"),
+                total(s, "writeback"), CgroupFiles.UNAVAILABLE, CgroupFiles.UNAVAILABLE);
+    }
+
+    /** v1 memory.stat: total_X counts descendants as usage_in_bytes does; X alone on old kernels. */
+    private static long total(Map<String, String> stat, String key) {
+        return CgroupFiles.keyedOr(stat, "total_" + key, CgroupFiles.keyedOr(stat, key, 0));
+    }
+
+    @Override
+    public CpuSnapshot cpu(ContainerCgroup c, Limits l) {
         long user = CgroupFiles.UNAVAILABLE;
         long system = CgroupFiles.UNAVAILABLE;
         long usage = CgroupFiles.UNAVAILABLE;
@@ -117,7 +126,7 @@ final class V1Source extends CgroupSource {
             system = a.systemNanos();
             usage = a.usageNanos();
         }
-        return new CpuSnapshot(quota, period, cpuset, user, system, usage);
+        return new CpuSnapshot(l.quotaMicros(), l.periodMicros(), l.cpuset(), user, system, usage);
     }
 
     @Override

@@ -29,38 +29,20 @@ final class V2Source extends CgroupSource {
     }
 
     @Override
-    public MemorySnapshot memory(ContainerCgroup c) {
+    public Limits limits(ContainerCgroup c) {
         Path dir = primaryDir(c);
-        MemoryControllerV2 m = new MemoryControllerV2(dir);
         long limit = CgroupFiles.UNLIMITED;
         long swapLimit = CgroupFiles.UNLIMITED;
-        boolean swap = m.swapMax() != CgroupFiles.UNAVAILABLE;
-        // the root has no memory.max: UNAVAILABLE there leaves the figures alone
+        boolean swap = new MemoryControllerV2(dir).swapMax() != CgroupFiles.UNAVAILABLE;
+        long quota = CgroupFiles.UNLIMITED;
+        long period = CgroupFiles.UNAVAILABLE;
+        // the root has no memory.max nor cpu.max: UNAVAILABLE there leaves the figures alone
         for (Path d : upTo(dir, mount)) {
             MemoryControllerV2 level = new MemoryControllerV2(d);
             limit = V1Source.tightest(limit, level.max());
             if (swap) {
                 swapLimit = V1Source.tightest(swapLimit, level.swapMax());
             }
-        }
-        Map<String, String> s = m.stat();
-        return new MemorySnapshot(limit, Math.max(0, m.current()), swap ? swapLimit : CgroupFiles.UNAVAILABLE,
-                swap ? m.swapCurrent() : CgroupFiles.UNAVAILABLE, k(s, "file"), k(s, "anon"),
-                k(s, "active_anon"), k(s, "inactive_anon"), k(s, "active_file"), k(s, "inactive_file"),
-                k(s, "unevictable"), k(s, "shmem"), k(s, "file_mapped"), k(s, "file_dirty"), k(s, "file_writeback"),
-                k(s, "slab_reclaimable"), k(s, "slab_unreclaimable"));
-    }
-
-    private static long k(Map<String, String> stat, String key) {
-        return CgroupFiles.keyedOr(stat, key, 0);
-    }
-
-    @Override
-    public CpuSnapshot cpu(ContainerCgroup c) {
-        Path dir = primaryDir(c);
-        long quota = CgroupFiles.UNLIMITED;
-        long period = CgroupFiles.UNAVAILABLE;
-        for (Path d : upTo(dir, mount)) {
             long[] max = new CpuControllerV2(d).max();
             if (max[0] > 0 && max[1] > 0 && (quota <= 0 || (double) max[0] / max[1] < (double) quota / period)) {
                 quota = max[0];
@@ -72,9 +54,30 @@ final class V2Source extends CgroupSource {
         if (cpuset == null || cpuset.isEmpty()) {
             cpuset = new CpusetControllerV2(dir).cpus();
         }
-        Map<String, String> stat = new CpuControllerV2(dir).stat();
-        return new CpuSnapshot(quota, period, cpuset, micros(stat, "user_usec"), micros(stat, "system_usec"),
-                micros(stat, "usage_usec"));
+        return new Limits(limit, swap ? swapLimit : CgroupFiles.UNAVAILABLE, quota, period, cpuset, createdEpochNanos(c));
+    }
+
+    @Override
+    public MemorySnapshot memory(ContainerCgroup c, Limits l) {
+        Path dir = primaryDir(c);
+        Map<String, String> s = Counters.readKeyed(dir.resolve("memory.stat"));
+        return new MemorySnapshot(l.memory(), Math.max(0, Counters.readLong(dir.resolve("memory.current"))), l.swap(),
+                l.swap() != CgroupFiles.UNAVAILABLE ? Counters.readLong(dir.resolve("memory.swap.current")) : CgroupFiles.UNAVAILABLE,
+                k(s, "file"), k(s, "anon"),
+                k(s, "active_anon"), k(s, "inactive_anon"), k(s, "active_file"), k(s, "inactive_file"),
+                k(s, "unevictable"), k(s, "shmem"), k(s, "file_mapped"), k(s, "file_dirty"), k(s, "file_writeback"),
+                k(s, "slab_reclaimable"), k(s, "slab_unreclaimable"));
+    }
+
+    private static long k(Map<String, String> stat, String key) {
+        return CgroupFiles.keyedOr(stat, key, 0);
+    }
+
+    @Override
+    public CpuSnapshot cpu(ContainerCgroup c, Limits l) {
+        Map<String, String> stat = new CpuControllerV2(primaryDir(c)).stat();
+        return new CpuSnapshot(l.quotaMicros(), l.periodMicros(), l.cpuset(), micros(stat, "user_usec"),
+                micros(stat, "system_usec"), micros(stat, "usage_usec"));
     }
 
     private static long micros(Map<String, String> stat, String key) {

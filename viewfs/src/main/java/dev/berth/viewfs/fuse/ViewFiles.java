@@ -4,6 +4,8 @@ import dev.berth.viewfs.caller.Caller;
 import dev.berth.viewfs.caller.ContainerCgroup;
 import dev.berth.viewfs.caller.ProcFs;
 import dev.berth.viewfs.cgroup.CgroupSource;
+import dev.berth.viewfs.cgroup.Limits;
+import dev.berth.viewfs.cgroup.LimitsCache;
 import dev.berth.viewfs.cgroup.LoadTracker;
 import dev.berth.viewfs.view.CpuList;
 import dev.berth.viewfs.view.CpuOnlineView;
@@ -17,6 +19,8 @@ import dev.berth.viewfs.view.UptimeView;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -32,63 +36,100 @@ public final class ViewFiles {
     public static final String CPU_ONLINE = "/sys/devices/system/cpu/online";
     public static final List<String> FILES = List.of(MEMINFO, CPUINFO, STAT, UPTIME, LOADAVG, CPU_ONLINE);
 
+    /**
+     * How long the host's cpuinfo and online list are reused: they change on CPU hotplug only, but
+     * cpuinfo is long and costly to cut per visible set, while its "cpu MHz" lines being up to this
+     * old matters to no one.
+     */
+    static final long HOST_CPU_MAX_AGE_NANOS = 1_000_000_000L;
+
+    /** The host's cpuinfo and online list at one moment, and the cpuinfo views cut from them so far. */
+    private record HostCpus(String cpuinfo, List<Integer> online, long readAt, Map<List<Integer>, String> cpuinfoViews) {
+    }
+
     private final ProcFs proc;
     private final Path sys;
     private final CgroupSource source;
+    private final LimitsCache limits;
     private final LoadTracker load;
     private final LongSupplier epochNanos;
+    private final LongSupplier nanoTime;
+    private volatile HostCpus hostCpus;
 
     /**
      * @param sys        the host's /sys (tests give a fake one)
      * @param epochNanos wall-clock time, compared with cgroup directory ctimes
+     * @param nanoTime   a monotonic clock for cache ages
      */
-    public ViewFiles(ProcFs proc, Path sys, CgroupSource source, LoadTracker load, LongSupplier epochNanos) {
+    public ViewFiles(ProcFs proc, Path sys, CgroupSource source, LoadTracker load, LongSupplier epochNanos,
+                     LongSupplier nanoTime) {
         this.proc = proc;
         this.sys = sys;
         this.source = source;
+        this.limits = new LimitsCache(source, nanoTime);
         this.load = load;
         this.epochNanos = epochNanos;
+        this.nanoTime = nanoTime;
     }
 
-    /** The content of {@code file} (one of {@link #FILES}) as {@code caller} should see it. */
+    /**
+     * The content of {@code file} (one of {@link #FILES}) as {@code caller} should see it. Text is
+     * kept as ISO-8859-1 from read to write, so the host's bytes pass through unchanged.
+     */
     public byte[] render(String file, Caller caller) {
-        String host = host(file);
-        if (caller.isHost()) {
-            return host.getBytes(StandardCharsets.UTF_8);
-        }
-        return container(file, host, caller.container()).getBytes(StandardCharsets.UTF_8);
+        String text = caller.isHost() ? host(file) : container(file, caller.container());
+        return text.getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    private String container(String file, String host, ContainerCgroup c) {
+    private String container(String file, ContainerCgroup c) {
         switch (file) {
             case MEMINFO:
-                return MeminfoView.render(host, source.memory(c));
+                return MeminfoView.render(host(MEMINFO), source.memory(c, limits.get(c)));
             case LOADAVG:
                 LoadTracker.Load l = load.load(c);
                 return LoadavgView.render(l.avenrun(), l.running(), l.total(), l.lastPid());
             default:
                 break;
         }
-        CpuSnapshot cpu = source.cpu(c);
-        List<Integer> visible = cpu.visibleCpus(CpuList.parse(host(CPU_ONLINE)));
+        HostCpus h = hostCpus();
+        Limits lim = limits.get(c);
+        List<Integer> visible = new CpuSnapshot(lim.quotaMicros(), lim.periodMicros(), lim.cpuset(), 0, 0, 0)
+                .visibleCpus(h.online());
         switch (file) {
             case CPUINFO:
-                return CpuinfoView.render(host, visible);
+                return h.cpuinfoViews().computeIfAbsent(visible, v -> CpuinfoView.render(h.cpuinfo(), v));
+            case CPU_ONLINE:
+                return CpuOnlineView.render(visible.size());
+            default:
+                break;
+        }
+        CpuSnapshot cpu = source.cpu(c, lim);
+        switch (file) {
             case CPU_ONLINE:
                 return CpuOnlineView.render(visible.size());
             case STAT:
-                return StatView.render(host, cpu, visible.size(), elapsed(c));
+                return StatView.render(host(STAT), cpu, visible.size(), elapsed(c, lim));
             case UPTIME:
-                return UptimeView.render(elapsed(c), visible.size(), cpu.usageNanos());
+                return UptimeView.render(elapsed(c, lim), visible.size(), cpu.usageNanos());
             default:
                 throw new IllegalArgumentException("viewfs: no such file " + file);
         }
     }
 
+    private HostCpus hostCpus() {
+        HostCpus h = hostCpus;
+        long now = nanoTime.getAsLong();
+        if (h == null || now - h.readAt() >= HOST_CPU_MAX_AGE_NANOS) {
+            h = new HostCpus(host(CPUINFO), CpuList.parse(host(CPU_ONLINE)), now, new ConcurrentHashMap<>());
+            hostCpus = h;
+        }
+        return h;
+    }
+
     /** The container's lifetime, never more than the host's uptime (nor less than zero: clocks step). */
-    private long elapsed(ContainerCgroup c) {
+    private long elapsed(ContainerCgroup c, Limits lim) {
         long hostUptime = UptimeView.hostUptimeNanos(host(UPTIME));
-        long created = source.createdEpochNanos(c);
+        long created = lim.createdEpochNanos();
         if (created < 0) {
             return hostUptime;
         }

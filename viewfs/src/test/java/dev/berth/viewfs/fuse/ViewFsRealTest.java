@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,6 +161,25 @@ class ViewFsRealTest {
             Thread.sleep(10);
         }
         assertEquals(0, server.fs().openCount(), "every handle released");
+    }
+
+    /** berth update writes the container's limit files: the view must follow within a second. */
+    @Test
+    void aChangedLimitShowsWithinASecond() throws Exception {
+        Path flag = mount.getParent().resolve(mount.getFileName() + ".updated");
+        Process p = inCgroup("grep MemTotal " + mount + "/proc/meminfo; while [ ! -e " + flag + " ]; do sleep 0.02; done;"
+                + " sleep 1; grep MemTotal " + mount + "/proc/meminfo");
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("MemTotal:          65536 kB", out.readLine());
+            Files.writeString(layout.v1Mounts().get("memory").resolve(cg).resolve("memory.limit_in_bytes"),
+                    Long.toString(32L * 1024 * 1024));
+            Files.createFile(flag);
+            assertEquals("MemTotal:          32768 kB", out.readLine());
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        } finally {
+            Files.deleteIfExists(flag);
+        }
     }
 
     /**
