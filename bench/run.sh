@@ -17,6 +17,8 @@ cleanup() {
 trap cleanup EXIT
 
 export BERTH_SOCKET=$work/berth.sock BERTH_LIB=$repo/cli/target/lib
+# The CLI as installed: with its class-data archive (make install makes the same one).
+bash "$repo/cli/src/main/sh/make-cds.sh" "$BERTH_LIB" >/dev/null
 berth=$repo/cli/src/main/sh/berth
 cat > "$work/berth.toml" <<TOML
 shim_path = "$repo/shim/c/berth-shim"
