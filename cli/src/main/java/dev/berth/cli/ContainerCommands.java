@@ -26,7 +26,7 @@ public final class ContainerCommands {
         @Override
         public Integer call() {
             Map<String, Object> body = opts.toBody(root().env);
-            Map<String, Object> created = Json.map(api().post("/v1/containers", body));
+            Map<String, Object> created = createPulling(this, opts, body);
             out().println(Json.str(created, "id"));
             return 0;
         }
@@ -47,7 +47,7 @@ public final class ContainerCommands {
         public Integer call() throws IOException {
             Map<String, Object> body = opts.toBody(root().env);
             body.put("autoRemove", rm);
-            Map<String, Object> created = Json.map(api().post("/v1/containers", body));
+            Map<String, Object> created = createPulling(this, opts, body);
             String id = Json.str(created, "id");
             if (id == null) {
                 throw new CliException("berthd created a container but sent no id");
@@ -73,6 +73,34 @@ public final class ContainerCommands {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Creates the container, pulling its image first as {@code --pull} says: always, or when berthd has
+     * no such image (missing). Pull progress goes to stderr: stdout is the container's (or the id).
+     */
+    static Map<String, Object> createPulling(Cmd cmd, CreateOptions opts, Map<String, Object> body) {
+        boolean terminal = Pulls.isTerminal(cmd.err(), cmd.root().env);
+        if (opts.pull.equals("always")) {
+            Pulls.pull(cmd.api(), opts.image, null, cmd.err(), terminal, false);
+        }
+        ApiException missing;
+        try {
+            return Json.map(cmd.api().post("/v1/containers", body));
+        } catch (ApiException e) {
+            if (!opts.pull.equals("missing") || !e.isNotFound() || !e.getMessage().contains("no such image")) {
+                throw e;
+            }
+            missing = e;
+        }
+        cmd.err().println("Unable to find image '" + opts.image + "' locally");
+        try {
+            Pulls.pull(cmd.api(), opts.image, null, cmd.err(), terminal, false);
+        } catch (CliException e) {
+            // Both halves matter: the image is not here, and this is why it could not be fetched.
+            throw new CliException(missing.getMessage() + "; " + e.getMessage(), e);
+        }
+        return Json.map(cmd.api().post("/v1/containers", body));
     }
 
     /** Start an attached container and relay until it exits (run, start -a). */

@@ -53,6 +53,10 @@ public final class CreateOptions {
     @Option(names = {"-l", "--label"}, paramLabel = "K=V", description = "Set a label")
     List<String> labels;
 
+    @Option(names = "--pull", paramLabel = "always|missing|never",
+            description = "Pull the image first: always, when it is missing (default), or never")
+    String pull = "missing";
+
     @Parameters(index = "0", paramLabel = "IMAGE", description = "Image name, id or id prefix")
     String image;
 
@@ -120,6 +124,9 @@ public final class CreateOptions {
 
     /** The ContainerCreate body; invalid values fail here, before any call. */
     public Map<String, Object> toBody(Map<String, String> clientEnv) {
+        if (!pull.equals("always") && !pull.equals("missing") && !pull.equals("never")) {
+            throw new CliException("invalid --pull value '" + pull + "': always, missing or never");
+        }
         Map<String, Object> b = new LinkedHashMap<>();
         if (name != null) {
             b.put("name", name);

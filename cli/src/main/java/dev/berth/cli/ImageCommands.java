@@ -27,6 +27,9 @@ public final class ImageCommands {
         @Option(names = "--format", paramLabel = "json", description = "json: one JSON object per line")
         String format;
 
+        @Option(names = "--digests", description = "Show the manifest digests")
+        boolean digests;
+
         @Override
         public Integer call() throws IOException {
             ContainerCommands.checkFormat(format);
@@ -40,27 +43,33 @@ public final class ImageCommands {
                     out().println(ContainerCommands.shortId(Json.str(Json.map(o), "id", ""), noTrunc));
                 }
             } else {
-                imagesTable(list, Instant.now(), noTrunc).print(out());
+                imagesTable(list, Instant.now(), noTrunc, digests).print(out());
             }
             return 0;
         }
     }
 
     /** One row per name (Docker shows each tag of an image); "<none>" for an unnamed image. */
-    static Table imagesTable(List<Object> list, Instant now, boolean noTrunc) {
-        Table t = new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+    static Table imagesTable(List<Object> list, Instant now, boolean noTrunc, boolean digests) {
+        Table t = digests ? new Table("REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE")
+                : new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
         for (Object o : list) {
             Map<String, Object> img = Json.map(o);
             String id = ContainerCommands.shortId(Json.str(img, "id", ""), noTrunc);
+            String digest = Json.str(img, "digest", "<none>");
             String created = Units.ago(Units.parseTime(Json.str(img, "createdAt")), now);
             String size = Units.decimalSize(Json.lng(img, "size", 0));
             List<Object> names = Json.list(img.get("names"));
             if (names.isEmpty()) {
-                t.row("<none>", "<none>", id, created, size);
+                names = List.of("<none>:<none>");
             }
             for (Object n : names) {
                 String[] rt = splitRef(n.toString());
-                t.row(rt[0], rt[1], id, created, size);
+                if (digests) {
+                    t.row(rt[0], rt[1], digest, id, created, size);
+                } else {
+                    t.row(rt[0], rt[1], id, created, size);
+                }
             }
         }
         return t;
@@ -80,7 +89,8 @@ public final class ImageCommands {
     }
 
     @Command(description = "Manage images.",
-            subcommands = {Import.class, Ls.class, ImageRm.class, ImageInspect.class})
+            subcommands = {Import.class, Ls.class, ImageRm.class, ImageInspect.class, Prune.class,
+                    RegistryCommands.Pull.class})
     public static final class ImageGroup extends Cmd {
         @Override
         public Integer call() {
@@ -141,6 +151,42 @@ public final class ImageCommands {
 
     @Command(description = "Remove images (= berth image rm).")
     public static final class Rmi extends RemoveImages {
+    }
+
+    @Command(name = "prune", description = "Remove unnamed images no container uses; with -a every unused image.")
+    public static final class Prune extends Cmd {
+        @Option(names = {"-a", "--all"}, description = "Remove all images no container uses, not just unnamed ones")
+        boolean all;
+
+        @Option(names = {"-f", "--force"}, description = "Do not ask for confirmation")
+        boolean force;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!force) {
+                out().print(all ? "WARNING! This will remove all images without at least one container associated to them.\n"
+                        : "WARNING! This will remove all dangling images.\n");
+                out().print("Are you sure you want to continue? [y/N] ");
+                out().flush();
+                String answer = new java.io.BufferedReader(new java.io.InputStreamReader(in(),
+                        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+                if (answer == null || !(answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"))) {
+                    out().println();
+                    return 0;
+                }
+            }
+            Map<String, Object> r = Json.map(api().post("/v1/images/prune" + (all ? "?all=true" : ""), null));
+            List<Object> removed = Json.list(r.get("removed"));
+            if (!removed.isEmpty()) {
+                out().println("Deleted Images:");
+                for (Object id : removed) {
+                    out().println("deleted: " + id);
+                }
+                out().println();
+            }
+            out().println("Total reclaimed space: " + Units.decimalSize(Json.lng(r, "reclaimed", 0)));
+            return 0;
+        }
     }
 
     @Command(name = "inspect", description = "Show images' details as a JSON array.")

@@ -59,6 +59,27 @@ public final class Terminal implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Whether our file descriptor 1 or 2 is a terminal: test(1) inherits it. A fork, but only pull asks,
+     * and the JDK's own answer (System.console) needs stdin to be a terminal too.
+     */
+    public static boolean isTerminal(int fd) {
+        ProcessBuilder pb = new ProcessBuilder("test", "-t", Integer.toString(fd));
+        if (fd == 1) {
+            pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.DISCARD);
+        } else {
+            pb.redirectError(ProcessBuilder.Redirect.INHERIT).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        }
+        try {
+            return pb.start().waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Calls {@code onResize} on every SIGWINCH. */
     public static void onResize(final Runnable onResize) {
         try {

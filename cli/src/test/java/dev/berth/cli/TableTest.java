@@ -54,7 +54,7 @@ class TableTest {
         List<Object> list = Json.list(Json.parse("[{\"id\":\"sha256:abcdef0123456789ffff\",\"names\":"
                 + "[\"localhost/busybox:latest\",\"localhost:5000/x/y:1.0\"],\"size\":4261376,\"createdAt\":\"2026-11-20T10:00:00Z\"},"
                 + "{\"id\":\"sha256:0000111122223333\",\"names\":[],\"size\":999,\"createdAt\":null}]"));
-        String[] lines = ImageCommands.imagesTable(list, now, false).render().split("\n");
+        String[] lines = ImageCommands.imagesTable(list, now, false, false).render().split("\n");
         assertEquals("REPOSITORY           TAG      IMAGE ID       CREATED      SIZE", lines[0]);
         assertEquals("localhost/busybox    latest   abcdef012345   2 days ago   4.26MB", lines[1]);
         assertEquals("localhost:5000/x/y   1.0      abcdef012345   2 days ago   4.26MB", lines[2]);

@@ -9,10 +9,12 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.List;
 
 /**
  * {@code blobs/sha256/<hex>}: content-addressed blobs. A blob is written to a temp file, its size and
@@ -111,7 +113,20 @@ final class BlobStore {
         }
     }
 
-    void delete(Digest d) throws IOException {
-        Files.deleteIfExists(path(d));
+    /** Deletes the blob; returns its size, 0 when it was not there. */
+    long delete(Digest d) throws IOException {
+        Path p = path(d);
+        try {
+            long size = Files.size(p);
+            Files.delete(p);
+            return size;
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+    }
+
+    /** Every stored blob (temp files live in tmp/, so everything here is whole). */
+    List<Digest> all() throws IOException {
+        return LayerStore.digestsNamedIn(dir);
     }
 }

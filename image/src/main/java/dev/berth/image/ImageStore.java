@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -200,7 +201,47 @@ public final class ImageStore {
      * that no other image uses. Whether containers use it is the caller's check.
      */
     public void remove(String ref) {
-        new RemoveImage(this, ref).run();
+        remove(ref, id -> false);
+    }
+
+    /**
+     * As {@link #remove(String)}, except that an image {@code inUse} says a container uses (by image id) only
+     * loses the name(s): it stays, unnamed, as long as its layers are some container's rootfs.
+     */
+    public void remove(String ref, Predicate<String> inUse) {
+        new RemoveImage(this, ref, inUse).run();
+    }
+
+    /** What {@link #prune} removed: image ids, and the bytes of blobs and layers deleted. */
+    public record PruneResult(List<String> removed, long reclaimed) {
+        public PruneResult {
+            removed = List.copyOf(removed);
+        }
+    }
+
+    /**
+     * Removes the unnamed images ({@code all}: every image) that no container uses, then the blobs and layers
+     * no image references any more.
+     */
+    public PruneResult prune(boolean all, Predicate<String> inUse) {
+        lock.writeLock().lock();
+        try {
+            synchronized (records) {
+                List<String> removed = new ArrayList<>();
+                for (ImageRecord r : List.copyOf(records.values())) {
+                    if ((all || r.names().isEmpty()) && !inUse.test(r.id())) {
+                        records.remove(r.id());
+                        removed.add(r.id());
+                    }
+                }
+                if (!removed.isEmpty()) {
+                    save();
+                }
+                return new PruneResult(removed, collectGarbage(null, null));
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     /** Adds {@code name} (normalised) to the image; the name moves off any image that had it. */
@@ -310,25 +351,32 @@ public final class ImageStore {
         }
     }
 
-    /** Deletes the given blobs and layers unless an image references them (a failed import's leftovers). */
-    void deleteUnreferenced(Set<Digest> blobCandidates, Set<Digest> layerCandidates) {
-        if (blobCandidates.isEmpty() && layerCandidates.isEmpty()) {
-            return;
+    /**
+     * The store's one garbage collector: deletes the blobs and layers (all on disk when a set is null, else
+     * those given) that no image references; returns the bytes freed. Runs under the write lock, so never
+     * while an import or pull (read lock) may be about to reference what it deletes; containers keep their
+     * layers by keeping their image (see {@link #remove(String, Predicate)}).
+     */
+    long collectGarbage(Set<Digest> blobCandidates, Set<Digest> layerCandidates) {
+        if (blobCandidates != null && layerCandidates != null && blobCandidates.isEmpty() && layerCandidates.isEmpty()) {
+            return 0;
         }
         lock.writeLock().lock();
         try {
             synchronized (records) {
                 Set<Digest> usedBlobs = referencedBlobs();
                 Set<Digest> usedLayers = referencedLayers();
-                for (Digest d : blobCandidates) {
-                    if (!usedBlobs.contains(d)) blobs.delete(d);
+                long freed = 0;
+                for (Digest d : layerCandidates != null ? layerCandidates : layers.all()) {
+                    if (!usedLayers.contains(d)) freed += layers.delete(d);
                 }
-                for (Digest d : layerCandidates) {
-                    if (!usedLayers.contains(d)) layers.delete(d);
+                for (Digest d : blobCandidates != null ? blobCandidates : blobs.all()) {
+                    if (!usedBlobs.contains(d)) freed += blobs.delete(d);
                 }
+                return freed;
             }
         } catch (IOException e) {
-            throw BerthException.internal("clean up image store " + root + ": " + e.getMessage(), e);
+            throw BerthException.internal("collect garbage in image store " + root + ": " + e.getMessage(), e);
         } finally {
             lock.writeLock().unlock();
         }

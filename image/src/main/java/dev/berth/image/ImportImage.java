@@ -80,7 +80,7 @@ final class ImportImage {
         } catch (IOException e) {
             throw BerthException.internal(op + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            store.deleteUnreferenced(createdBlobs, createdLayers);
+            store.collectGarbage(createdBlobs, createdLayers);
             throw e;
         } finally {
             if (extracted != null) {

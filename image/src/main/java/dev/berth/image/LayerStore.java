@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * {@code layers/<diff id hex>/}: unpacked layers, each unpacked once and shared read-only.
@@ -25,6 +28,7 @@ final class LayerStore {
     private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private static final int SHORT_NAME_LENGTH = 10;
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
 
     private final Path layers;
     private final Path links;
@@ -158,10 +162,33 @@ final class LayerStore {
         }
     }
 
-    /** Removes a layer: link first, then the dir is renamed out of {@code layers/} before it is deleted. */
-    void delete(Digest diffId) throws IOException {
+    /** Every layer dir; a half-made one never gets here (it is built in tmp/). */
+    List<Digest> all() throws IOException {
+        return digestsNamedIn(layers);
+    }
+
+    /** The sha256 digests that the entries of {@code dir} are named after ({@code <64 hex>}). */
+    static List<Digest> digestsNamedIn(Path dir) throws IOException {
+        List<Digest> out = new ArrayList<>();
+        try (var s = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String name = p.getFileName().toString();
+                if (HEX64.matcher(name).matches()) {
+                    out.add(Digest.parse(Digest.SHA256 + ":" + name));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Removes a layer: link first, then the dir is renamed out of {@code layers/} before it is deleted.
+     * Returns the layer's size (its tar's), 0 when it was not there.
+     */
+    long delete(Digest diffId) throws IOException {
         Path d = dir(diffId);
-        if (!Files.exists(d)) return;
+        if (!Files.exists(d)) return 0;
+        long size = size(diffId);
         try {
             Files.deleteIfExists(linkPath(diffId));
         } catch (BerthException missingLinkFile) {
@@ -170,5 +197,6 @@ final class LayerStore {
         Path doomed = tmp.resolve("removed-" + diffId.hex() + "-" + System.nanoTime());
         Files.move(d, doomed, StandardCopyOption.ATOMIC_MOVE);
         LayerUnpacker.deleteTree(doomed);
+        return size;
     }
 }

@@ -111,7 +111,7 @@ final class PullImage {
 
     private ImageRecord pullFrom(ImageReference name, RegistriesConfig.Source source) {
         RegistryClient client = new RegistryClient(transport, source.endpoint(), source.repository(),
-                options.credentials(), op);
+                options.credentialsFor(source.endpoint().host()), op);
         RegistryClient.PulledManifest pulled = resolveManifest(client, name.digest().orElse(
                 name.tag().orElse(ImageReference.DEFAULT_TAG)));
         Manifest manifest = OciJson.read(pulled.content(), Manifest.class, op + ": manifest " + pulled.digest());
@@ -144,7 +144,7 @@ final class PullImage {
                 store.lock().readLock().unlock();
             }
         } catch (RuntimeException e) {
-            store.deleteUnreferenced(createdBlobs, createdLayers);
+            store.collectGarbage(createdBlobs, createdLayers);
             throw e;
         }
     }

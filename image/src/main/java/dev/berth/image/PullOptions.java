@@ -3,41 +3,59 @@ package dev.berth.image;
 import dev.berth.image.registry.RegistriesConfig;
 import dev.berth.image.registry.RegistryCredentials;
 
+import java.util.function.Function;
+
 /**
- * How to pull: credentials (anonymous when null), the platform to choose from an index ({@code os/arch[/variant]},
+ * How to pull: credentials (anonymous when null), else the stored credentials for the registry host pulled
+ * from ({@code storedCredentials}, keyed by {@link dev.berth.image.registry.RegistryEndpoint#host()}; may
+ * answer null), the platform to choose from an index ({@code os/arch[/variant]},
  * the host's when null), where registries are ({@link RegistriesConfig#defaults()} when null), and how many
  * layers download at once.
  */
 public record PullOptions(RegistryCredentials credentials, String platform, RegistriesConfig registries,
-                          int parallelDownloads) {
+                          int parallelDownloads, Function<String, RegistryCredentials> storedCredentials) {
     public static final int DEFAULT_PARALLEL_DOWNLOADS = 3;
 
     public PullOptions {
         credentials = credentials == null ? RegistryCredentials.ANONYMOUS : credentials;
         registries = registries == null ? RegistriesConfig.defaults() : registries;
         parallelDownloads = parallelDownloads <= 0 ? DEFAULT_PARALLEL_DOWNLOADS : parallelDownloads;
+        storedCredentials = storedCredentials == null ? host -> null : storedCredentials;
         if (platform != null) {
             Platforms.parse(platform);
         }
     }
 
     public static PullOptions defaults() {
-        return new PullOptions(null, null, null, DEFAULT_PARALLEL_DOWNLOADS);
+        return new PullOptions(null, null, null, DEFAULT_PARALLEL_DOWNLOADS, null);
     }
 
     public PullOptions withCredentials(RegistryCredentials c) {
-        return new PullOptions(c, platform, registries, parallelDownloads);
+        return new PullOptions(c, platform, registries, parallelDownloads, storedCredentials);
     }
 
     public PullOptions withPlatform(String p) {
-        return new PullOptions(credentials, p, registries, parallelDownloads);
+        return new PullOptions(credentials, p, registries, parallelDownloads, storedCredentials);
     }
 
     public PullOptions withRegistries(RegistriesConfig r) {
-        return new PullOptions(credentials, platform, r, parallelDownloads);
+        return new PullOptions(credentials, platform, r, parallelDownloads, storedCredentials);
+    }
+
+    public PullOptions withStoredCredentials(Function<String, RegistryCredentials> byHost) {
+        return new PullOptions(credentials, platform, registries, parallelDownloads, byHost);
+    }
+
+    /** The request's credentials when it has any, else those stored for {@code host}, else anonymous. */
+    public RegistryCredentials credentialsFor(String host) {
+        if (!credentials.equals(RegistryCredentials.ANONYMOUS)) {
+            return credentials;
+        }
+        RegistryCredentials stored = storedCredentials.apply(host);
+        return stored == null ? RegistryCredentials.ANONYMOUS : stored;
     }
 
     public PullOptions withParallelDownloads(int n) {
-        return new PullOptions(credentials, platform, registries, n);
+        return new PullOptions(credentials, platform, registries, n, storedCredentials);
     }
 }

@@ -1,26 +1,27 @@
 package dev.berth.image;
 
 import dev.berth.oci.BerthException;
-import dev.berth.oci.spec.image.Digest;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Removes an image name, or the image. By name: that name goes; the image goes with its last name. By id:
- * the image and all its names go. Then blobs and layers that no remaining image uses are deleted.
+ * the image and all its names go. An image a container uses only loses names (Docker's {@code rmi -f}):
+ * its layers are that container's rootfs. Then the store collects what no image references.
  */
 final class RemoveImage {
     private final ImageStore store;
     private final String ref;
+    private final Predicate<String> inUse;
     private final String op;
 
-    RemoveImage(ImageStore store, String ref) {
+    RemoveImage(ImageStore store, String ref, Predicate<String> inUse) {
         this.store = store;
         this.ref = ref;
+        this.inUse = inUse;
         this.op = "remove image " + ref;
     }
 
@@ -37,21 +38,15 @@ final class RemoveImage {
                     store.save();
                     return;
                 }
-                Set<Digest> blobs = new HashSet<>(store.blobsOf(image));
-                Set<Digest> layers = new HashSet<>(image.diffIds());
+                if (inUse.test(image.id())) {
+                    store.records().put(image.id(), image.withNames(List.of()));
+                    store.save();
+                    return;
+                }
                 store.records().remove(image.id());
                 store.save();
-                blobs.removeAll(store.referencedBlobs());
-                layers.removeAll(store.referencedLayers());
-                for (Digest d : layers) {
-                    store.layers().delete(d);
-                }
-                for (Digest d : blobs) {
-                    store.blobs().delete(d);
-                }
+                store.collectGarbage(null, null);
             }
-        } catch (java.io.IOException e) {
-            throw BerthException.internal(op + ": " + e.getMessage(), e);
         } finally {
             store.lock().writeLock().unlock();
         }

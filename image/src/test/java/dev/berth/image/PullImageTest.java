@@ -217,6 +217,21 @@ class PullImageTest {
             ImageRecord r = store.pull(ref, PullOptions.defaults().withCredentials(
                     RegistryCredentials.fromAuth(java.util.Base64.getEncoder().encodeToString("berth:s3cret".getBytes()))), null);
             assertEquals(3, store.layerDirs(r).size());
+
+            // Login: the /v2/ check; then a pull without credentials finds the stored ones by host.
+            dev.berth.image.registry.RegistryTransport transport = new dev.berth.image.registry.RegistryTransport();
+            dev.berth.image.registry.RegistryEndpoint endpoint = RegistriesConfig.defaults().endpoint(auth.host());
+            BerthException refused = assertThrows(BerthException.class, () -> new dev.berth.image.registry.RegistryClient(
+                    transport, endpoint, "", RegistryCredentials.basic("berth", "nope"), "login to " + auth.host()).checkAuth());
+            assertEquals(BerthException.Kind.FAILED_PRECONDITION, refused.kind());
+            assertTrue(refused.getMessage().startsWith("login to " + auth.host() + ": authentication failed: 401"),
+                    refused.getMessage());
+            new dev.berth.image.registry.RegistryClient(transport, endpoint, "", RegistryCredentials.basic("berth", "s3cret"),
+                    "login to " + auth.host()).checkAuth();
+            ImageStore other = new ImageStore(tmp.resolve("stored-creds"));
+            ImageRecord again = other.pull(ref, PullOptions.defaults().withStoredCredentials(
+                    host -> host.equals(auth.host()) ? RegistryCredentials.basic("berth", "s3cret") : null), null);
+            assertEquals(r.id(), again.id());
         }
     }
 

@@ -7,6 +7,7 @@ import dev.berth.image.registry.RegistriesConfig;
 import dev.berth.image.registry.RegistryCredentials;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import dev.berth.daemon.api.model.ImageSummary;
 import dev.berth.daemon.container.ContainerService;
@@ -24,11 +25,15 @@ public final class ImageRoutes {
     private final ImageStore images;
     private final ContainerService containers;
     private final Supplier<RegistriesConfig> registries;
+    private final Function<String, RegistryCredentials> storedCredentials;
 
-    public ImageRoutes(ImageStore images, ContainerService containers, Supplier<RegistriesConfig> registries) {
+    /** {@code storedCredentials}: those of {@code berth login} by registry host, for pulls that bring none. */
+    public ImageRoutes(ImageStore images, ContainerService containers, Supplier<RegistriesConfig> registries,
+            Function<String, RegistryCredentials> storedCredentials) {
         this.images = images;
         this.containers = containers;
         this.registries = registries;
+        this.storedCredentials = storedCredentials;
     }
 
     public void register(ApiHandler.Routes routes) {
@@ -36,6 +41,10 @@ public final class ImageRoutes {
                         images.list().stream().map(r -> summary(r, false)).toList()))
                 .add("POST", "/v1/images/import", (ex, m) -> importImage(ex))
                 .add("POST", "/v1/images/pull", (ex, m) -> pull(ex))
+                .add("POST", "/v1/images/prune", (ex, m) -> {
+                    ImageStore.PruneResult r = images.prune(ex.flag("all"), containers::imageInUse);
+                    ex.json(HttpResponseStatus.OK, Map.of("removed", r.removed(), "reclaimed", r.reclaimed()));
+                })
                 .add("GET", ONE, (ex, m) -> ex.json(HttpResponseStatus.OK, summary(resolve(m.group(1)), true)))
                 .add("DELETE", ONE, (ex, m) -> {
                     remove(m.group(1), ex.flag("force"));
@@ -63,6 +72,7 @@ public final class ImageRoutes {
         }
         PullOptions options = PullOptions.defaults().withRegistries(registries.get())
                 .withPlatform(request.platform())
+                .withStoredCredentials(storedCredentials)
                 .withCredentials(request.username() == null ? RegistryCredentials.ANONYMOUS
                         : RegistryCredentials.basic(request.username(), request.password()));
         ex.startJsonLines();
@@ -79,12 +89,13 @@ public final class ImageRoutes {
         }
     }
 
+    /** With force, an image a container uses is only untagged: its layers are that container's rootfs. */
     private void remove(String ref, boolean force) {
         ImageRecord record = resolve(ref);
         if (!force && containers.imageInUse(record.id())) {
             throw BerthException.conflict("remove image " + ref + ": it is used by a container (force to untag)");
         }
-        images.remove(ref);
+        images.remove(ref, containers::imageInUse);
     }
 
     private ImageRecord resolve(String ref) {

@@ -10,6 +10,8 @@ import dev.berth.daemon.api.ApiServer;
 import dev.berth.daemon.api.ContainerRoutes;
 import dev.berth.daemon.api.ImageRoutes;
 import dev.berth.daemon.api.SystemRoutes;
+import dev.berth.daemon.auth.AuthRoutes;
+import dev.berth.daemon.auth.AuthStore;
 import dev.berth.daemon.config.ConfigLoader;
 import dev.berth.daemon.config.DaemonConfig;
 import dev.berth.daemon.container.BundleWriter;
@@ -34,6 +36,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -105,8 +108,11 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         new SystemRoutes(containers, images, runtime, layout, cgroups.driver(), paths).register(routes);
         new ContainerRoutes(containers, streams).register(routes);
         Path registriesFile = cfg.registriesConfig();
-        new ImageRoutes(images, containers, () -> Files.exists(registriesFile)
-                ? RegistriesConfig.load(registriesFile) : RegistriesConfig.defaults()).register(routes);
+        Supplier<RegistriesConfig> registries = () -> Files.exists(registriesFile)
+                ? RegistriesConfig.load(registriesFile) : RegistriesConfig.defaults();
+        AuthStore auth = new AuthStore(cfg.root().resolve("auth.json"));
+        new ImageRoutes(images, containers, registries, auth::get).register(routes);
+        new AuthRoutes(auth, registries).register(routes);
         ApiServer api = new ApiServer(cfg.socketPath(), routes);
         api.start();
 

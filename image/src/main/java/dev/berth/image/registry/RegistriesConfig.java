@@ -141,6 +141,23 @@ public final class RegistriesConfig {
         return out;
     }
 
+    /**
+     * The API endpoint of the registry {@code host} itself (no mirrors: credentials are checked at the
+     * origin): a {@code [[registry]]} whose prefix is exactly the host gives its location and insecure flag.
+     */
+    public RegistryEndpoint endpoint(String host) {
+        for (Registry r : registries) {
+            if (r.prefix().equals(host)) {
+                if (r.blocked()) {
+                    throw BerthException.conflict("registry " + host + " is blocked by configuration");
+                }
+                int slash = r.location().indexOf('/');
+                return new RegistryEndpoint(slash < 0 ? r.location() : r.location().substring(0, slash), r.insecure());
+            }
+        }
+        return new RegistryEndpoint(host, false);
+    }
+
     private static Source source(String location, boolean insecure) {
         int slash = location.indexOf('/');
         if (slash <= 0 || slash == location.length() - 1) {

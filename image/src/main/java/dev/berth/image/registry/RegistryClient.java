@@ -62,6 +62,31 @@ public final class RegistryClient {
         return new BlobPuller(this, digest, progress).pull();
     }
 
+    /**
+     * Checks the credentials as {@code docker login} does: GET {@code /v2/}, answering the registry's
+     * challenge (basic, or a bearer token without a repository scope). A registry that asks for nothing
+     * accepts any credentials. Refused credentials are FAILED_PRECONDITION, an unreachable registry UNAVAILABLE.
+     */
+    public void checkAuth() {
+        URI uri = endpoint.uri("/v2/");
+        HttpResponse<InputStream> resp = send(uri, null, authorization);
+        if (resp.statusCode() == 401) {
+            String challenge = resp.headers().firstValue("WWW-Authenticate").orElse(null);
+            String body = drain(resp);
+            if (credentials.registryToken() != null) {
+                throw authFailed(op, "401 " + body + " (registry token rejected)");
+            }
+            resp = send(uri, null, authenticate(challenge, body, ""));
+            if (resp.statusCode() == 401) {
+                throw authFailed(op, "401 " + endpoint.host() + " refused the user name or password: " + drain(resp));
+            }
+        }
+        if (resp.statusCode() != 200) {
+            throw httpError(resp, "check credentials");
+        }
+        drain(resp);
+    }
+
     public RegistryEndpoint endpoint() {
         return endpoint;
     }
@@ -85,7 +110,7 @@ public final class RegistryClient {
             if (credentials.registryToken() != null) {
                 throw authFailed(op, "401 " + body + " (registry token rejected)");
             }
-            auth = authenticate(challenge, body);
+            auth = authenticate(challenge, body, "repository:" + repository + ":pull");
             resp = send(uri, accept, auth);
             if (resp.statusCode() == 401) {
                 throw authFailed(op, "401 " + drain(resp));
@@ -98,11 +123,10 @@ public final class RegistryClient {
         return resp;
     }
 
-    private String authenticate(String header, String body) {
+    private String authenticate(String header, String body, String scope) {
         AuthenticationMethodRetriever.Challenge challenge = AuthenticationMethodRetriever.parse(header)
                 .orElseThrow(() -> authFailed(op, "401 without a WWW-Authenticate challenge: " + body));
         if (challenge.isBearer()) {
-            String scope = "repository:" + repository + ":pull";
             return "Bearer " + new TokenFetcher(transport, credentials, op).token(challenge, scope);
         }
         if (challenge.isBasic()) {

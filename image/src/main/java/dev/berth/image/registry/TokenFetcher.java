@@ -3,6 +3,7 @@ package dev.berth.image.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.json.OciJson;
+import dev.berth.oci.spec.image.Digest;
 
 import java.io.IOException;
 import java.net.URI;
@@ -38,8 +39,9 @@ final class TokenFetcher {
         }
         String service = challenge.params().getOrDefault("service", "");
         String wantedScope = challenge.params().getOrDefault("scope", scope);
+        // The secret is part of the key: a token got with the right password must not answer for a wrong one.
         String key = realm + "|" + service + "|" + wantedScope + "|" + credentials.username()
-                + "|" + (credentials.identityToken() != null);
+                + "|" + fingerprint(credentials.password()) + "|" + fingerprint(credentials.identityToken());
         return transport.token(key).orElseGet(() -> fetch(key, realm, service, wantedScope));
     }
 
@@ -49,12 +51,14 @@ final class TokenFetcher {
         if (credentials.identityToken() != null) {
             uri = URI.create(realm);
             String form = "grant_type=refresh_token&client_id=" + CLIENT_ID + "&service=" + enc(service)
-                    + "&scope=" + enc(scope) + "&refresh_token=" + enc(credentials.identityToken());
+                    + (scope.isEmpty() ? "" : "&scope=" + enc(scope)) + "&refresh_token=" + enc(credentials.identityToken());
             request = HttpRequest.newBuilder(uri).timeout(RegistryClient.REQUEST_TIMEOUT)
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString(form)).build();
         } else {
-            uri = URI.create(realm + (realm.contains("?") ? "&" : "?") + "service=" + enc(service) + "&scope=" + enc(scope));
+            // No scope is a login check (docker login asks for none).
+            uri = URI.create(realm + (realm.contains("?") ? "&" : "?") + "service=" + enc(service)
+                    + (scope.isEmpty() ? "" : "&scope=" + enc(scope)));
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(RegistryClient.REQUEST_TIMEOUT).GET();
             if (credentials.hasPassword()) {
                 b.header("Authorization", credentials.basicHeader());
@@ -86,6 +90,10 @@ final class TokenFetcher {
         long seconds = json.path("expires_in").asLong(0);
         transport.putToken(key, token, seconds > 0 ? Duration.ofSeconds(seconds) : RegistryTransport.DEFAULT_TOKEN_LIFETIME);
         return token;
+    }
+
+    private static String fingerprint(String secret) {
+        return secret == null ? "" : Digest.sha256Of(secret.getBytes(StandardCharsets.UTF_8)).hex();
     }
 
     private static String enc(String s) {
