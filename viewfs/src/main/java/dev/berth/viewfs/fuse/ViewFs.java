@@ -39,6 +39,12 @@ public final class ViewFs extends FuseStubFS {
     private final Map<String, Set<String>> dirs = new TreeMap<>();
     private final Map<Long, byte[]> open = new ConcurrentHashMap<>();
     private final AtomicLong handles = new AtomicLong();
+    /** The last content getattr rendered per thread; open takes it (see contentFor). */
+    private final Map<Integer, Rendered> rendered = new ConcurrentHashMap<>();
+    private static final long RENDERED_FRESH_NANOS = 20_000_000L;
+
+    private record Rendered(String path, byte[] content, long at) {
+    }
 
     public ViewFs(ViewFiles files, CallerResolver callers) {
         this.files = files;
@@ -71,7 +77,9 @@ public final class ViewFs extends FuseStubFS {
             stat.st_nlink.set(1);
             int tid = (int) getContext().pid.get();
             try {
-                stat.st_size.set(files.render(path, callers.resolve(tid)).length);
+                byte[] content = files.render(path, callers.resolve(tid));
+                rendered.put(tid, new Rendered(path, content, System.nanoTime()));
+                stat.st_size.set(content.length);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "viewfs getattr " + path + " for thread " + tid + ": " + e, e);
                 return -ErrorCodes.EIO();
@@ -105,15 +113,27 @@ public final class ViewFs extends FuseStubFS {
         }
         int tid = (int) getContext().pid.get();
         try {
-            Caller caller = callers.resolve(tid);
             long h = handles.incrementAndGet();
-            open.put(h, files.render(path, caller));
+            open.put(h, contentFor(path, tid));
             fi.fh.set(h);
             return 0;
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "viewfs open " + path + " for thread " + tid + ": " + e, e);
             return -ErrorCodes.EIO();
         }
+    }
+
+    /**
+     * The content an open serves: what the lookup just before it rendered for the same thread, when
+     * that is fresh, so one open+read renders once; otherwise rendered now.
+     */
+    private byte[] contentFor(String path, int tid) {
+        Rendered r = rendered.remove(tid);
+        if (r != null && r.path.equals(path) && System.nanoTime() - r.at < RENDERED_FRESH_NANOS) {
+            return r.content;
+        }
+        Caller caller = callers.resolve(tid);
+        return files.render(path, caller);
     }
 
     @Override
