@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  *   <li>{@code images.json}: the image records, replaced atomically;</li>
  *   <li>{@code tmp/}: work in progress, emptied when the store opens.</li>
  * </ul>
+ * Opening the store also deletes the blobs and layers no image references (what a crash left mid-pull).
  * Thread-safe. Imports run concurrently (a shared layer is unpacked once); removal waits for imports
  * in progress so that it never deletes a layer an import is about to reference.
  */
@@ -74,6 +75,9 @@ public final class ImageStore {
         for (ImageRecord r : file.load()) {
             records.put(r.id(), r);
         }
+        // A crash (kill -9 mid-pull or mid-import) between storing blobs or layers and registering their image
+        // leaves them referenced by nothing: sweep them before anything can be pulled against them.
+        collectGarbage(null, null);
     }
 
     public Path root() {

@@ -1,0 +1,319 @@
+package dev.berth.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.berth.it.support.BerthHarness;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * kill -9 of berthd in the middle of a pull: after a restart the image store holds no trace of the pull (no
+ * image, nothing in tmp/, no blob or layer that no image references), and the same pull then works.
+ */
+class PullCrashIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BIG_LAYER_BYTES = 30 << 20;
+    /** Slow enough that the big layer takes ~15 s through the proxy, so the kill lands mid-download. */
+    private static final long THROTTLED_BYTES_PER_SECOND = 2 << 20;
+
+    private Path work;
+    private Process registry;
+    private ThrottlingProxy proxy;
+    private BerthHarness berth;
+    private Process pull;
+
+    @BeforeEach
+    void start() throws Exception {
+        for (String tool : List.of("docker-registry", "skopeo", "umoci", "tar")) {
+            assumeTrue(onPath(tool), tool + " is not installed: pull crash test skipped");
+        }
+        assumeTrue(Files.isDirectory(BerthHarness.REPO.resolve("build/images/busybox")),
+                "build the built-in image first (build/images/busybox)");
+        work = Files.createTempDirectory(Path.of("/tmp"), "bpcrash");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            if (pull != null) {
+                pull.destroyForcibly();
+                pull.waitFor(10, TimeUnit.SECONDS);
+            }
+            if (berth != null) {
+                berth.close();
+            }
+        } finally {
+            if (proxy != null) {
+                proxy.close();
+            }
+            if (registry != null) {
+                registry.destroyForcibly();
+                registry.waitFor(10, TimeUnit.SECONDS);
+            }
+            if (work != null) {
+                BerthHarness.run("rm", "-rf", work.toString());
+            }
+        }
+    }
+
+    @Test
+    void killNineMidPullLeavesAConsistentStoreAndThePullThenWorks() throws Exception {
+        String upstream = startRegistry();
+        Path layout = work.resolve("layout");
+        BerthHarness.run("cp", "-a", BerthHarness.REPO.resolve("build/images/busybox").toString(), layout.toString());
+        // A small layer of its own (the busybox one is in the store already, as the built-in image) that
+        // completes before the kill, and a big one that cannot.
+        addRandomLayer(layout, "small", 64 << 10);
+        addRandomLayer(layout, "big", BIG_LAYER_BYTES);
+        push(layout, upstream + "/crash:v1");
+        proxy = new ThrottlingProxy(upstream);
+        proxy.bytesPerSecond = THROTTLED_BYTES_PER_SECOND;
+        String ref = proxy.host() + "/crash:v1";
+
+        berth = new BerthHarness();
+        Path store = berth.root().resolve("images");
+        Set<String> blobsBefore = entries(store.resolve("blobs/sha256"));
+        Set<String> layersBefore = entries(store.resolve("layers"));
+
+        pull = startPull(ref);
+        List<String> seen = new ArrayList<>();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(pull.getInputStream(), StandardCharsets.UTF_8));
+        // The CLI prints a line per layer state change; the big layer is the one still "Downloading" once
+        // the proxy has sent some MB of it.
+        String line;
+        boolean midDownload = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!midDownload && System.nanoTime() < deadline && (line = lines.readLine()) != null) {
+            seen.add(line);
+            if (line.contains("Downloading")) {
+                midDownload = BerthHarness.eventually(() -> proxy.bigBlobBytesSent.get() >= 4 << 20, 20_000);
+            }
+        }
+        assertTrue(midDownload, "the pull never reported a download in progress: " + seen);
+        assertTrue(pull.isAlive(), "the pull finished before the kill: " + seen);
+        assertTrue(proxy.bigBlobBytesSent.get() < BIG_LAYER_BYTES, "the big layer was fully sent before the kill");
+        assertFalse(entries(store.resolve("tmp")).isEmpty(), "no download in progress in tmp/ at the kill");
+
+        berth.killDaemon();
+        assertTrue(pull.waitFor(30, TimeUnit.SECONDS), "the CLI did not notice the daemon's death");
+        assertTrue(pull.exitValue() != 0, "a pull whose daemon died reported success");
+        berth.startDaemon();
+
+        assertFalse(berth.ok("images").contains(proxy.host() + "/crash"), "a half-pulled image is listed");
+        assertEquals(Set.of(), entries(store.resolve("tmp")), "partial files left in tmp/");
+        assertStoreHoldsOnlyWhatImagesReference(store);
+        assertEquals(blobsBefore, entries(store.resolve("blobs/sha256")), "blobs other than the built-in image's");
+        assertEquals(layersBefore, entries(store.resolve("layers")), "layers other than the built-in image's");
+
+        proxy.bytesPerSecond = 0;
+        String id = berth.ok("pull", "-q", ref);
+        assertTrue(id.matches("sha256:[0-9a-f]{64}"), id);
+        assertTrue(berth.ok("images").contains(proxy.host() + "/crash"), "the pulled image is not listed");
+        assertEquals(Integer.toString(BIG_LAYER_BYTES),
+                berth.ok("run", "--rm", ref, "sh", "-c", "cat /big/random | wc -c").strip());
+        assertStoreHoldsOnlyWhatImagesReference(store);
+    }
+
+    /** blobs/ and layers/ hold exactly what images.json's images reference (manifests, configs, layers). */
+    private static void assertStoreHoldsOnlyWhatImagesReference(Path store) throws IOException {
+        Set<String> blobs = new TreeSet<>();
+        Set<String> layers = new TreeSet<>();
+        JsonNode doc = JSON.readTree(store.resolve("images.json").toFile());
+        for (JsonNode image : doc.get("images")) {
+            String manifest = hex(image.get("manifestDigest").asText());
+            blobs.add(manifest);
+            blobs.add(hex(image.get("configDigest").asText()));
+            image.get("diffIds").forEach(d -> layers.add(hex(d.asText())));
+            JsonNode m = JSON.readTree(store.resolve("blobs/sha256").resolve(manifest).toFile());
+            m.get("layers").forEach(l -> blobs.add(hex(l.get("digest").asText())));
+        }
+        assertEquals(blobs, entries(store.resolve("blobs/sha256")), "blobs/ differs from what images reference");
+        assertEquals(layers, entries(store.resolve("layers")), "layers/ differs from what images reference");
+    }
+
+    private static String hex(String digest) {
+        return digest.substring(digest.indexOf(':') + 1);
+    }
+
+    private static Set<String> entries(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return Set.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    private Process startPull(String ref) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(BerthHarness.REPO.resolve("cli/src/main/sh/berth").toString(), "pull", ref);
+        pb.environment().put("BERTH_SOCKET", berth.socket().toString());
+        pb.environment().put("BERTH_LIB", BerthHarness.REPO.resolve("cli/target/lib").toString());
+        return pb.redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    }
+
+    /** Appends a layer holding {@code /<name>/random} of incompressible bytes to the layout's latest tag. */
+    private void addRandomLayer(Path layout, String name, int bytes) throws Exception {
+        Path tree = work.resolve("tree-" + name);
+        Files.createDirectories(tree.resolve(name));
+        byte[] data = new byte[bytes];
+        new Random(name.hashCode()).nextBytes(data);
+        Files.write(tree.resolve(name).resolve("random"), data);
+        Path tar = work.resolve(name + ".tar");
+        check("tar", "-C", tree.toString(), "-cf", tar.toString(), name);
+        check("umoci", "raw", "add-layer", "--image", layout + ":latest", tar.toString());
+        BerthHarness.run("rm", "-rf", tree.toString(), tar.toString());
+    }
+
+    private void push(Path layout, String dest) throws Exception {
+        Files.writeString(work.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}\n");
+        check("skopeo", "--policy", work.resolve("policy.json").toString(), "copy", "--dest-tls-verify=false",
+                "oci:" + layout + ":latest", "docker://" + dest);
+    }
+
+    private static void check(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+        }
+    }
+
+    /** docker-registry on a free loopback port, storing under work/; returns host:port. */
+    private String startRegistry() throws Exception {
+        Path dir = work.resolve("registry");
+        Files.createDirectories(dir);
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String host = "127.0.0.1:" + port;
+        Files.writeString(dir.resolve("config.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
+                + dir.resolve("data") + "\nhttp:\n  addr: " + host + "\n");
+        registry = new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        assertTrue(BerthHarness.eventually(() -> answers(host), 20_000),
+                "docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
+        return host;
+    }
+
+    private static boolean answers(String host) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host + "/v2/").toURL().openConnection();
+            c.setConnectTimeout(500);
+            int code = c.getResponseCode();
+            c.disconnect();
+            return code == 200;
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    }
+
+    /**
+     * A loopback HTTP front for the registry that sends blobs over 8 MiB at {@link #bytesPerSecond} (0: at
+     * full speed) and counts what it sent of them.
+     */
+    private static final class ThrottlingProxy implements AutoCloseable {
+        private static final int CHUNK = 64 << 10;
+        private final HttpServer server;
+        private final ExecutorService threads = Executors.newCachedThreadPool();
+        private final String upstream;
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        final AtomicLong bigBlobBytesSent = new AtomicLong();
+        volatile long bytesPerSecond;
+
+        ThrottlingProxy(String upstreamHost) throws IOException {
+            upstream = "http://" + upstreamHost;
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.setExecutor(threads);
+            server.createContext("/", this::handle);
+            server.start();
+        }
+
+        String host() {
+            return "127.0.0.1:" + server.getAddress().getPort();
+        }
+
+        private void handle(HttpExchange ex) throws IOException {
+            try (ex) {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + ex.getRequestURI()))
+                        .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.noBody());
+                String accept = ex.getRequestHeaders().getFirst("Accept");
+                if (accept != null) {
+                    b.header("Accept", accept);
+                }
+                HttpResponse<byte[]> resp;
+                try {
+                    resp = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                for (String h : List.of("Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "Location")) {
+                    resp.headers().firstValue(h).ifPresent(v -> ex.getResponseHeaders().add(h, v));
+                }
+                byte[] body = resp.body();
+                boolean head = ex.getRequestMethod().equals("HEAD");
+                ex.sendResponseHeaders(resp.statusCode(), head || body.length == 0 ? -1 : body.length);
+                if (head || body.length == 0) {
+                    return;
+                }
+                boolean big = ex.getRequestURI().getPath().contains("/blobs/") && body.length > 8 << 20;
+                OutputStream out = ex.getResponseBody();
+                for (int off = 0; off < body.length; off += CHUNK) {
+                    int n = Math.min(CHUNK, body.length - off);
+                    out.write(body, off, n);
+                    out.flush();
+                    if (big) {
+                        bigBlobBytesSent.addAndGet(n);
+                        long rate = bytesPerSecond;
+                        if (rate > 0) {
+                            BerthHarness.sleep(n * 1000L / rate);
+                        }
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+            threads.shutdownNow();
+        }
+    }
+}
