@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
@@ -32,6 +33,7 @@ public final class ShimExitMonitor implements AutoCloseable {
     private final Selector selector;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Watch> incoming = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<CompletableFuture<Void>> pings = new ConcurrentLinkedQueue<>();
     private final PriorityQueue<Watch> retries = new PriorityQueue<>((a, b) -> Long.compare(a.retryAt, b.retryAt));
     private volatile boolean closed;
 
@@ -77,6 +79,17 @@ public final class ShimExitMonitor implements AutoCloseable {
         selector.wakeup();
     }
 
+    /**
+     * Completes on the monitor's own thread once it passes through its loop: a liveness check for
+     * berthd's watchdog, since a stuck monitor means exits are no longer recorded.
+     */
+    public CompletableFuture<Void> ping() {
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        pings.add(answered);
+        selector.wakeup();
+        return answered;
+    }
+
     private void run() {
         while (!closed) {
             try {
@@ -85,6 +98,9 @@ public final class ShimExitMonitor implements AutoCloseable {
                     timeout = Math.max(1, retries.peek().retryAt - System.currentTimeMillis());
                 }
                 selector.select(timeout);
+                for (CompletableFuture<Void> p; (p = pings.poll()) != null; ) {
+                    p.complete(null);
+                }
                 for (Watch w; (w = incoming.poll()) != null; ) {
                     start(w);
                 }

@@ -21,19 +21,41 @@ public final class ApiHandler extends SimpleChannelInboundHandler<FullHttpReques
         void handle(Exchange exchange, Matcher path) throws Exception;
     }
 
+    /** Told of every request once its handler returned; {@code route} is the route's template. */
+    @FunctionalInterface
+    public interface Observer {
+        void handled(String method, String route, int status, long nanos);
+    }
+
     /** The route table: method plus a path pattern, first match wins. */
     public static final class Routes {
-        private record Route(String method, Pattern path, Handler handler) {
+        /** The route of requests no route matched: a bounded label, whatever paths clients send. */
+        static final String UNMATCHED = "unmatched";
+        private static final Pattern GROUP = Pattern.compile("\\((?:[^()\\\\]|\\\\.)*\\)");
+
+        private record Route(String method, Pattern path, String template, Handler handler) {
         }
 
         private final List<Route> routes = new ArrayList<>();
+        private volatile Observer observer = (method, route, status, nanos) -> { };
 
         public Routes add(String method, String pathRegex, Handler handler) {
-            routes.add(new Route(method, Pattern.compile(pathRegex), handler));
+            routes.add(new Route(method, Pattern.compile(pathRegex), template(pathRegex), handler));
             return this;
         }
 
-        void dispatch(Exchange exchange) throws Exception {
+        public Routes observe(Observer observer) {
+            this.observer = observer;
+            return this;
+        }
+
+        /** "/v1/containers/([^/]+)/start" becomes "/v1/containers/{ref}/start", as docs/api.md spells it. */
+        static String template(String pathRegex) {
+            return GROUP.matcher(pathRegex).replaceAll("{ref}");
+        }
+
+        /** Runs the matching route; returns its template. */
+        String dispatch(Exchange exchange) throws Exception {
             boolean pathKnown = false;
             for (Route r : routes) {
                 Matcher m = r.path.matcher(exchange.path());
@@ -41,13 +63,24 @@ public final class ApiHandler extends SimpleChannelInboundHandler<FullHttpReques
                     pathKnown = true;
                     if (r.method.equals(exchange.method())) {
                         r.handler.handle(exchange, m);
-                        return;
+                        return r.template;
                     }
                 }
             }
             exchange.error(pathKnown ? HttpResponseStatus.METHOD_NOT_ALLOWED : HttpResponseStatus.NOT_FOUND,
                     (pathKnown ? "method " + exchange.method() + " not allowed on " : "no such endpoint: ")
                             + exchange.path());
+            return UNMATCHED;
+        }
+
+        /** The template of the route serving this method and path, for requests whose handler threw. */
+        String templateOf(String method, String path) {
+            for (Route r : routes) {
+                if (r.method.equals(method) && r.path.matcher(path).matches()) {
+                    return r.template;
+                }
+            }
+            return UNMATCHED;
         }
     }
 
@@ -62,8 +95,9 @@ public final class ApiHandler extends SimpleChannelInboundHandler<FullHttpReques
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         Exchange exchange = new Exchange(ctx, request);
         long started = System.nanoTime();
+        String route = null;
         try {
-            routes.dispatch(exchange);
+            route = routes.dispatch(exchange);
         } catch (BerthException e) {
             exchange.error(status(e.kind()), e.getMessage());
         } catch (Exception e) {
@@ -71,8 +105,11 @@ public final class ApiHandler extends SimpleChannelInboundHandler<FullHttpReques
             exchange.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     exchange.method() + " " + exchange.path() + ": internal error: " + e.getMessage());
         } finally {
-            LOG.log(Level.DEBUG, "{0} {1} in {2,number,#} ms", exchange.method(), exchange.path(),
-                    (System.nanoTime() - started) / 1_000_000);
+            long nanos = System.nanoTime() - started;
+            LOG.log(Level.DEBUG, "{0} {1} in {2,number,#} ms", exchange.method(), exchange.path(), nanos / 1_000_000);
+            routes.observer.handled(exchange.method(),
+                    route != null ? route : routes.templateOf(exchange.method(), exchange.path()),
+                    exchange.status(), nanos);
         }
     }
 

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The REST API on a unix socket (docs/api.md): Netty's epoll domain-socket transport and HTTP codec.
@@ -57,6 +58,16 @@ public final class ApiServer implements AutoCloseable {
                 });
         channel = bootstrap.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /**
+     * Completes on the event loop: the watchdog's proof that connections are still accepted. Not on the
+     * handler workers: a worker is legitimately busy for the whole of a long pull, wait or log follow.
+     */
+    public CompletableFuture<Void> ping() {
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        group.next().execute(() -> answered.complete(null));
+        return answered;
     }
 
     @Override

@@ -39,6 +39,7 @@ public final class Exchange {
     private final FullHttpRequest request;
     private final QueryStringDecoder query;
     private final boolean keepAlive;
+    private int status;
 
     Exchange(ChannelHandlerContext ctx, FullHttpRequest request) {
         this.ctx = ctx;
@@ -109,7 +110,13 @@ public final class Exchange {
         json(status, Map.of("message", message));
     }
 
+    /** The status answered so far (0 before any), for the request metrics. */
+    int status() {
+        return status;
+    }
+
     private void send(HttpResponseStatus status, byte[] body) {
+        this.status = status.code();
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(body));
         if (body.length > 0) {
@@ -148,6 +155,7 @@ public final class Exchange {
     }
 
     private void startChunked(String contentType) {
+        status = HttpResponseStatus.OK.code();
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         HttpUtil.setTransferEncodingChunked(response, true);
@@ -164,6 +172,7 @@ public final class Exchange {
             throw BerthException.invalid(path() + " needs 'Connection: Upgrade' and 'Upgrade: "
                     + UPGRADE_PROTOCOL + "'");
         }
+        status = HttpResponseStatus.SWITCHING_PROTOCOLS.code();
         ChannelPipeline pipeline = ctx.pipeline();
         io.netty.util.concurrent.EventExecutor relayExecutor = ctx.executor();
         // Swap the HTTP codec for the frame decoder on the event loop, before the 101 goes out, so no

@@ -13,6 +13,7 @@ import dev.berth.daemon.api.model.ImageSummary;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.image.ImageRecord;
 import dev.berth.image.ImageStore;
+import dev.berth.image.PullProgress;
 import dev.berth.oci.BerthException;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.file.Path;
@@ -26,11 +27,30 @@ public final class ImageRoutes {
     private final ContainerService containers;
     private final Supplier<RegistriesConfig> registries;
     private final Function<String, RegistryCredentials> storedCredentials;
+    private final PullListener pulls;
+
+    /** Told of each pull's outcome and of each layer it downloaded (the metrics). */
+    public interface PullListener {
+        PullListener NONE = new PullListener() {
+            @Override
+            public void pulled(boolean ok) {
+            }
+
+            @Override
+            public void layerDownloaded(long bytes) {
+            }
+        };
+
+        void pulled(boolean ok);
+
+        void layerDownloaded(long bytes);
+    }
 
     /** {@code storedCredentials}: those of {@code berth login} by registry host, for pulls that bring none. */
     public ImageRoutes(ImageStore images, ContainerService containers, Supplier<RegistriesConfig> registries,
-            Function<String, RegistryCredentials> storedCredentials) {
+            Function<String, RegistryCredentials> storedCredentials, PullListener pulls) {
         this.images = images;
+        this.pulls = pulls;
         this.containers = containers;
         this.registries = registries;
         this.storedCredentials = storedCredentials;
@@ -77,12 +97,19 @@ public final class ImageRoutes {
                         : RegistryCredentials.basic(request.username(), request.password()));
         ex.startJsonLines();
         try {
-            ImageRecord record = images.pull(request.reference(), options, event -> ex.jsonLine(Map.of(
-                    "status", event.status().name().toLowerCase(Locale.ROOT),
-                    "digest", String.valueOf(event.digest()),
-                    "bytesDone", event.bytesDone(), "bytesTotal", event.bytesTotal())));
+            ImageRecord record = images.pull(request.reference(), options, event -> {
+                if (event.status() == PullProgress.Status.VERIFIED) {
+                    pulls.layerDownloaded(event.bytesTotal());
+                }
+                ex.jsonLine(Map.of(
+                        "status", event.status().name().toLowerCase(Locale.ROOT),
+                        "digest", String.valueOf(event.digest()),
+                        "bytesDone", event.bytesDone(), "bytesTotal", event.bytesTotal()));
+            });
+            pulls.pulled(true);
             ex.jsonLine(Map.of("image", summary(record, false)));
         } catch (BerthException e) {
+            pulls.pulled(false);
             ex.jsonLine(Map.of("error", e.getMessage()));
         } finally {
             ex.endJsonLines();

@@ -19,7 +19,12 @@ import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.ResourceViews;
 import dev.berth.daemon.recovery.Recovery;
 import dev.berth.daemon.runtime.RuncRuntime;
+import dev.berth.daemon.metrics.BerthMetrics;
+import dev.berth.daemon.metrics.MetricsServer;
+import dev.berth.daemon.store.ContainerState;
 import dev.berth.daemon.store.ContainerStore;
+import dev.berth.daemon.systemd.SdNotify;
+import dev.berth.daemon.systemd.Watchdog;
 import dev.berth.image.ImageStore;
 import dev.berth.image.registry.RegistriesConfig;
 import dev.berth.oci.BerthException;
@@ -30,6 +35,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -40,6 +46,7 @@ import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** berthd: wires the stores, the runtime and the API, recovers containers, and serves until stopped. */
 @Command(name = "berthd", mixinStandardHelpOptions = true, versionProvider = Berthd.Version.class,
@@ -48,15 +55,17 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
     private static final System.Logger LOG = System.getLogger(Berthd.class.getName());
     private static final String BUILTIN_IMAGE_NAME = "localhost/busybox:latest";
 
-    @Option(names = "--config", description = "config file (default: ${DEFAULT-VALUE})")
+    // INHERIT: `berthd config --config F` and `berthd --config F config` both set these fields.
+    @Option(names = "--config", scope = ScopeType.INHERIT,
+            description = "config file, then its drop-ins FILE.d/*.toml (default: ${DEFAULT-VALUE})")
     Path config = DaemonConfig.DEFAULT_CONFIG;
-    @Option(names = "--root", description = "persistent state (default /var/lib/berth)")
+    @Option(names = "--root", scope = ScopeType.INHERIT, description = "persistent state (default /var/lib/berth)")
     Path root;
-    @Option(names = "--run-root", description = "runtime state (default /run/berth)")
+    @Option(names = "--run-root", scope = ScopeType.INHERIT, description = "runtime state (default /run/berth)")
     Path runRoot;
-    @Option(names = "--socket", description = "REST API socket (default RUN_ROOT/berth.sock)")
+    @Option(names = "--socket", scope = ScopeType.INHERIT, description = "REST API socket (default RUN_ROOT/berth.sock)")
     Path socket;
-    @Option(names = "--log-level", description = "trace, debug, info, warn, error")
+    @Option(names = "--log-level", scope = ScopeType.INHERIT, description = "trace, debug, info, warn, error")
     String logLevel;
 
     public static void main(String[] args) {
@@ -71,11 +80,24 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
                 .execute(args));
     }
 
+    @Command(name = "config", description = "Print the effective configuration (files, drop-ins, flags and "
+            + "defaults) as TOML and exit.")
+    int printConfig() {
+        System.out.print(ConfigLoader.toToml(loadConfig().withSocketResolved()));
+        return 0;
+    }
+
+    /** The config files with the command-line flags on top; used at start and at each reload. */
+    DaemonConfig loadConfig() {
+        boolean explicitConfig = !config.equals(DaemonConfig.DEFAULT_CONFIG);
+        return ConfigLoader.load(config, explicitConfig).withPaths(root, runRoot, socket).withLogLevel(logLevel);
+    }
+
     @Override
     public Integer call() throws Exception {
-        boolean explicitConfig = !config.equals(DaemonConfig.DEFAULT_CONFIG);
-        DaemonConfig cfg = ConfigLoader.load(config, explicitConfig).withPaths(root, runRoot, socket);
-        LogSetup.configure(logLevel != null ? logLevel : cfg.logLevel());
+        SdNotify notify = SdNotify.fromEnvironment(System.getenv());
+        DaemonConfig cfg = loadConfig();
+        LogSetup.configure(cfg.logLevel());
         checkRunRootLength(cfg.runRoot());
         Files.createDirectories(cfg.root());
         Files.createDirectories(cfg.runRoot());
@@ -90,14 +112,21 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ExecutorService background = Executors.newCachedThreadPool(daemonThreads("berth-bg"));
         ExecutorService streams = Executors.newCachedThreadPool(daemonThreads("berth-stream"));
         ShimExitMonitor monitor = new ShimExitMonitor();
+        BerthMetrics metrics = new BerthMetrics();
         ContainerService containers = new ContainerService(store, images, cgroups, runtime,
                 new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(),
                         new ResourceViews(cfg.resourceViews(), cfg.resourceViewsDefault())),
                 new ContainerService.Settings(cfg.runRoot(), runtimeBinary, runtime.root(), false,
                         cfg.cgroupParent(), cfg.logMaxSize(), cfg.logMaxFiles(), cfg.stopTimeout()),
-                background);
+                background, exited -> {
+                    if (exited.oomKilled()) {
+                        metrics.oomKill();
+                    }
+                });
+        metrics.sampleContainers(() -> containersByState(containers),
+                () -> containers.list().stream().filter(c -> c.state().hasShim()).count());
 
-        new Recovery(store, containers).run();
+        metrics.recovered(new Recovery(store, containers).run().adopted());
         importBuiltinImage(images, cfg.builtinImage());
 
         Map<String, String> paths = new LinkedHashMap<>();
@@ -107,27 +136,106 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ApiHandler.Routes routes = new ApiHandler.Routes();
         new SystemRoutes(containers, images, runtime, layout, cgroups.driver(), paths).register(routes);
         new ContainerRoutes(containers, streams).register(routes);
-        Path registriesFile = cfg.registriesConfig();
-        Supplier<RegistriesConfig> registries = () -> Files.exists(registriesFile)
-                ? RegistriesConfig.load(registriesFile) : RegistriesConfig.defaults();
+        ConfigReloader reloader = new ConfigReloader(this::loadConfig, cfg, Map.of(
+                "log_level", next -> LogSetup.setLevel(next.logLevel()),
+                // Read at each pull and login: the new path is used from the next one on.
+                "registries_config", next -> { }));
+        Supplier<RegistriesConfig> registries = () -> {
+            Path file = reloader.current().registriesConfig();
+            return Files.exists(file) ? RegistriesConfig.load(file) : RegistriesConfig.defaults();
+        };
         AuthStore auth = new AuthStore(cfg.root().resolve("auth.json"));
-        new ImageRoutes(images, containers, registries, auth::get).register(routes);
+        new ImageRoutes(images, containers, registries, auth::get, new ImageRoutes.PullListener() {
+            @Override
+            public void pulled(boolean ok) {
+                metrics.imagePulled(ok);
+            }
+
+            @Override
+            public void layerDownloaded(long bytes) {
+                metrics.imageBytesPulled(bytes);
+            }
+        }).register(routes);
         new AuthRoutes(auth, registries).register(routes);
+        routes.observe((method, route, status, nanos) -> metrics.apiRequest(method, route, status, nanos / 1e9));
         ApiServer api = new ApiServer(cfg.socketPath(), routes);
         api.start();
+        MetricsServer metricsServer = cfg.metricsPort() > 0 ? MetricsServer.start(cfg.metricsPort(), metrics.registry())
+                : null;
+        onSighup(() -> reload(notify, reloader));
+        Watchdog watchdog = SdNotify.watchdogInterval(System.getenv(), ProcessHandle.current().pid())
+                .filter(interval -> notify.enabled())
+                .map(interval -> new Watchdog(notify, interval, List.of(
+                        new Watchdog.Probe("API event loop", api::ping),
+                        new Watchdog.Probe("shim exit monitor", monitor::ping))))
+                .orElse(null);
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // Containers and their shims live on: only berthd's own sockets and threads go.
+            notify.send("STOPPING=1", "STATUS=stopping; containers keep running");
             LOG.log(Level.INFO, "berthd stopping; containers keep running");
+            if (watchdog != null) {
+                watchdog.close();
+            }
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
             api.close();
             monitor.close();
+            notify.close();
             stopped.countDown();
         }, "berth-shutdown"));
-        LOG.log(Level.INFO, "berthd {0} serving on {1} (cgroups {2}, driver {3}, runtime {4})",
-                BerthVersion.VERSION, cfg.socketPath(), layout.mode(), cgroups.driver(), runtimeBinary);
+        LOG.log(Level.INFO, "berthd {0} serving on {1} (cgroups {2}, driver {3}, runtime {4}{5})",
+                BerthVersion.VERSION, cfg.socketPath(), layout.mode(), cgroups.driver(), runtimeBinary,
+                metricsServer == null ? "" : ", metrics on 127.0.0.1:" + metricsServer.port());
+        notify.send("READY=1", "STATUS=" + status(containers, cfg));
+        if (watchdog != null) {
+            watchdog.start();
+        }
         stopped.await();
         return 0;
+    }
+
+    /** RELOADING=1 with the monotonic time systemd asks for (Type=notify-reload), READY=1 once done. */
+    private static void reload(SdNotify notify, ConfigReloader reloader) {
+        notify.send("RELOADING=1", "MONOTONIC_USEC=" + System.nanoTime() / 1000);
+        ConfigReloader.Result r = reloader.reload();
+        String outcome = r.error() != null ? "reload failed: " + r.error()
+                : "reloaded: " + (r.applied().isEmpty() ? "nothing applied" : "applied " + r.applied().keySet())
+                        + (r.needRestart().isEmpty() ? "" : ", needs a restart for " + r.needRestart().keySet());
+        notify.send("READY=1", "STATUS=" + outcome);
+    }
+
+    /**
+     * SIGHUP means reload (systemctl reload). The JVM's default for it is to shut down, so the handler
+     * is installed before READY=1, the earliest a reload can be asked for.
+     */
+    private static void onSighup(Runnable action) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> action.run());
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "install the SIGHUP handler: {0}; reload needs a restart", e.getMessage());
+        }
+    }
+
+    private static String status(ContainerService containers, DaemonConfig cfg) {
+        Map<String, Long> byState = containersByState(containers);
+        return "serving on " + cfg.socketPath() + "; " + byState.get(ContainerState.RUNNING) + " running, "
+                + containers.list().size() + " containers";
+    }
+
+    /** Every state counted, zeros included, so that a metric series exists before its first container. */
+    private static Map<String, Long> containersByState(ContainerService containers) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String s : List.of(ContainerState.CREATING, ContainerState.CREATED, ContainerState.RUNNING,
+                ContainerState.EXITED)) {
+            counts.put(s, 0L);
+        }
+        for (var c : containers.list()) {
+            counts.merge(c.state().status(), 1L, Long::sum);
+        }
+        return counts;
     }
 
     private static void importBuiltinImage(ImageStore images, Path layout) {

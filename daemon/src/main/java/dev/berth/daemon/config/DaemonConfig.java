@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * berthd's configuration: /etc/berth/berth.toml, every key optional with the default below. Command-line
- * flags override the paths.
+ * berthd's configuration: /etc/berth/berth.toml then /etc/berth/berth.toml.d/*.toml, every key optional
+ * with the default below. Command-line flags override the paths and the log level.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record DaemonConfig(
@@ -26,7 +26,8 @@ public record DaemonConfig(
         @JsonProperty("stop_timeout") Integer stopTimeout,
         @JsonProperty("registries_config") Path registriesConfig,
         @JsonProperty("resource_views") Path resourceViews,
-        @JsonProperty("resource_views_default") Boolean resourceViewsDefault) {
+        @JsonProperty("resource_views_default") Boolean resourceViewsDefault,
+        @JsonProperty("metrics_port") Integer metricsPort) {
 
     public static final Path DEFAULT_CONFIG = Path.of("/etc/berth/berth.toml");
 
@@ -49,17 +50,29 @@ public record DaemonConfig(
                 or(stopTimeout, 10),
                 or(registriesConfig, Path.of("/etc/berth/registries.toml")),
                 or(resourceViews, Path.of("/var/lib/berth-viewfs")),
-                or(resourceViewsDefault, true));
+                or(resourceViewsDefault, true),
+                or(metricsPort, 0));
     }
 
     public Path socketPath() {
         return socket != null ? socket : runRoot.resolve("berth.sock");
     }
 
+    /** The socket spelled out, so that printing or comparing configs shows the path berthd serves on. */
+    public DaemonConfig withSocketResolved() {
+        return withPaths(null, null, socketPath());
+    }
+
+    public DaemonConfig withLogLevel(String level) {
+        return new DaemonConfig(root, runRoot, socket, or(level, logLevel), runtime, shimPath, cgroupManager,
+                cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout, registriesConfig,
+                resourceViews, resourceViewsDefault, metricsPort);
+    }
+
     public DaemonConfig withPaths(Path root, Path runRoot, Path socket) {
         return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket),
                 logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
-                builtinImage, hooksDirs, stopTimeout, registriesConfig, resourceViews, resourceViewsDefault);
+                builtinImage, hooksDirs, stopTimeout, registriesConfig, resourceViews, resourceViewsDefault, metricsPort);
     }
 
     private static <T> T or(T value, T fallback) {

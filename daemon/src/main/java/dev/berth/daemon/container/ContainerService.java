@@ -32,6 +32,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -60,12 +61,13 @@ public final class ContainerService {
     private final BundleWriter bundles;
     private final Settings settings;
     private final ExecutorService background;
+    private final Consumer<ContainerState> exitRecorded;
     private final ContainerIndex index = new ContainerIndex();
     private final NameGenerator names = new NameGenerator();
 
     public ContainerService(ContainerStore store, ImageStore images, CgroupManager cgroups,
             OciRuntime runtime, ShimLauncher shims, ShimExitMonitor exitMonitor, BundleWriter bundles,
-            Settings settings, ExecutorService background) {
+            Settings settings, ExecutorService background, Consumer<ContainerState> exitRecorded) {
         this.store = store;
         this.images = images;
         this.cgroups = cgroups;
@@ -75,6 +77,7 @@ public final class ContainerService {
         this.bundles = bundles;
         this.settings = settings;
         this.background = background;
+        this.exitRecorded = exitRecorded;
     }
 
     public ContainerPaths paths(String id) {
@@ -228,6 +231,7 @@ public final class ContainerService {
             }
             store.saveState(id, exited);
             container.state(exited);
+            exitRecorded.accept(exited);
             if (container.record().config().autoRemove()) {
                 try {
                     remove(id, true);

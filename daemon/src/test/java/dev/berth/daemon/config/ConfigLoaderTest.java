@@ -46,4 +46,61 @@ class ConfigLoaderTest {
         assertTrue(u.getMessage().contains("no_such_key"), u.getMessage());
         assertThrows(BerthException.class, () -> ConfigLoader.load(dir.resolve("missing.toml"), true));
     }
+
+    @Test
+    void dropInsApplyInLexicalOrderAndLaterKeysWin() throws Exception {
+        Path file = dir.resolve("berth.toml");
+        Files.writeString(file, "root = \"/srv/main\"\nlog_level = \"debug\"\nstop_timeout = 3\n");
+        Path d = Files.createDirectories(dir.resolve("berth.toml.d"));
+        Files.writeString(d.resolve("20-late.toml"), "log_level = \"warn\"\n");
+        Files.writeString(d.resolve("10-early.toml"), "log_level = \"error\"\nstop_timeout = 7\n");
+        Files.writeString(d.resolve("README"), "not toml, not read\n");
+        assertEquals(java.util.List.of(file, d.resolve("10-early.toml"), d.resolve("20-late.toml")),
+                ConfigLoader.sources(file, true));
+        DaemonConfig c = ConfigLoader.load(file, true);
+        assertEquals(Path.of("/srv/main"), c.root());
+        assertEquals("warn", c.logLevel());
+        assertEquals(7, c.stopTimeout());
+    }
+
+    @Test
+    void dropInsApplyWithoutTheMainFileUnlessItIsRequired() throws Exception {
+        Path file = dir.resolve("berth.toml");
+        Files.createDirectories(dir.resolve("berth.toml.d"));
+        Files.writeString(dir.resolve("berth.toml.d/a.toml"), "metrics_port = 9323\n");
+        assertEquals(9323, ConfigLoader.load(file, false).metricsPort());
+        assertThrows(BerthException.class, () -> ConfigLoader.load(file, true));
+    }
+
+    @Test
+    void aMalformedOrUnknownDropInIsNamed() throws Exception {
+        Path file = dir.resolve("berth.toml");
+        Files.writeString(file, "log_level = \"info\"\n");
+        Path d = Files.createDirectories(dir.resolve("berth.toml.d"));
+        Path bad = d.resolve("50-bad.toml");
+        Files.writeString(bad, "stop_timeout = = 3\n");
+        BerthException e = assertThrows(BerthException.class, () -> ConfigLoader.load(file, true));
+        assertTrue(e.getMessage().startsWith("load config " + bad + ": "), e.getMessage());
+        Files.writeString(bad, "stop_timout = 3\n");
+        BerthException u = assertThrows(BerthException.class, () -> ConfigLoader.load(file, true));
+        assertTrue(u.getMessage().startsWith("load config " + bad + ": ") && u.getMessage().contains("stop_timout"),
+                u.getMessage());
+        Files.writeString(bad, "stop_timeout = \"soon\"\n");
+        BerthException t = assertThrows(BerthException.class, () -> ConfigLoader.load(file, true));
+        assertTrue(t.getMessage().startsWith("load config " + bad + ": "), t.getMessage());
+    }
+
+    @Test
+    void theEffectiveConfigPrintsEveryKeyAndReadsBackTheSame() throws Exception {
+        DaemonConfig c = ConfigLoader.load(dir.resolve("absent.toml"), false).withSocketResolved();
+        String toml = ConfigLoader.toToml(c);
+        for (String key : ConfigLoader.toMap(c).keySet()) {
+            assertTrue(toml.contains("\n" + key + " = ") || toml.startsWith(key + " = "), key + " missing in\n" + toml);
+        }
+        assertTrue(toml.contains("root = '/var/lib/berth'"), toml);
+        assertTrue(toml.contains("socket = '/run/berth/berth.sock'"), toml);
+        Path printed = dir.resolve("printed.toml");
+        Files.writeString(printed, toml);
+        assertEquals(c, ConfigLoader.load(printed, true));
+    }
 }
