@@ -10,7 +10,7 @@ IMAGE_DIR = build/images/busybox
 # What berth needs to run, and what its tests and benchmarks need on top.
 RUN_PKGS  = runc busybox-static openjdk-17-jre-headless
 TEST_PKGS = $(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev valgrind python3 umoci skopeo jq curl util-linux docker-registry apache2-utils fuse libfuse2
-BENCH_PKGS = hyperfine podman conmon
+BENCH_PKGS = hyperfine podman conmon containerd lxcfs
 
 .PHONY: all build shim image java deps test-deps bench-deps install demo test test-shim test-java bench clean
 
@@ -74,6 +74,8 @@ test-java:
 
 bench: bench-deps build
 	bash bench/run.sh
+	bash bench/pull.sh
+	bash bench/viewfs.sh
 
 clean:
 	$(MVN) clean
