@@ -17,24 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Whole commands, in-process, against the fake daemon. */
-class CommandsTest {
+class CommandsTest extends FakeDaemonTest {
     static final String ID = "c0ffee0123456789abcdef";
 
-    @TempDir
-    Path dir;
-    private FakeDaemon daemon;
-
-    @AfterEach
-    void stop() throws IOException {
-        if (daemon != null) {
-            daemon.close();
-            assertEquals(List.of(), daemon.failures, "the fake daemon failed");
-        }
-    }
-
-    private List<String> requestLines() {
-        return daemon.requests.stream().map(FakeDaemon.Request::toString).toList();
-    }
 
     /** create → 201, attach → 101 and, once start came, the given frames; start → 204. */
     private FakeDaemon runDaemon(String... frames) throws IOException {

@@ -20,26 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** pull, run/create --pull, login/logout, images --digests, image prune against the fake daemon. */
-class RegistryCommandsTest {
+class RegistryCommandsTest extends FakeDaemonTest {
     static final String LAYER = "sha256:aaaaaaaaaaaa" + "0".repeat(52);
     static final String IMAGE = "{\"id\":\"sha256:" + "b".repeat(64) + "\",\"names\":[\"127.0.0.1:5000/app:v1\"],"
             + "\"digest\":\"sha256:" + "c".repeat(64) + "\",\"size\":1000,\"createdAt\":\"2026-01-01T00:00:00Z\"}";
 
-    @TempDir
-    Path dir;
-    private FakeDaemon daemon;
-
-    @AfterEach
-    void stop() throws IOException {
-        if (daemon != null) {
-            daemon.close();
-            assertEquals(List.of(), daemon.failures, "the fake daemon failed");
-        }
-    }
-
-    private List<String> requestLines() {
-        return daemon.requests.stream().map(FakeDaemon.Request::toString).toList();
-    }
 
     static void jsonLines(OutputStream out, String... lines) throws IOException {
         out.write("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n\r\n".getBytes(StandardCharsets.US_ASCII));

@@ -19,18 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class UnixHttpClientTest {
-    @TempDir
-    Path dir;
-    private FakeDaemon daemon;
-
-    @AfterEach
-    void stop() throws IOException {
-        if (daemon != null) {
-            daemon.close();
-            assertEquals(List.of(), daemon.failures, "the fake daemon failed");
-        }
-    }
+class UnixHttpClientTest extends FakeDaemonTest {
 
     private static void raw(OutputStream out, String s) throws IOException {
         out.write(s.getBytes(StandardCharsets.UTF_8));
