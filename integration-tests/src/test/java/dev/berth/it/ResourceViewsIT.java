@@ -80,4 +80,27 @@ class ResourceViewsIT {
         }, 3_000), "berth update did not reach the view");
         berth.ok("rm", "-f", small, large);
     }
+
+    /** The host's JDK, mounted read-only into the busybox image, with no JVM flags. */
+    @Test
+    void aJvmSizesItselfByTheContainersLimits() throws Exception {
+        Path javaHome = Path.of(System.getProperty("java.home")).toRealPath();
+        assumeTrue(javaHome.startsWith("/usr"), "the JDK must live under /usr to be mounted: " + javaHome);
+        Path probe = Files.createDirectories(berth.base().resolve("probe"));
+        Files.writeString(probe.resolve("Probe.java"), "public class Probe { public static void main(String[] a) {"
+                + " System.out.println(Runtime.getRuntime().availableProcessors() + \" \""
+                + " + Runtime.getRuntime().maxMemory() / (1024 * 1024)); } }");
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--rm", "--cpus", "1.5", "--memory", "512m",
+                "-v", "/usr:/usr:ro", "-v", "/lib:/lib:ro", "-v", "/lib64:/lib64:ro", "-v", probe + ":/probe:ro"));
+        // Debian's JDK keeps its security and logging config in /etc, behind symlinks.
+        Path etc = Path.of("/etc/java-" + Runtime.version().feature() + "-openjdk");
+        if (Files.isDirectory(etc)) {
+            args.addAll(List.of("-v", etc + ":" + etc + ":ro"));
+        }
+        args.addAll(List.of("busybox", javaHome.resolve("bin/java").toString(), "/probe/Probe.java"));
+        String[] cpusAndHeap = berth.ok(args.toArray(String[]::new)).split(" ");
+        assertEquals("2", cpusAndHeap[0], "availableProcessors() with --cpus 1.5");
+        long heapMiB = Long.parseLong(cpusAndHeap[1]);
+        assertTrue(heapMiB > 100 && heapMiB <= 128, "default max heap should be about 1/4 of 512 MiB: " + heapMiB);
+    }
 }
