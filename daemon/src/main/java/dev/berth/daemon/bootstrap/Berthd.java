@@ -17,6 +17,7 @@ import dev.berth.daemon.config.DaemonConfig;
 import dev.berth.daemon.container.BundleWriter;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.ResourceViews;
+import dev.berth.daemon.cri.CriServer;
 import dev.berth.daemon.recovery.Recovery;
 import dev.berth.daemon.runtime.RuncRuntime;
 import dev.berth.daemon.metrics.BerthMetrics;
@@ -65,6 +66,9 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
     Path runRoot;
     @Option(names = "--socket", scope = ScopeType.INHERIT, description = "REST API socket (default RUN_ROOT/berth.sock)")
     Path socket;
+    @Option(names = "--cri-socket", scope = ScopeType.INHERIT,
+            description = "Kubernetes CRI gRPC socket (default RUN_ROOT/cri.sock)")
+    Path criSocket;
     @Option(names = "--log-level", scope = ScopeType.INHERIT, description = "trace, debug, info, warn, error")
     String logLevel;
 
@@ -90,7 +94,8 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
     /** The config files with the command-line flags on top; used at start and at each reload. */
     DaemonConfig loadConfig() {
         boolean explicitConfig = !config.equals(DaemonConfig.DEFAULT_CONFIG);
-        return ConfigLoader.load(config, explicitConfig).withPaths(root, runRoot, socket).withLogLevel(logLevel);
+        return ConfigLoader.load(config, explicitConfig).withPaths(root, runRoot, socket).withCriSocket(criSocket)
+                .withLogLevel(logLevel);
     }
 
     @Override
@@ -133,6 +138,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         paths.put("root", cfg.root().toString());
         paths.put("runRoot", cfg.runRoot().toString());
         paths.put("socket", cfg.socketPath().toString());
+        paths.put("criSocket", cfg.criSocketPath().toString());
         ApiHandler.Routes routes = new ApiHandler.Routes();
         new SystemRoutes(containers, images, runtime, layout, cgroups.driver(), paths).register(routes);
         new ContainerRoutes(containers, streams).register(routes);
@@ -145,7 +151,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
             return Files.exists(file) ? RegistriesConfig.load(file) : RegistriesConfig.defaults();
         };
         AuthStore auth = new AuthStore(cfg.root().resolve("auth.json"));
-        new ImageRoutes(images, containers, registries, auth::get, new ImageRoutes.PullListener() {
+        ImageRoutes.PullListener pullMetrics = new ImageRoutes.PullListener() {
             @Override
             public void pulled(boolean ok) {
                 metrics.imagePulled(ok);
@@ -155,11 +161,14 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
             public void layerDownloaded(long bytes) {
                 metrics.imageBytesPulled(bytes);
             }
-        }).register(routes);
+        };
+        new ImageRoutes(images, containers, registries, auth::get, pullMetrics).register(routes);
         new AuthRoutes(auth, registries).register(routes);
         routes.observe((method, route, status, nanos) -> metrics.apiRequest(method, route, status, nanos / 1e9));
         ApiServer api = new ApiServer(cfg.socketPath(), routes);
         api.start();
+        CriServer cri = CriServer.start(cfg.criSocketPath(), new CriServer.Backends(images, containers::imageInUse,
+                registries, auth::get, pullMetrics, cgroups.driver()));
         MetricsServer metricsServer = cfg.metricsPort() > 0 ? MetricsServer.start(cfg.metricsPort(), metrics.registry())
                 : null;
         onSighup(() -> reload(notify, reloader));
@@ -181,13 +190,14 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
             if (metricsServer != null) {
                 metricsServer.close();
             }
+            cri.close();
             api.close();
             monitor.close();
             notify.close();
             stopped.countDown();
         }, "berth-shutdown"));
-        LOG.log(Level.INFO, "berthd {0} serving on {1} (cgroups {2}, driver {3}, runtime {4}{5})",
-                BerthVersion.VERSION, cfg.socketPath(), layout.mode(), cgroups.driver(), runtimeBinary,
+        LOG.log(Level.INFO, "berthd {0} serving on {1}, CRI on {2} (cgroups {3}, driver {4}, runtime {5}{6})",
+                BerthVersion.VERSION, cfg.socketPath(), cri.socket(), layout.mode(), cgroups.driver(), runtimeBinary,
                 metricsServer == null ? "" : ", metrics on 127.0.0.1:" + metricsServer.port());
         notify.send("READY=1", "STATUS=" + status(containers, cfg));
         if (watchdog != null) {

@@ -14,6 +14,7 @@ public record DaemonConfig(
         @JsonProperty("root") Path root,
         @JsonProperty("run_root") Path runRoot,
         @JsonProperty("socket") Path socket,
+        @JsonProperty("cri_socket") Path criSocket,
         @JsonProperty("log_level") String logLevel,
         @JsonProperty("runtime") String runtime,
         @JsonProperty("shim_path") String shimPath,
@@ -37,6 +38,7 @@ public record DaemonConfig(
                 or(root, Path.of("/var/lib/berth")),
                 or(runRoot, Path.of("/run/berth")),
                 socket,
+                criSocket,
                 or(logLevel, "info"),
                 or(runtime, "runc"),
                 or(shimPath, "berth-shim"),
@@ -58,19 +60,30 @@ public record DaemonConfig(
         return socket != null ? socket : runRoot.resolve("berth.sock");
     }
 
-    /** The socket spelled out, so that printing or comparing configs shows the path berthd serves on. */
+    /** The Kubernetes CRI gRPC socket, separate from the REST API's: kubelet is pointed at it alone. */
+    public Path criSocketPath() {
+        return criSocket != null ? criSocket : runRoot.resolve("cri.sock");
+    }
+
+    /** The sockets spelled out, so that printing or comparing configs shows the paths berthd serves on. */
     public DaemonConfig withSocketResolved() {
-        return withPaths(null, null, socketPath());
+        return withPaths(null, null, socketPath()).withCriSocket(criSocketPath());
+    }
+
+    public DaemonConfig withCriSocket(Path path) {
+        return new DaemonConfig(root, runRoot, socket, or(path, criSocket), logLevel, runtime, shimPath,
+                cgroupManager, cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout,
+                registriesConfig, resourceViews, resourceViewsDefault, metricsPort);
     }
 
     public DaemonConfig withLogLevel(String level) {
-        return new DaemonConfig(root, runRoot, socket, or(level, logLevel), runtime, shimPath, cgroupManager,
+        return new DaemonConfig(root, runRoot, socket, criSocket, or(level, logLevel), runtime, shimPath, cgroupManager,
                 cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout, registriesConfig,
                 resourceViews, resourceViewsDefault, metricsPort);
     }
 
     public DaemonConfig withPaths(Path root, Path runRoot, Path socket) {
-        return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket),
+        return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket), criSocket,
                 logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
                 builtinImage, hooksDirs, stopTimeout, registriesConfig, resourceViews, resourceViewsDefault, metricsPort);
     }

@@ -32,6 +32,9 @@ class ConfigLoaderTest {
         assertEquals("debug", c.logLevel());
         assertEquals(3, c.stopTimeout());
         assertEquals(Path.of("/x"), c.withPaths(Path.of("/x"), null, null).root());
+        assertEquals(Path.of("/run/berth/cri.sock"), c.criSocketPath());
+        assertEquals(Path.of("/r/cri.sock"), c.withPaths(null, Path.of("/r"), null).criSocketPath());
+        assertEquals(Path.of("/k/cri.sock"), c.withCriSocket(Path.of("/k/cri.sock")).criSocketPath());
     }
 
     @Test
@@ -99,6 +102,7 @@ class ConfigLoaderTest {
         }
         assertTrue(toml.contains("root = '/var/lib/berth'"), toml);
         assertTrue(toml.contains("socket = '/run/berth/berth.sock'"), toml);
+        assertTrue(toml.contains("cri_socket = '/run/berth/cri.sock'"), toml);
         Path printed = dir.resolve("printed.toml");
         Files.writeString(printed, toml);
         assertEquals(c, ConfigLoader.load(printed, true));

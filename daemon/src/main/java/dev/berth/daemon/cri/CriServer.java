@@ -1,0 +1,102 @@
+package dev.berth.daemon.cri;
+
+import dev.berth.daemon.api.ImageRoutes;
+import dev.berth.image.ImageStore;
+import dev.berth.image.registry.RegistriesConfig;
+import dev.berth.image.registry.RegistryCredentials;
+import dev.berth.oci.BerthException;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * The CRI gRPC server on its own unix socket (mode 0600: kubelet runs as root, and whoever can reach the
+ * socket can run anything as root). Netty epoll, the transport the REST API already uses.
+ */
+public final class CriServer implements AutoCloseable {
+    private final Path socket;
+    private final Server server;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+
+    /** What the CRI RPCs are served from. */
+    public record Backends(ImageStore images, Predicate<String> imageInUse, Supplier<RegistriesConfig> registries,
+            Function<String, RegistryCredentials> storedCredentials, ImageRoutes.PullListener pulls,
+            String cgroupDriver) {
+    }
+
+    private CriServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers) {
+        this.socket = socket;
+        this.server = server;
+        this.boss = boss;
+        this.workers = workers;
+    }
+
+    public static CriServer start(Path socket, Backends b) {
+        RuntimeServiceFacade runtime = new RuntimeServiceFacade(b.cgroupDriver());
+        ImageServiceFacade images = new ImageServiceFacade(new ImageList(b.images()), new ImageStatusRpc(b.images()),
+                new ImagePull(b.images(), b.registries(), b.storedCredentials(), b.pulls()),
+                new ImageRemove(b.images(), b.imageInUse()),
+                new ImageFsInfoRpc(b.images().root(), Clock.systemUTC()));
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        try {
+            Files.createDirectories(socket.toAbsolutePath().getParent());
+            // A socket file left by a berthd that died: binding over it would fail with EADDRINUSE.
+            Files.deleteIfExists(socket);
+            // The RPCs block (a pull takes minutes), so they run on gRPC's default executor, not the event loop.
+            Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
+                    .bossEventLoopGroup(boss)
+                    .workerEventLoopGroup(workers)
+                    .channelType(EpollServerDomainSocketChannel.class)
+                    .addService(CriCalls.withUnimplementedExplained(runtime, runtime.bindService()))
+                    .addService(CriCalls.withUnimplementedExplained(images, images.bindService()))
+                    .build()
+                    .start();
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            return new CriServer(socket, server, boss, workers);
+        } catch (IOException | RuntimeException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new BerthException(BerthException.Kind.UNAVAILABLE,
+                    "serve the CRI on " + socket + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            // Harmless: the next start deletes it before binding.
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package dev.berth.daemon.cri;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.berth.cri.v1.CgroupDriver;
+import dev.berth.cri.v1.FilesystemUsage;
+import dev.berth.cri.v1.Image;
+import dev.berth.cri.v1.ImageFilter;
+import dev.berth.cri.v1.ImageFsInfoRequest;
+import dev.berth.cri.v1.ImageServiceGrpc;
+import dev.berth.cri.v1.ImageSpec;
+import dev.berth.cri.v1.ImageStatusRequest;
+import dev.berth.cri.v1.ImageStatusResponse;
+import dev.berth.cri.v1.ListImagesRequest;
+import dev.berth.cri.v1.PullImageRequest;
+import dev.berth.cri.v1.RemoveImageRequest;
+import dev.berth.cri.v1.RunPodSandboxRequest;
+import dev.berth.cri.v1.RuntimeCondition;
+import dev.berth.cri.v1.RuntimeConfigRequest;
+import dev.berth.cri.v1.RuntimeServiceGrpc;
+import dev.berth.cri.v1.StatusRequest;
+import dev.berth.cri.v1.VersionRequest;
+import dev.berth.cri.v1.VersionResponse;
+import dev.berth.daemon.BerthVersion;
+import dev.berth.daemon.api.ImageRoutes;
+import dev.berth.image.ImageRecord;
+import dev.berth.image.ImageStore;
+import dev.berth.image.registry.RegistriesConfig;
+import dev.berth.image.registry.RegistryCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CRI endpoint end to end: a real gRPC client on the unix socket, a real image store. */
+class CriServerTest {
+    private static final Path BUSYBOX = Path.of("../build/images/busybox");
+    private static final String NAME = "localhost/busybox:latest";
+
+    @TempDir
+    Path dir;
+    private ImageStore images;
+    private CriServer server;
+    private EventLoopGroup clientGroup;
+    private ManagedChannel channel;
+    private RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
+    private ImageServiceGrpc.ImageServiceBlockingStub imageService;
+
+    @BeforeEach
+    void start() {
+        images = new ImageStore(dir.resolve("images"));
+        server = CriServer.start(dir.resolve("cri.sock"), new CriServer.Backends(images, id -> false,
+                RegistriesConfig::defaults, host -> RegistryCredentials.ANONYMOUS, ImageRoutes.PullListener.NONE,
+                "cgroupfs"));
+        clientGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(server.socket().toFile()))
+                .eventLoopGroup(clientGroup)
+                .channelType(EpollDomainSocketChannel.class)
+                .usePlaintext()
+                .build();
+        runtime = RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        imageService = ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
+    }
+
+    @Test
+    void theSocketIsForRootAlone() throws Exception {
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(server.socket())));
+    }
+
+    @Test
+    void versionNamesBerthAndTheV1Api() {
+        VersionResponse v = runtime.version(VersionRequest.newBuilder().setVersion("v1").build());
+        assertEquals("berth", v.getRuntimeName());
+        assertEquals("v1", v.getRuntimeApiVersion());
+        assertEquals(BerthVersion.VERSION, v.getRuntimeVersion());
+        assertEquals("0.1.0", v.getVersion());
+    }
+
+    @Test
+    void statusIsRuntimeReadyButNotNetworkReadyWithoutCni() {
+        Map<String, RuntimeCondition> conditions = runtime.status(StatusRequest.getDefaultInstance()).getStatus()
+                .getConditionsList().stream().collect(Collectors.toMap(RuntimeCondition::getType, c -> c));
+        assertTrue(conditions.get("RuntimeReady").getStatus());
+        assertFalse(conditions.get("NetworkReady").getStatus());
+        assertEquals("NetworkPluginNotReady", conditions.get("NetworkReady").getReason());
+    }
+
+    @Test
+    void runtimeConfigGivesBerthdsCgroupDriver() {
+        assertEquals(CgroupDriver.CGROUPFS,
+                runtime.runtimeConfig(RuntimeConfigRequest.getDefaultInstance()).getLinux().getCgroupDriver());
+    }
+
+    @Test
+    void rpcsNotYetServedAreUnimplementedAndSaySo() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> runtime.runPodSandbox(RunPodSandboxRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("runtime.v1.RuntimeService/RunPodSandbox is not implemented"),
+                e.getStatus().getDescription());
+        // The served RPCs next to it still answer on the same channel.
+        assertEquals("berth", runtime.version(VersionRequest.getDefaultInstance()).getRuntimeName());
+    }
+
+    @Test
+    void berthErrorsBecomeTheirGrpcStatus() {
+        StatusRuntimeException empty = assertThrows(StatusRuntimeException.class,
+                () -> imageService.pullImage(PullImageRequest.getDefaultInstance()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
+        assertTrue(empty.getStatus().getDescription().contains("empty"), empty.getStatus().getDescription());
+        StatusRuntimeException bad = assertThrows(StatusRuntimeException.class,
+                () -> imageService.imageStatus(ImageStatusRequest.newBuilder().setImage(spec("sha256:NOT-HEX")).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+    }
+
+    @Test
+    void imagesListStatusFsInfoAndIdempotentRemove() {
+        assumeTrue(Files.isDirectory(BUSYBOX), "build the built-in image first (make image: build/images/busybox)");
+        ImageRecord record = images.importImage(BUSYBOX, Optional.of(NAME));
+
+        List<Image> listed = imageService.listImages(ListImagesRequest.getDefaultInstance()).getImagesList();
+        assertEquals(1, listed.size());
+        Image image = listed.get(0);
+        assertEquals(record.id(), image.getId());
+        assertEquals(List.of(NAME), image.getRepoTagsList());
+        assertEquals(List.of("localhost/busybox@" + record.manifestDigest()), image.getRepoDigestsList());
+        assertEquals(record.size(), image.getSize());
+        assertTrue(image.getSize() > 0);
+        assertTrue(image.hasUid() || !image.getUsername().isEmpty(), "uid or username is set: " + image);
+
+        // Kubelet asks by name, by the digest it pulled and by the id it was given.
+        for (String ref : List.of("busybox", NAME, image.getRepoDigests(0), record.id())) {
+            ImageStatusResponse status = imageService.imageStatus(ImageStatusRequest.newBuilder().setImage(spec(ref)).build());
+            assertEquals(image, status.getImage(), ref);
+        }
+        assertEquals(List.of(image), imageService.listImages(ListImagesRequest.newBuilder()
+                .setFilter(ImageFilter.newBuilder().setImage(spec(NAME))).build()).getImagesList());
+        assertEquals(List.of(), imageService.listImages(ListImagesRequest.newBuilder()
+                .setFilter(ImageFilter.newBuilder().setImage(spec("localhost/nothing:here"))).build()).getImagesList());
+
+        FilesystemUsage fs = imageService.imageFsInfo(ImageFsInfoRequest.getDefaultInstance()).getImageFilesystems(0);
+        assertEquals(images.root().toString(), fs.getFsId().getMountpoint());
+        assertTrue(fs.getUsedBytes().getValue() >= record.size(), fs.toString());
+        assertTrue(fs.getInodesUsed().getValue() > 1, fs.toString());
+        assertTrue(fs.getTimestamp() > 0);
+
+        imageService.removeImage(RemoveImageRequest.newBuilder().setImage(spec(record.id())).build());
+        imageService.removeImage(RemoveImageRequest.newBuilder().setImage(spec(record.id())).build());
+        assertEquals(List.of(), imageService.listImages(ListImagesRequest.getDefaultInstance()).getImagesList());
+        assertTrue(images.list().isEmpty());
+    }
+
+    @Test
+    void aMissingImageHasAnEmptyStatusNotAnError() {
+        ImageStatusResponse status = imageService.imageStatus(
+                ImageStatusRequest.newBuilder().setImage(spec("docker.io/library/absent:1")).build());
+        assertFalse(status.hasImage());
+        assertNotNull(imageService.removeImage(RemoveImageRequest.newBuilder()
+                .setImage(spec("docker.io/library/absent:1")).build()));
+    }
+
+    private static ImageSpec spec(String ref) {
+        return ImageSpec.newBuilder().setImage(ref).build();
+    }
+}
