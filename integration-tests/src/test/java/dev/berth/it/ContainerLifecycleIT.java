@@ -7,30 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.it.support.BerthHarness;
+import dev.berth.it.support.SharedDaemonIT;
 import dev.berth.it.support.BerthHarness.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Every lifecycle command of the CLI against a real berthd, runc, shim and overlayfs. */
-class ContainerLifecycleIT {
+class ContainerLifecycleIT extends SharedDaemonIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static BerthHarness berth;
-
-    @BeforeAll
-    static void start() throws Exception {
-        berth = new BerthHarness();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (berth != null) {
-            berth.close();
-        }
-    }
 
     private static JsonNode inspect(String ref) throws Exception {
         JsonNode node = JSON.readTree(berth.ok("inspect", ref));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.berth.image.OciLayoutWriter;
 import dev.berth.image.OciLayoutWriter.Entry;
 import dev.berth.it.support.BerthHarness;
+import dev.berth.it.support.SharedDaemonIT;
 import dev.berth.it.support.BerthHarness.Result;
 import dev.berth.oci.spec.image.ImageConfig;
 import java.nio.file.Files;
@@ -15,25 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** berth image import/images/rm through the daemon, and hostile layers refused without a trace. */
-class ImageImportIT {
-    private static BerthHarness berth;
-
-    @BeforeAll
-    static void start() throws Exception {
-        berth = new BerthHarness();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (berth != null) {
-            berth.close();
-        }
-    }
+class ImageImportIT extends SharedDaemonIT {
 
     private static ImageConfig config(List<String> cmd) {
         return new ImageConfig(null, null, "amd64", "linux", null,
