@@ -8,7 +8,7 @@ LIBDIR    = $(DESTDIR)$(PREFIX)/lib/berth
 IMAGE_DIR = build/images/busybox
 
 # What berth needs to run, and what its tests and benchmarks need on top.
-RUN_PKGS  = runc busybox-static openjdk-17-jre-headless
+RUN_PKGS  = runc busybox-static openjdk-17-jre-headless iptables
 TEST_PKGS = $(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev valgrind python3 umoci skopeo jq curl util-linux docker-registry apache2-utils fuse libfuse2
 BENCH_PKGS = hyperfine podman conmon containerd lxcfs
 
@@ -58,6 +58,7 @@ install: build
 	cp -r $(IMAGE_DIR) $(DESTDIR)$(PREFIX)/share/berth/images/busybox
 	install -m 0644 contrib/systemd/berthd.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/berthd.service
 	[ -f $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml ] || install -m 0644 contrib/berth.toml $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml
+	[ -n "$$(find $(DESTDIR)$(SYSCONFDIR)/cni/net.d -maxdepth 1 -type f \( -name '*.conflist' -o -name '*.conf' -o -name '*.json' \) 2>/dev/null)" ] || install -D -m 0644 contrib/cni/10-berth-bridge.conflist $(DESTDIR)$(SYSCONFDIR)/cni/net.d/10-berth-bridge.conflist
 	bash cli/src/main/sh/make-cds.sh $(LIBDIR)/cli
 
 # Berth's main job on a fresh machine: install, start berthd, run a container from the built-in image.

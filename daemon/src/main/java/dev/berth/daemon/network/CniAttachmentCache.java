@@ -1,0 +1,51 @@
+package dev.berth.daemon.network;
+
+import dev.berth.oci.BerthException;
+import dev.berth.oci.json.OciJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * One JSON file per attached pod, {@code <podId>.json} under the cache dir, written atomically (temp
+ * file, fsync, rename) so a crash leaves the old or the new entry, never half of one.
+ */
+final class CniAttachmentCache {
+    private final Path dir;
+
+    CniAttachmentCache(Path dir) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw BerthException.internal("create CNI cache dir " + dir + ": " + e, e);
+        }
+    }
+
+    /** The entry's file; {@code podId} was validated as a file name by the caller. */
+    Path file(String podId) {
+        return dir.resolve(podId + ".json");
+    }
+
+    void save(CniAttachment attachment) {
+        OciJson.writeAtomically(file(attachment.podId()), attachment);
+    }
+
+    Optional<CniAttachment> load(String podId) {
+        Path f = file(podId);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        return Optional.of(OciJson.read(f, CniAttachment.class));
+    }
+
+    void remove(String podId) {
+        Path f = file(podId);
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            throw BerthException.internal("remove CNI cache entry " + f + ": " + e, e);
+        }
+    }
+}
