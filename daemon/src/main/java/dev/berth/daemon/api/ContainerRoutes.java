@@ -110,7 +110,8 @@ public final class ContainerRoutes {
         return new ContainerInspect(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(), r.config(),
                 new ContainerInspect.State(s.status(), s.isRunning(), s.pid(), s.exitCode(), s.oomKilled(),
                         s.startedAt(), s.finishedAt(), s.reason(), s.error()),
-                p.bundle().toString(), p.rootfs().toString(), p.log().toString(), r.cgroupsPath(), s.shimPid());
+                p.bundle().toString(), p.rootfs().toString(), containers.logPath(r).toString(), r.cgroupsPath(),
+                s.shimPid());
     }
 
     private void stats(Exchange ex, Container c) {
@@ -123,11 +124,11 @@ public final class ContainerRoutes {
         boolean follow = ex.flag("follow");
         boolean timestamps = ex.flag("timestamps");
         Integer tail = ex.intQuery("tail");
-        ContainerPaths p = containers.paths(c.id());
         Exchange.FrameWriter out = ex.startFrameStream();
         streamThreads.execute(() -> {
             try {
-                new CriLogReader(p.log()).read(tail, follow, () -> c.state().hasShim(), (stderr, ts, line) -> {
+                new CriLogReader(containers.logPath(c.record())).read(tail, follow, () -> c.state().hasShim(),
+                        (stderr, ts, line) -> {
                     out.write(stderr ? Frame.STDERR : Frame.STDOUT,
                             ((timestamps ? ts + " " : "") + line).getBytes(StandardCharsets.UTF_8));
                     return out.isOpen();

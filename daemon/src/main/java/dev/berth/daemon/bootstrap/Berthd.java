@@ -18,6 +18,10 @@ import dev.berth.daemon.container.BundleWriter;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.ResourceViews;
 import dev.berth.daemon.cri.CriServer;
+import dev.berth.daemon.network.CniNetwork;
+import dev.berth.daemon.network.NetnsManager;
+import dev.berth.daemon.pod.PodService;
+import dev.berth.daemon.pod.PodStore;
 import dev.berth.daemon.recovery.Recovery;
 import dev.berth.daemon.runtime.RuncRuntime;
 import dev.berth.daemon.metrics.BerthMetrics;
@@ -133,6 +137,11 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
 
         metrics.recovered(new Recovery(store, containers).run().adopted());
         importBuiltinImage(images, cfg.builtinImage());
+        PodService pods = new PodService(new PodStore(cfg.root()), containers, images,
+                new NetnsManager(cfg.runRoot().resolve("netns")),
+                new CniNetwork(cfg.cniConfDir(), cfg.cniBinDirs(), cfg.root().resolve("cni")),
+                pauseBinary(cfg.pausePath(), shimBinary));
+        pods.recover();
 
         Map<String, String> paths = new LinkedHashMap<>();
         paths.put("root", cfg.root().toString());
@@ -168,7 +177,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ApiServer api = new ApiServer(cfg.socketPath(), routes);
         api.start();
         CriServer cri = CriServer.start(cfg.criSocketPath(), new CriServer.Backends(images, containers::imageInUse,
-                registries, auth::get, pullMetrics, cgroups.driver()));
+                registries, auth::get, pullMetrics, cgroups.driver(), containers, pods, streams));
         MetricsServer metricsServer = cfg.metricsPort() > 0 ? MetricsServer.start(cfg.metricsPort(), metrics.registry())
                 : null;
         onSighup(() -> reload(notify, reloader));
@@ -274,6 +283,13 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
     }
 
     /** An absolute path as is; a bare name looked up in PATH, as a shell would. */
+    /** berth-pause is built and installed next to berth-shim; a bare name is looked for there before PATH. */
+    static Path pauseBinary(String nameOrPath, Path shimBinary) {
+        Path sibling = shimBinary.resolveSibling(nameOrPath);
+        return !Path.of(nameOrPath).isAbsolute() && Files.isExecutable(sibling) ? sibling
+                : executable(nameOrPath, "pause_path");
+    }
+
     static Path executable(String nameOrPath, String key) {
         Path given = Path.of(nameOrPath);
         if (given.isAbsolute()) {

@@ -28,7 +28,12 @@ public record DaemonConfig(
         @JsonProperty("registries_config") Path registriesConfig,
         @JsonProperty("resource_views") Path resourceViews,
         @JsonProperty("resource_views_default") Boolean resourceViewsDefault,
-        @JsonProperty("metrics_port") Integer metricsPort) {
+        @JsonProperty("metrics_port") Integer metricsPort,
+        @JsonProperty("pause_path") String pausePath,
+        @JsonProperty("cni_conf_dir") Path cniConfDir,
+        @JsonProperty("cni_bin_dirs") List<Path> cniBinDirs,
+        @JsonProperty("stream_address") String streamAddress,
+        @JsonProperty("stream_port") Integer streamPort) {
 
     public static final Path DEFAULT_CONFIG = Path.of("/etc/berth/berth.toml");
 
@@ -53,7 +58,12 @@ public record DaemonConfig(
                 or(registriesConfig, Path.of("/etc/berth/registries.toml")),
                 or(resourceViews, Path.of("/var/lib/berth-viewfs")),
                 or(resourceViewsDefault, true),
-                or(metricsPort, 0));
+                or(metricsPort, 0),
+                or(pausePath, "berth-pause"),
+                or(cniConfDir, Path.of("/etc/cni/net.d")),
+                or(cniBinDirs, List.of(Path.of("/opt/cni/bin"), Path.of("/usr/lib/cni"))),
+                or(streamAddress, "127.0.0.1"),
+                or(streamPort, 0));
     }
 
     public Path socketPath() {
@@ -73,19 +83,22 @@ public record DaemonConfig(
     public DaemonConfig withCriSocket(Path path) {
         return new DaemonConfig(root, runRoot, socket, or(path, criSocket), logLevel, runtime, shimPath,
                 cgroupManager, cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout,
-                registriesConfig, resourceViews, resourceViewsDefault, metricsPort);
+                registriesConfig, resourceViews, resourceViewsDefault, metricsPort,
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort);
     }
 
     public DaemonConfig withLogLevel(String level) {
         return new DaemonConfig(root, runRoot, socket, criSocket, or(level, logLevel), runtime, shimPath, cgroupManager,
                 cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout, registriesConfig,
-                resourceViews, resourceViewsDefault, metricsPort);
+                resourceViews, resourceViewsDefault, metricsPort,
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort);
     }
 
     public DaemonConfig withPaths(Path root, Path runRoot, Path socket) {
         return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket), criSocket,
                 logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
-                builtinImage, hooksDirs, stopTimeout, registriesConfig, resourceViews, resourceViewsDefault, metricsPort);
+                builtinImage, hooksDirs, stopTimeout, registriesConfig, resourceViews, resourceViewsDefault, metricsPort,
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort);
     }
 
     private static <T> T or(T value, T fallback) {

@@ -36,7 +36,6 @@ public final class BundleWriter {
                 .user(c.user())
                 .resolveUsersIn(rootfs)
                 .tty(c.tty())
-                .hostname(record.id().substring(0, 12))
                 .hostNetwork("host".equals(c.network()))
                 .cgroupsPath(record.cgroupsPath())
                 .memory(c.memory())
@@ -45,6 +44,10 @@ public final class BundleWriter {
         if (c.labels() != null) {
             builder.annotations(c.labels());
         }
+        if (c.annotations() != null) {
+            builder.annotations(c.annotations());
+        }
+        applyLinux(record, c.linux(), builder);
         if (c.volumes() != null) {
             for (ContainerCreate.Volume v : c.volumes()) {
                 if (v.source() == null || !Path.of(v.source()).isAbsolute() || v.destination() == null
@@ -64,13 +67,56 @@ public final class BundleWriter {
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
     }
 
+    private static void applyLinux(ContainerRecord record, ContainerCreate.LinuxOptions l, SpecBuilder builder) {
+        if (l == null) {
+            builder.hostname(record.id().substring(0, 12));
+            return;
+        }
+        if (l.hostname() != null && !l.hostname().isEmpty()) {
+            builder.hostname(l.hostname());
+        }
+        if (l.joinNamespaces() != null) {
+            l.joinNamespaces().forEach(builder::joinNamespace);
+        }
+        if (l.hostNamespaces() != null) {
+            l.hostNamespaces().forEach(builder::hostNamespace);
+        }
+        builder.sysctls(l.sysctls())
+                .security(l.security())
+                .cpuQuota(l.cpuQuota(), l.cpuPeriod())
+                .cpuset(l.cpusetCpus(), l.cpusetMems())
+                .oomScoreAdj(l.oomScoreAdj());
+        if (l.cpuShares() != null && l.cpuShares() != 0) {
+            builder.cpuShares(l.cpuShares());
+        }
+        for (ContainerCreate.Mount m : l.mounts() == null ? List.<ContainerCreate.Mount>of() : l.mounts()) {
+            if (m.hostPath() == null || !Files.exists(Path.of(m.hostPath()))) {
+                throw BerthException.invalid("create container " + record.id() + ": mount source " + m.hostPath()
+                        + " does not exist");
+            }
+            builder.bindMount(m.hostPath(), m.containerPath(), m.readOnly(),
+                    m.propagation() != null ? m.propagation() : SpecBuilder.Propagation.PRIVATE);
+        }
+        for (ContainerCreate.Device d : l.devices() == null ? List.<ContainerCreate.Device>of() : l.devices()) {
+            builder.device(d.hostPath(), d.containerPath(), d.permissions());
+        }
+    }
+
     /** Keeps the bundle's resources in step with a live update, so a restart applies the new limits. */
     void updateResources(Path bundle, ContainerRecord record) {
         Path file = bundle.resolve("config.json");
         ContainerCreate c = record.config();
         Spec current = OciJson.read(file, Spec.class);
-        Spec spec = SpecBuilder.from(current).args(current.process().args())
-                .memory(c.memory()).cpus(c.cpus()).pidsLimit(c.pidsLimit()).build();
+        SpecBuilder builder = SpecBuilder.from(current).args(current.process().args())
+                .memory(c.memory()).cpus(c.cpus()).pidsLimit(c.pidsLimit());
+        ContainerCreate.LinuxOptions l = c.linux();
+        if (l != null) {
+            builder.cpuQuota(l.cpuQuota(), l.cpuPeriod()).cpuset(l.cpusetCpus(), l.cpusetMems());
+            if (l.cpuShares() != null && l.cpuShares() != 0) {
+                builder.cpuShares(l.cpuShares());
+            }
+        }
+        Spec spec = builder.build();
         OciJson.writeAtomically(file, spec);
     }
 }

@@ -62,6 +62,7 @@ public final class ContainerService {
     private final Settings settings;
     private final ExecutorService background;
     private final Consumer<ContainerState> exitRecorded;
+    private final ContainerEvents events = new ContainerEvents();
     private final ContainerIndex index = new ContainerIndex();
     private final NameGenerator names = new NameGenerator();
 
@@ -78,6 +79,10 @@ public final class ContainerService {
         this.settings = settings;
         this.background = background;
         this.exitRecorded = exitRecorded;
+    }
+
+    public ContainerEvents events() {
+        return events;
     }
 
     public ContainerPaths paths(String id) {
@@ -113,8 +118,10 @@ public final class ContainerService {
         String name = request.name() != null ? request.name() : names.newName();
         ContainerIndex.checkName(name);
         index.reserveName(name, id);
+        String cgroupParent = request.linux() != null && request.linux().cgroupParent() != null
+                && !request.linux().cgroupParent().isEmpty() ? request.linux().cgroupParent() : settings.cgroupParent();
         ContainerRecord record = new ContainerRecord(id, name, request.image(), image.id(), Instant.now(),
-                cgroups.cgroupsPath(settings.cgroupParent(), id), request);
+                cgroups.cgroupsPath(cgroupParent, id), request);
         Container container = new Container(record, ContainerState.creating());
         try {
             store.create(record, container.state());
@@ -132,6 +139,7 @@ public final class ContainerService {
             throw e;
         }
         index.add(container);
+        events.publish(ContainerEvents.Type.CREATED, container);
         LOG.log(Level.INFO, "created container {0} ({1}) from {2}", id, name, request.image());
         return container;
     }
@@ -168,16 +176,24 @@ public final class ContainerService {
         try {
             ContainerStore.deleteTree(p.shimDir());
             Files.createDirectories(p.shimDir());
+            // kubelet makes the pod's log directory but not a sub-directory its log path may name.
+            Files.createDirectories(logPath(record).getParent());
         } catch (IOException e) {
             throw BerthException.internal("create container " + record.id() + ": " + e.getMessage(), e);
         }
         LaunchedShim launched = shims.launch(new ShimOptions(record.id(), p.bundle(), p.shimDir(),
-                settings.runtimeBinary(), settings.runtimeRoot(), settings.systemdCgroup(), p.log(),
+                settings.runtimeBinary(), settings.runtimeRoot(), settings.systemdCgroup(), logPath(record),
                 settings.logMaxSize(), settings.logMaxFiles(), record.config().tty(), record.config().stdin()));
         ContainerState launchedState = container.state().launched(launched.containerPid(), launched.shimPid());
         store.saveState(record.id(), launchedState);
         container.state(launchedState);
         watch(container);
+    }
+
+    /** Where the shim writes the container's CRI-format log: the path kubelet asked for, or its own directory. */
+    public Path logPath(ContainerRecord record) {
+        String asked = record.config().logPath();
+        return asked != null && !asked.isEmpty() ? Path.of(asked) : paths(record.id()).log();
     }
 
     /** Registers a container found on disk at start-up; its shim, if any, is watched again. */
@@ -232,6 +248,7 @@ public final class ContainerService {
             store.saveState(id, exited);
             container.state(exited);
             exitRecorded.accept(exited);
+            events.publish(ContainerEvents.Type.STOPPED, container);
             if (container.record().config().autoRemove()) {
                 try {
                     remove(id, true);
@@ -263,6 +280,7 @@ public final class ContainerService {
             ContainerState started = c.state().started(Instant.now());
             store.saveState(c.id(), started);
             c.state(started);
+            events.publish(ContainerEvents.Type.STARTED, c);
             LOG.log(Level.INFO, "started container {0}", c.id());
         });
     }
@@ -349,6 +367,7 @@ public final class ContainerService {
             cleanUp(c.record());
             index.remove(c.id(), c.record().name());
             c.removed().complete(null);
+            events.publish(ContainerEvents.Type.DELETED, c);
             LOG.log(Level.INFO, "removed container {0}", c.id());
         });
     }
@@ -357,8 +376,15 @@ public final class ContainerService {
         Container c = resolve(ref);
         checkResources(update.memory(), update.cpus(), update.pidsLimit());
         withLock(c, () -> {
-            ContainerRecord updated = c.record().withConfig(
-                    c.record().config().withResources(update.memory(), update.cpus(), update.pidsLimit()));
+            ContainerCreate config = c.record().config().withResources(update.memory(), update.cpus(),
+                    update.pidsLimit());
+            if (config.linux() != null) {
+                ContainerCreate.LinuxOptions l = config.linux();
+                config = config.withLinux(l.withCpu(or(update.cpuShares(), l.cpuShares()),
+                        or(update.cpuQuota(), l.cpuQuota()), or(update.cpuPeriod(), l.cpuPeriod()),
+                        or(update.cpusetCpus(), l.cpusetCpus()), or(update.cpusetMems(), l.cpusetMems())));
+            }
+            ContainerRecord updated = c.record().withConfig(config);
             if (c.state().hasShim()) {
                 cgroups.update(c.record().cgroupsPath(), toResources(update));
             }
@@ -403,8 +429,12 @@ public final class ContainerService {
 
     static Resources toResources(ContainerUpdate u) {
         Resources cpu = u.cpus() != null ? Resources.ofCpus(u.cpus()) : null;
-        return new Resources(u.memory(), null, null, cpu != null ? cpu.cpuQuota() : null,
-                cpu != null ? cpu.cpuPeriod() : null, null, null, u.pidsLimit());
+        return new Resources(u.memory(), null, u.cpuShares(), cpu != null ? cpu.cpuQuota() : u.cpuQuota(),
+                cpu != null ? cpu.cpuPeriod() : u.cpuPeriod(), u.cpusetCpus(), u.cpusetMems(), u.pidsLimit());
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
     }
 
     private static void checkResources(Long memory, Double cpus, Long pidsLimit) {

@@ -4,7 +4,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /** Random container ids (64 hex digits, like Docker's) and readable default names. */
-final class NameGenerator {
+public final class NameGenerator {
     private static final String[] ADJECTIVES = {"brave", "calm", "eager", "fancy", "gentle", "happy", "jolly",
         "keen", "lively", "merry", "nimble", "proud", "quiet", "rapid", "sharp", "steady", "swift", "tidy",
         "vivid", "witty"};
@@ -13,7 +13,7 @@ final class NameGenerator {
         "yacht"};
     private final SecureRandom random = new SecureRandom();
 
-    String newId() {
+    public String newId() {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);

@@ -1,6 +1,8 @@
 package dev.berth.daemon.cri;
 
 import dev.berth.daemon.api.ImageRoutes;
+import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.pod.PodService;
 import dev.berth.image.ImageStore;
 import dev.berth.image.registry.RegistriesConfig;
 import dev.berth.image.registry.RegistryCredentials;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -35,7 +38,7 @@ public final class CriServer implements AutoCloseable {
     /** What the CRI RPCs are served from. */
     public record Backends(ImageStore images, Predicate<String> imageInUse, Supplier<RegistriesConfig> registries,
             Function<String, RegistryCredentials> storedCredentials, ImageRoutes.PullListener pulls,
-            String cgroupDriver) {
+            String cgroupDriver, ContainerService containers, PodService pods, ExecutorService streams) {
     }
 
     private CriServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers) {
@@ -46,7 +49,11 @@ public final class CriServer implements AutoCloseable {
     }
 
     public static CriServer start(Path socket, Backends b) {
-        RuntimeServiceFacade runtime = new RuntimeServiceFacade(b.cgroupDriver());
+        ContainerRpcs containers = new ContainerRpcs(b.containers(), b.pods(), b.streams());
+        PodSandboxRpcs pods = new PodSandboxRpcs(b.pods(), containers);
+        RuntimeServiceFacade runtime = new RuntimeServiceFacade(
+                new RuntimeStatusRpc(() -> b.pods().network().readiness()), new RuntimeConfigRpc(b.cgroupDriver()),
+                pods, containers, new ContainerEventsRpc(b.containers().events(), b.pods(), containers, pods));
         ImageServiceFacade images = new ImageServiceFacade(new ImageList(b.images()), new ImageStatusRpc(b.images()),
                 new ImagePull(b.images(), b.registries(), b.storedCredentials(), b.pulls()),
                 new ImageRemove(b.images(), b.imageInUse()),

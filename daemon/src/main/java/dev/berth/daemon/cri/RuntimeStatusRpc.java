@@ -4,22 +4,28 @@ import dev.berth.cri.v1.RuntimeCondition;
 import dev.berth.cri.v1.RuntimeStatus;
 import dev.berth.cri.v1.StatusRequest;
 import dev.berth.cri.v1.StatusResponse;
+import dev.berth.daemon.network.NetworkReadiness;
+import java.util.function.Supplier;
 
-/** RuntimeService.Status. */
+/** RuntimeService.Status: the runtime is ready when berthd serves; the network when CNI has a config. */
 final class RuntimeStatusRpc {
-    // The condition types and reason kubelet checks (k8s.io/cri-api runtime.v1 constants).
+    // The condition types kubelet checks (k8s.io/cri-api runtime.v1 constants).
     static final String RUNTIME_READY = "RuntimeReady";
     static final String NETWORK_READY = "NetworkReady";
-    static final String NETWORK_NOT_READY_REASON = "NetworkPluginNotReady";
+
+    private final Supplier<NetworkReadiness> network;
+
+    RuntimeStatusRpc(Supplier<NetworkReadiness> network) {
+        this.network = network;
+    }
 
     StatusResponse call(StatusRequest request) {
-        // Without CNI no pod can get a network, so kubelet must keep the node NotReady rather than schedule pods.
+        NetworkReadiness n = network.get();
         return StatusResponse.newBuilder()
                 .setStatus(RuntimeStatus.newBuilder()
                         .addConditions(RuntimeCondition.newBuilder().setType(RUNTIME_READY).setStatus(true))
-                        .addConditions(RuntimeCondition.newBuilder().setType(NETWORK_READY).setStatus(false)
-                                .setReason(NETWORK_NOT_READY_REASON)
-                                .setMessage("berth: CNI pod networking is not implemented yet")))
+                        .addConditions(RuntimeCondition.newBuilder().setType(NETWORK_READY).setStatus(n.ready())
+                                .setReason(n.reason()).setMessage(n.message())))
                 .build();
     }
 }

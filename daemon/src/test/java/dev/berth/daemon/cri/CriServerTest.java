@@ -19,7 +19,7 @@ import dev.berth.cri.v1.ImageStatusResponse;
 import dev.berth.cri.v1.ListImagesRequest;
 import dev.berth.cri.v1.PullImageRequest;
 import dev.berth.cri.v1.RemoveImageRequest;
-import dev.berth.cri.v1.RunPodSandboxRequest;
+import dev.berth.cri.v1.CheckpointContainerRequest;
 import dev.berth.cri.v1.RuntimeCondition;
 import dev.berth.cri.v1.RuntimeConfigRequest;
 import dev.berth.cri.v1.RuntimeServiceGrpc;
@@ -28,6 +28,19 @@ import dev.berth.cri.v1.VersionRequest;
 import dev.berth.cri.v1.VersionResponse;
 import dev.berth.daemon.BerthVersion;
 import dev.berth.daemon.api.ImageRoutes;
+import dev.berth.cgroups.CgroupDetector;
+import dev.berth.cgroups.CgroupManagers;
+import dev.berth.daemon.container.BundleWriter;
+import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.container.ResourceViews;
+import dev.berth.daemon.network.CniNetwork;
+import dev.berth.daemon.network.NetnsManager;
+import dev.berth.daemon.pod.PodService;
+import dev.berth.daemon.pod.PodStore;
+import dev.berth.daemon.runtime.RuncRuntime;
+import dev.berth.daemon.store.ContainerStore;
+import dev.berth.shim.ShimExitMonitor;
+import dev.berth.shim.ShimLauncher;
 import dev.berth.image.ImageRecord;
 import dev.berth.image.ImageStore;
 import dev.berth.image.registry.RegistriesConfig;
@@ -47,6 +60,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -62,6 +77,8 @@ class CriServerTest {
     @TempDir
     Path dir;
     private ImageStore images;
+    private ShimExitMonitor monitor;
+    private ExecutorService background;
     private CriServer server;
     private EventLoopGroup clientGroup;
     private ManagedChannel channel;
@@ -71,9 +88,23 @@ class CriServerTest {
     @BeforeEach
     void start() {
         images = new ImageStore(dir.resolve("images"));
+        // The runtime side is real but idle: these tests drive images and the runtime's own RPCs only
+        // (pods and containers are covered end to end by integration-tests' CriPodsIT).
+        monitor = new ShimExitMonitor();
+        background = Executors.newCachedThreadPool();
+        Path runc = Path.of("/usr/sbin/runc");
+        ContainerService containers = new ContainerService(new ContainerStore(dir), images,
+                CgroupManagers.create("cgroupfs", CgroupDetector.detect()), new RuncRuntime(runc, dir.resolve("runc"), false),
+                new ShimLauncher(Path.of("berth-shim")), monitor,
+                new BundleWriter(List.of(), new ResourceViews(dir.resolve("views"), false)),
+                new ContainerService.Settings(dir, runc, dir.resolve("runc"), false, "berth-test", 1 << 20, 1, 10),
+                background, exited -> { });
+        PodService pods = new PodService(new PodStore(dir), containers, images, new NetnsManager(dir.resolve("netns")),
+                new CniNetwork(dir.resolve("net.d"), List.of(Path.of("/usr/lib/cni")), dir.resolve("cni")),
+                Path.of("berth-pause"));
         server = CriServer.start(dir.resolve("cri.sock"), new CriServer.Backends(images, id -> false,
                 RegistriesConfig::defaults, host -> RegistryCredentials.ANONYMOUS, ImageRoutes.PullListener.NONE,
-                "cgroupfs"));
+                "cgroupfs", containers, pods, background));
         clientGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(server.socket().toFile()))
                 .eventLoopGroup(clientGroup)
@@ -89,6 +120,8 @@ class CriServerTest {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         server.close();
+        monitor.close();
+        background.shutdownNow();
     }
 
     @Test
@@ -123,9 +156,10 @@ class CriServerTest {
     @Test
     void rpcsNotYetServedAreUnimplementedAndSaySo() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> runtime.runPodSandbox(RunPodSandboxRequest.getDefaultInstance()));
+                () -> runtime.checkpointContainer(CheckpointContainerRequest.getDefaultInstance()));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("runtime.v1.RuntimeService/RunPodSandbox is not implemented"),
+        assertTrue(e.getStatus().getDescription().contains(
+                "runtime.v1.RuntimeService/CheckpointContainer is not implemented"),
                 e.getStatus().getDescription());
         // The served RPCs next to it still answer on the same channel.
         assertEquals("berth", runtime.version(VersionRequest.getDefaultInstance()).getRuntimeName());

@@ -45,6 +45,18 @@ public final class SpecBuilder {
     private final Map<String, String> annotations = new LinkedHashMap<>();
     private String rootPath;
     private Boolean readonlyRootfs;
+    private SecurityOptions security;
+    private final Map<String, String> joinNamespaces = new LinkedHashMap<>();
+    private final List<String> hostNamespaces = new ArrayList<>();
+    private final Map<String, String> sysctls = new LinkedHashMap<>();
+    private final List<Linux.Device> devices = new ArrayList<>();
+    private final List<LinuxResources.DeviceRule> deviceRules = new ArrayList<>();
+    private String rootfsPropagation;
+    private Long cpuQuota;
+    private Long cpuPeriod;
+    private String cpusetCpus;
+    private String cpusetMems;
+    private Integer oomScoreAdj;
 
     private SpecBuilder(Spec base) {
         this.base = base;
@@ -137,13 +149,33 @@ public final class SpecBuilder {
 
     /** A recursive private bind mount; it replaces a default mount at the same destination. */
     public SpecBuilder bindMount(String source, String destination, boolean readOnly) {
+        return bindMount(source, destination, readOnly, Propagation.PRIVATE);
+    }
+
+    /** Mount propagation of a bind mount, as the CRI names them. */
+    public enum Propagation { PRIVATE, HOST_TO_CONTAINER, BIDIRECTIONAL }
+
+    /**
+     * A recursive bind mount with the given propagation; the rootfs propagation follows, since the kernel
+     * passes mount events only through mounts that are themselves slaves or shared.
+     */
+    public SpecBuilder bindMount(String source, String destination, boolean readOnly, Propagation propagation) {
         if (source == null || !source.startsWith("/")) {
             throw BerthException.invalid("bind mount " + source + ":" + destination + ": source must be an absolute path");
         }
         if (destination == null || !destination.startsWith("/") || Path.of(destination).normalize().toString().equals("/")) {
             throw BerthException.invalid("bind mount " + source + ":" + destination + ": destination must be an absolute path other than /");
         }
-        List<String> options = new ArrayList<>(List.of("rbind", "rprivate"));
+        List<String> options = new ArrayList<>(List.of("rbind", switch (propagation) {
+            case PRIVATE -> "rprivate";
+            case HOST_TO_CONTAINER -> "rslave";
+            case BIDIRECTIONAL -> "rshared";
+        }));
+        if (propagation == Propagation.BIDIRECTIONAL) {
+            rootfsPropagation = "rshared";
+        } else if (propagation == Propagation.HOST_TO_CONTAINER && !"rshared".equals(rootfsPropagation)) {
+            rootfsPropagation = "rslave";
+        }
         if (readOnly) {
             options.add("ro");
         }
@@ -219,6 +251,63 @@ public final class SpecBuilder {
         return this;
     }
 
+    public SpecBuilder security(SecurityOptions security) {
+        this.security = security;
+        return this;
+    }
+
+    /** Joins the namespace bound at {@code path} (pid, ipc, uts, network) instead of making a new one. */
+    public SpecBuilder joinNamespace(String type, String path) {
+        joinNamespaces.put(type, path);
+        return this;
+    }
+
+    /** Shares the host's namespace of this type (pid, ipc, uts, network). */
+    public SpecBuilder hostNamespace(String type) {
+        hostNamespaces.add(type);
+        return this;
+    }
+
+    public SpecBuilder sysctls(Map<String, String> values) {
+        if (values != null) {
+            sysctls.putAll(values);
+        }
+        return this;
+    }
+
+    /** A host device node made in the container at {@code containerPath}, with cgroup access {@code permissions}. */
+    public SpecBuilder device(String hostPath, String containerPath, String permissions) {
+        String perms = permissions == null || permissions.isEmpty() ? "rwm" : permissions;
+        if (!perms.matches("[rwm]{1,3}")) {
+            throw BerthException.invalid("device " + hostPath + ": permissions must be made of r, w and m, not " + perms);
+        }
+        if (containerPath == null || !containerPath.startsWith("/")) {
+            throw BerthException.invalid("device " + hostPath + ": container path must be absolute, not " + containerPath);
+        }
+        DeviceNode node = DeviceNode.of(Path.of(hostPath));
+        devices.add(new Linux.Device(node.type(), containerPath, node.major(), node.minor(), node.mode(), 0L, 0L));
+        deviceRules.add(new LinuxResources.DeviceRule(true, node.type(), node.major(), node.minor(), perms));
+        return this;
+    }
+
+    /** CFS quota and period in microseconds, as the CRI gives them (0 or null leaves them unset). */
+    public SpecBuilder cpuQuota(Long quota, Long period) {
+        this.cpuQuota = quota != null && quota != 0 ? quota : null;
+        this.cpuPeriod = period != null && period != 0 ? period : null;
+        return this;
+    }
+
+    public SpecBuilder cpuset(String cpus, String mems) {
+        this.cpusetCpus = cpus == null || cpus.isEmpty() ? null : cpus;
+        this.cpusetMems = mems == null || mems.isEmpty() ? null : mems;
+        return this;
+    }
+
+    public SpecBuilder oomScoreAdj(Integer adj) {
+        this.oomScoreAdj = adj;
+        return this;
+    }
+
     /** The spec; INVALID_ARGUMENT when there is no command or an option is invalid. */
     public Spec build() {
         Spec spec = base;
@@ -268,7 +357,17 @@ public final class SpecBuilder {
             root = new Root(root.path(), readonlyRootfs);
         }
         spec = spec.withRoot(root);
-        return spec.withLinux(linux(spec.linux()));
+        if (oomScoreAdj != null) {
+            spec = spec.withProcess(spec.process().withOomScoreAdj(oomScoreAdj));
+        }
+        spec = spec.withLinux(linux(spec.linux()));
+        if (security != null) {
+            spec = security.applyTo(spec, SecurityOptions.apparmorEnabled());
+            if (security.readonlyRootfs()) {
+                spec = spec.withRoot(new Root(spec.root().path(), true));
+            }
+        }
+        return spec;
     }
 
     /** Docker's rule (moby daemon/commit.go merge): see {@link #entrypoint(List)}. */
@@ -337,13 +436,37 @@ public final class SpecBuilder {
         if (l == null) {
             l = new Linux(null, null, null, null, null, null, null, null, null, null, null, null);
         }
-        if (hostNetwork && l.namespaces() != null) {
-            l = l.withNamespaces(l.namespaces().stream().filter(n -> !"network".equals(n.type())).toList());
+        if (l.namespaces() != null) {
+            List<Linux.Namespace> namespaces = new ArrayList<>();
+            for (Linux.Namespace n : l.namespaces()) {
+                if (hostNamespaces.contains(n.type()) || (hostNetwork && "network".equals(n.type()))) {
+                    continue;
+                }
+                namespaces.add(joinNamespaces.containsKey(n.type())
+                        ? new Linux.Namespace(n.type(), joinNamespaces.get(n.type())) : n);
+            }
+            l = l.withNamespaces(List.copyOf(namespaces));
+        }
+        if (!sysctls.isEmpty()) {
+            l = l.withSysctl(Map.copyOf(sysctls));
+        }
+        if (rootfsPropagation != null) {
+            l = l.withRootfsPropagation(rootfsPropagation);
+        }
+        if (!devices.isEmpty()) {
+            List<Linux.Device> all = new ArrayList<>(l.devices() == null ? List.of() : l.devices());
+            all.addAll(devices);
+            l = l.withDevices(List.copyOf(all));
         }
         if (cgroupsPath != null) {
             l = l.withCgroupsPath(cgroupsPath);
         }
         LinuxResources r = l.resources() != null ? l.resources() : LinuxResources.empty();
+        if (!deviceRules.isEmpty()) {
+            List<LinuxResources.DeviceRule> rules = new ArrayList<>(r.devices() == null ? List.of() : r.devices());
+            rules.addAll(deviceRules);
+            r = r.withDevices(List.copyOf(rules));
+        }
         if (memory != null || memorySwap != null) {
             if (memory != null && memory < MIN_MEMORY) {
                 throw BerthException.invalid("build spec: memory limit " + memory + " is below the minimum of " + MIN_MEMORY + " bytes");
@@ -355,8 +478,24 @@ public final class SpecBuilder {
             r = r.withMemory(new LinuxResources.Memory(memory != null ? memory : m.limit(), m.reservation(),
                     memorySwap != null ? memorySwap : m.swap(), m.kernel(), m.swappiness(), m.disableOOMKiller()));
         }
-        if (cpus != null || cpuShares != null) {
+        if (cpus != null || cpuShares != null || cpuQuota != null || cpuPeriod != null || cpusetCpus != null
+                || cpusetMems != null) {
             LinuxResources.Cpu c = r.cpu() != null ? r.cpu() : new LinuxResources.Cpu(null, null, null, null, null, null, null);
+            if (cpuQuota != null || cpuPeriod != null) {
+                if ((cpuQuota != null && cpuQuota < 1000 && cpuQuota != -1) || (cpuPeriod != null
+                        && (cpuPeriod < 1000 || cpuPeriod > 1_000_000))) {
+                    throw BerthException.invalid("build spec: cpu quota " + cpuQuota + " / period " + cpuPeriod
+                            + " out of range (quota >= 1000 us or -1, period 1000-1000000 us)");
+                }
+                c = new LinuxResources.Cpu(c.shares(), cpuQuota, cpuPeriod != null ? cpuPeriod
+                        : LinuxResources.Cpu.PERIOD_US, c.realtimeRuntime(), c.realtimePeriod(), c.cpus(), c.mems());
+            }
+            if (cpusetCpus != null) {
+                c = c.withCpus(cpusetCpus);
+            }
+            if (cpusetMems != null) {
+                c = c.withMems(cpusetMems);
+            }
             if (cpus != null) {
                 LinuxResources.Cpu q = LinuxResources.Cpu.ofCpus(cpus);
                 c = new LinuxResources.Cpu(c.shares(), q.quota(), q.period(), c.realtimeRuntime(), c.realtimePeriod(), c.cpus(), c.mems());

@@ -1,9 +1,18 @@
 package dev.berth.daemon.api.model;
 
+import dev.berth.oci.bundle.SecurityOptions;
+import dev.berth.oci.bundle.SpecBuilder;
 import java.util.List;
 import java.util.Map;
 
-/** Body of POST /v1/containers (docs/api.md); only image is required. */
+/**
+ * A container's configuration: the body of POST /v1/containers (docs/api.md; only image is required) and
+ * what a CRI CreateContainer maps onto. The fields after resourceViews are set by the CRI only.
+ *
+ * @param podId   the pod sandbox the container belongs to (null outside pods)
+ * @param logPath where the shim writes the CRI log (null: the container's own directory)
+ * @param linux   namespaces, security context, mounts and devices beyond the plain options
+ */
 public record ContainerCreate(
         String name,
         String image,
@@ -21,14 +30,59 @@ public record ContainerCreate(
         boolean autoRemove,
         Map<String, String> labels,
         String network,
-        Boolean resourceViews) {
+        Boolean resourceViews,
+        String podId,
+        Map<String, String> annotations,
+        String logPath,
+        LinuxOptions linux) {
 
     public record Volume(String source, String destination, boolean readOnly) {
+    }
+
+    /**
+     * @param joinNamespaces namespace type (network, ipc, uts, pid) to the path of one to join
+     * @param hostNamespaces namespace types shared with the host
+     * @param hostname       set only where the container has its own UTS namespace
+     */
+    public record LinuxOptions(
+            Map<String, String> joinNamespaces,
+            List<String> hostNamespaces,
+            String hostname,
+            Map<String, String> sysctls,
+            SecurityOptions security,
+            List<Mount> mounts,
+            List<Device> devices,
+            String cgroupParent,
+            Long cpuShares,
+            Long cpuQuota,
+            Long cpuPeriod,
+            String cpusetCpus,
+            String cpusetMems,
+            Integer oomScoreAdj) {
+
+        public LinuxOptions withCpu(Long shares, Long quota, Long period, String cpus, String mems) {
+            return new LinuxOptions(joinNamespaces, hostNamespaces, hostname, sysctls, security, mounts, devices,
+                    cgroupParent, shares, quota, period, cpus, mems, oomScoreAdj);
+        }
+    }
+
+    public record Mount(String hostPath, String containerPath, boolean readOnly,
+                        SpecBuilder.Propagation propagation) {
+    }
+
+    public record Device(String hostPath, String containerPath, String permissions) {
     }
 
     public ContainerCreate withResources(Long newMemory, Double newCpus, Long newPidsLimit) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 newMemory != null ? newMemory : memory, newCpus != null ? newCpus : cpus,
-                newPidsLimit != null ? newPidsLimit : pidsLimit, autoRemove, labels, network, resourceViews);
+                newPidsLimit != null ? newPidsLimit : pidsLimit, autoRemove, labels, network, resourceViews,
+                podId, annotations, logPath, linux);
+    }
+
+    public ContainerCreate withLinux(LinuxOptions newLinux) {
+        return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
+                memory, cpus, pidsLimit, autoRemove, labels, network, resourceViews, podId, annotations, logPath,
+                newLinux);
     }
 }

@@ -1,0 +1,467 @@
+package dev.berth.daemon.cri;
+
+import dev.berth.cgroups.CgroupStats;
+import dev.berth.cri.v1.ContainerAttributes;
+import dev.berth.cri.v1.ContainerConfig;
+import dev.berth.cri.v1.ContainerFilter;
+import dev.berth.cri.v1.ContainerMetadata;
+import dev.berth.cri.v1.ContainerState;
+import dev.berth.cri.v1.ContainerStats;
+import dev.berth.cri.v1.ContainerStatsRequest;
+import dev.berth.cri.v1.ContainerStatsResponse;
+import dev.berth.cri.v1.ContainerStatus;
+import dev.berth.cri.v1.ContainerStatusRequest;
+import dev.berth.cri.v1.ContainerStatusResponse;
+import dev.berth.cri.v1.CpuUsage;
+import dev.berth.cri.v1.CreateContainerRequest;
+import dev.berth.cri.v1.CreateContainerResponse;
+import dev.berth.cri.v1.ExecSyncRequest;
+import dev.berth.cri.v1.ExecSyncResponse;
+import dev.berth.cri.v1.ImageSpec;
+import dev.berth.cri.v1.LinuxContainerResources;
+import dev.berth.cri.v1.ListContainerStatsRequest;
+import dev.berth.cri.v1.ListContainerStatsResponse;
+import dev.berth.cri.v1.ListContainersRequest;
+import dev.berth.cri.v1.ListContainersResponse;
+import dev.berth.cri.v1.MemoryUsage;
+import dev.berth.cri.v1.Mount;
+import dev.berth.cri.v1.MountPropagation;
+import dev.berth.cri.v1.RemoveContainerRequest;
+import dev.berth.cri.v1.RemoveContainerResponse;
+import dev.berth.cri.v1.ReopenContainerLogRequest;
+import dev.berth.cri.v1.ReopenContainerLogResponse;
+import dev.berth.cri.v1.StartContainerRequest;
+import dev.berth.cri.v1.StartContainerResponse;
+import dev.berth.cri.v1.StopContainerRequest;
+import dev.berth.cri.v1.StopContainerResponse;
+import dev.berth.cri.v1.UInt64Value;
+import dev.berth.cri.v1.UpdateContainerResourcesRequest;
+import dev.berth.cri.v1.UpdateContainerResourcesResponse;
+import dev.berth.daemon.api.model.ContainerCreate;
+import dev.berth.daemon.api.model.ContainerUpdate;
+import dev.berth.daemon.api.model.ExecCreate;
+import dev.berth.daemon.container.Container;
+import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.pod.PodRecord;
+import dev.berth.daemon.pod.PodService;
+import dev.berth.daemon.pod.SingleFlight;
+import dev.berth.daemon.store.ContainerRecord;
+import dev.berth.oci.BerthException;
+import dev.berth.oci.bundle.SpecBuilder;
+import dev.berth.shim.ExecSession;
+import dev.berth.shim.Frame;
+import dev.berth.shim.ShimClient;
+import com.google.protobuf.ByteString;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** The container RPCs of runtime.v1.RuntimeService over {@link ContainerService}, in the pods of {@link PodService}. */
+final class ContainerRpcs {
+    private static final System.Logger LOG = System.getLogger(ContainerRpcs.class.getName());
+    /** ExecSync output cap per stream (CVE-2022-1708): the rest is read and dropped. */
+    static final int EXEC_SYNC_OUTPUT_CAP = 16 << 20;
+    /** Annotation that turns the /proc resource views off for one container. */
+    static final String RESOURCE_VIEWS_ANNOTATION = "io.berth.resource-views";
+    private static final String CRI_NAME = "io.berth.cri.name";
+    private static final String CRI_ATTEMPT = "io.berth.cri.attempt";
+
+    private final ContainerService containers;
+    private final PodService pods;
+    private final ExecutorService streams;
+    private final SingleFlight creations = new SingleFlight();
+
+    ContainerRpcs(ContainerService containers, PodService pods, ExecutorService streams) {
+        this.containers = containers;
+        this.pods = pods;
+        this.streams = streams;
+    }
+
+    CreateContainerResponse create(CreateContainerRequest request) {
+        PodRecord pod = pods.get(request.getPodSandboxId());
+        if (pod.state() != PodRecord.State.READY) {
+            throw new BerthException(BerthException.Kind.FAILED_PRECONDITION, "CreateContainer: pod " + pod.id()
+                    + " is not ready");
+        }
+        ContainerConfig c = request.getConfig();
+        if (c.getMetadata().getName().isEmpty()) {
+            throw BerthException.invalid("CreateContainer: metadata.name is required");
+        }
+        if (c.getImage().getImage().isEmpty()) {
+            throw BerthException.invalid("CreateContainer: image is required");
+        }
+        PodRecord.Metadata pm = pod.metadata();
+        String name = "k8s_" + c.getMetadata().getName() + "_" + pm.name() + "_" + pm.namespace() + "_" + pm.uid()
+                + "_" + c.getMetadata().getAttempt();
+        // kubelet retries a create that outlived its deadline with the same name: hand back what was made.
+        String id = creations.run(name, () -> byName(name).map(Container::id)
+                .orElseGet(() -> containers.create(config(pod, name, c)).id()));
+        return CreateContainerResponse.newBuilder().setContainerId(id).build();
+    }
+
+    private ContainerCreate config(PodRecord pod, String name, ContainerConfig c) {
+        Container infra = pods.infra(pod).filter(i -> i.state().isRunning()).orElseThrow(() -> new BerthException(
+                BerthException.Kind.FAILED_PRECONDITION, "CreateContainer: the infra container of pod " + pod.id()
+                + " is not running"));
+        String infraNs = "/proc/" + infra.state().pid() + "/ns/";
+        var sc = c.getLinux().getSecurityContext();
+        var nsOptions = sc.getNamespaceOptions();
+        Map<String, String> join = new LinkedHashMap<>();
+        List<String> host = new ArrayList<>();
+        if (pod.netns() != null) {
+            join.put("network", pod.netns());
+            join.put("uts", infraNs + "uts");
+        } else {
+            host.add("network");
+            host.add("uts");
+        }
+        if (pod.ipc() == PodRecord.NamespaceMode.NODE) {
+            host.add("ipc");
+        } else {
+            join.put("ipc", infraNs + "ipc");
+        }
+        switch (nsOptions.getPid()) {
+            case POD -> join.put("pid", infraNs + "pid");
+            case NODE -> host.add("pid");
+            case TARGET -> join.put("pid", "/proc/" + containers.resolve(nsOptions.getTargetId()).state().pid()
+                    + "/ns/pid");
+            default -> {
+            }
+        }
+        List<ContainerCreate.Mount> mounts = new ArrayList<>();
+        boolean ownResolv = false;
+        for (Mount m : c.getMountsList()) {
+            if (m.hasImage() && !m.getImage().getImage().isEmpty()) {
+                throw BerthException.invalid("CreateContainer " + name + ": image volumes are not supported yet");
+            }
+            ownResolv |= m.getContainerPath().equals("/etc/resolv.conf");
+            mounts.add(new ContainerCreate.Mount(m.getHostPath(), m.getContainerPath(), m.getReadonly(),
+                    propagation(m.getPropagation())));
+        }
+        if (!ownResolv) {
+            mounts.add(new ContainerCreate.Mount(pods.resolvConf(pod).toString(), "/etc/resolv.conf", false,
+                    SpecBuilder.Propagation.PRIVATE));
+        }
+        mounts.add(new ContainerCreate.Mount(pods.hostnameFile(pod).toString(), "/etc/hostname", false,
+                SpecBuilder.Propagation.PRIVATE));
+        List<ContainerCreate.Device> devices = c.getDevicesList().stream().map(d -> new ContainerCreate.Device(
+                d.getHostPath(), d.getContainerPath(), d.getPermissions())).toList();
+        LinuxContainerResources r = c.getLinux().getResources();
+        ContainerCreate.LinuxOptions linux = new ContainerCreate.LinuxOptions(join, host, null, null,
+                CriSecurity.of(sc), mounts, devices, pod.cgroupParent(), zeroToNull(r.getCpuShares()),
+                zeroToNull(r.getCpuQuota()), zeroToNull(r.getCpuPeriod()), r.getCpusetCpus(), r.getCpusetMems(),
+                oomScoreAdj(r.getOomScoreAdj()));
+        Map<String, String> labels = new LinkedHashMap<>(c.getLabelsMap());
+        labels.put(PodService.POD_LABEL, pod.id());
+        Map<String, String> annotations = new LinkedHashMap<>(c.getAnnotationsMap());
+        annotations.put(CRI_NAME, c.getMetadata().getName());
+        annotations.put(CRI_ATTEMPT, Integer.toString(c.getMetadata().getAttempt()));
+        List<String> env = c.getEnvsList().stream().map(kv -> kv.getKey() + "=" + kv.getValue()).toList();
+        String logPath = pod.logDirectory() != null && !pod.logDirectory().isEmpty() && !c.getLogPath().isEmpty()
+                ? Path.of(pod.logDirectory()).resolve(c.getLogPath()).toString() : null;
+        Boolean views = "false".equals(c.getAnnotationsMap().get(RESOURCE_VIEWS_ANNOTATION)) ? Boolean.FALSE : null;
+        return new ContainerCreate(name, c.getImage().getImage(),
+                c.getCommandCount() > 0 ? c.getCommandList() : null, c.getArgsCount() > 0 ? c.getArgsList() : null,
+                env, null, c.getWorkingDir(), sc.getRunAsUsername().isEmpty() ? null : sc.getRunAsUsername(),
+                c.getTty(), c.getStdin(), r.getMemoryLimitInBytes() > 0 ? r.getMemoryLimitInBytes() : null, null, null,
+                false, labels, null, views, pod.id(), annotations, logPath, linux);
+    }
+
+    /**
+     * kubelet asks for negative scores for guaranteed pods; lowering the score needs CAP_SYS_RESOURCE, which
+     * this berthd may lack, so it is raised to berthd's own (containerd's restrict_oom_score_adj).
+     */
+    private static Integer oomScoreAdj(long asked) {
+        if (asked == 0) {
+            return null;
+        }
+        int own = ownOomScoreAdj();
+        return (int) Math.max(asked, own);
+    }
+
+    private static int ownOomScoreAdj() {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static SpecBuilder.Propagation propagation(MountPropagation p) {
+        return switch (p) {
+            case PROPAGATION_HOST_TO_CONTAINER -> SpecBuilder.Propagation.HOST_TO_CONTAINER;
+            case PROPAGATION_BIDIRECTIONAL -> SpecBuilder.Propagation.BIDIRECTIONAL;
+            default -> SpecBuilder.Propagation.PRIVATE;
+        };
+    }
+
+    StartContainerResponse start(StartContainerRequest request) {
+        containers.start(request.getContainerId());
+        return StartContainerResponse.getDefaultInstance();
+    }
+
+    StopContainerResponse stop(StopContainerRequest request) {
+        if (find(request.getContainerId()).isPresent()) {
+            containers.stop(request.getContainerId(), (int) Math.max(0, request.getTimeout()));
+        }
+        return StopContainerResponse.getDefaultInstance();
+    }
+
+    RemoveContainerResponse remove(RemoveContainerRequest request) {
+        if (find(request.getContainerId()).isPresent()) {
+            containers.remove(request.getContainerId(), true);
+        }
+        return RemoveContainerResponse.getDefaultInstance();
+    }
+
+    ListContainersResponse list(ListContainersRequest request) {
+        ContainerFilter f = request.getFilter();
+        ListContainersResponse.Builder out = ListContainersResponse.newBuilder();
+        for (Container c : criContainers()) {
+            ContainerState state = state(c);
+            if ((f.getId().isEmpty() || c.id().startsWith(f.getId()))
+                    && (f.getPodSandboxId().isEmpty() || c.record().config().podId().startsWith(f.getPodSandboxId()))
+                    && (!f.hasState() || f.getState().getState() == state)
+                    && CriLabels.match(c.record().config().labels(), f.getLabelSelectorMap())) {
+                ContainerRecord r = c.record();
+                out.addContainers(dev.berth.cri.v1.Container.newBuilder().setId(c.id())
+                        .setPodSandboxId(r.config().podId()).setMetadata(metadata(r))
+                        .setImage(ImageSpec.newBuilder().setImage(r.image())).setImageRef(r.imageId())
+                        .setImageId(r.imageId()).setState(state).setCreatedAt(CriTime.nanos(r.createdAt()))
+                        .putAllLabels(userLabels(r)).putAllAnnotations(userAnnotations(r)));
+            }
+        }
+        return out.build();
+    }
+
+    ContainerStatusResponse status(ContainerStatusRequest request) {
+        Container c = criContainer(request.getContainerId());
+        return ContainerStatusResponse.newBuilder().setStatus(status(c)).build();
+    }
+
+    ContainerStatus status(Container c) {
+        ContainerRecord r = c.record();
+        dev.berth.daemon.store.ContainerState s = c.state();
+        ContainerStatus.Builder b = ContainerStatus.newBuilder().setId(c.id()).setMetadata(metadata(r))
+                .setState(state(c)).setCreatedAt(CriTime.nanos(r.createdAt()))
+                .setStartedAt(CriTime.nanos(s.startedAt())).setFinishedAt(CriTime.nanos(s.finishedAt()))
+                .setImage(ImageSpec.newBuilder().setImage(r.image())).setImageRef(r.imageId()).setImageId(r.imageId())
+                .putAllLabels(userLabels(r)).putAllAnnotations(userAnnotations(r))
+                .setLogPath(r.config().logPath() == null ? "" : r.config().logPath());
+        if (dev.berth.daemon.store.ContainerState.EXITED.equals(s.status())) {
+            int code = s.exitCode() == null ? ContainerService.UNKNOWN_EXIT_CODE : s.exitCode();
+            b.setExitCode(code).setReason(s.oomKilled() ? "OOMKilled" : code == 0 ? "Completed" : "Error");
+            if (s.reason() != null && !s.oomKilled()) {
+                b.setMessage(s.reason());
+            }
+        }
+        ContainerCreate.LinuxOptions linux = r.config().linux();
+        if (linux != null && linux.mounts() != null) {
+            for (ContainerCreate.Mount m : linux.mounts()) {
+                b.addMounts(Mount.newBuilder().setHostPath(m.hostPath()).setContainerPath(m.containerPath())
+                        .setReadonly(m.readOnly()).setPropagation(switch (m.propagation()) {
+                            case PRIVATE -> MountPropagation.PROPAGATION_PRIVATE;
+                            case HOST_TO_CONTAINER -> MountPropagation.PROPAGATION_HOST_TO_CONTAINER;
+                            case BIDIRECTIONAL -> MountPropagation.PROPAGATION_BIDIRECTIONAL;
+                        }));
+            }
+        }
+        return b.build();
+    }
+
+    UpdateContainerResourcesResponse update(UpdateContainerResourcesRequest request) {
+        Container c = criContainer(request.getContainerId());
+        LinuxContainerResources r = request.getLinux();
+        containers.update(c.id(), new ContainerUpdate(r.getMemoryLimitInBytes() > 0 ? r.getMemoryLimitInBytes() : null,
+                null, null, zeroToNull(r.getCpuShares()), zeroToNull(r.getCpuQuota()), zeroToNull(r.getCpuPeriod()),
+                r.getCpusetCpus().isEmpty() ? null : r.getCpusetCpus(),
+                r.getCpusetMems().isEmpty() ? null : r.getCpusetMems()));
+        return UpdateContainerResourcesResponse.getDefaultInstance();
+    }
+
+    ReopenContainerLogResponse reopenLog(ReopenContainerLogRequest request) {
+        Container c = criContainer(request.getContainerId());
+        if (!c.state().isRunning()) {
+            throw new BerthException(BerthException.Kind.FAILED_PRECONDITION, "ReopenContainerLog: container "
+                    + c.id() + " is not running");
+        }
+        new ShimClient(containers.paths(c.id()).shimDir()).reopenLog();
+        return ReopenContainerLogResponse.getDefaultInstance();
+    }
+
+    /** Runs the command to its end or the timeout (then it is killed), output capped as the CRI asks. */
+    ExecSyncResponse execSync(ExecSyncRequest request) {
+        Container c = criContainer(request.getContainerId());
+        if (request.getCmdCount() == 0) {
+            throw BerthException.invalid("ExecSync in container " + c.id() + ": cmd is required");
+        }
+        ExecSession session = containers.exec(c, new ExecCreate(request.getCmdList(), false, false, null, null, null,
+                null));
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        Future<Integer> exit = streams.submit(() -> {
+            for (Frame f; (f = session.read()) != null; ) {
+                if (f.stream() == Frame.EXIT) {
+                    return exitCode(f.payload());
+                }
+                ByteArrayOutputStream to = f.stream() == Frame.STDERR ? stderr : stdout;
+                synchronized (to) {
+                    to.write(f.payload(), 0, Math.min(f.payload().length, EXEC_SYNC_OUTPUT_CAP - to.size()));
+                }
+            }
+            return ContainerService.UNKNOWN_EXIT_CODE;
+        });
+        try {
+            int code = request.getTimeout() > 0 ? exit.get(request.getTimeout(), TimeUnit.SECONDS) : exit.get();
+            return ExecSyncResponse.newBuilder().setExitCode(code).setStdout(bytes(stdout))
+                    .setStderr(bytes(stderr)).build();
+        } catch (TimeoutException e) {
+            killExec(c, session);
+            throw new BerthException(BerthException.Kind.UNAVAILABLE, "ExecSync in container " + c.id()
+                    + ": command timed out after " + request.getTimeout() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            killExec(c, session);
+            throw new BerthException(BerthException.Kind.UNAVAILABLE, "ExecSync in container " + c.id(), e);
+        } catch (ExecutionException e) {
+            throw BerthException.internal("ExecSync in container " + c.id() + ": " + e.getCause(), e.getCause());
+        } finally {
+            closeQuietly(c, session);
+        }
+    }
+
+    private void killExec(Container c, ExecSession session) {
+        try {
+            ProcessHandle.of(session.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "ExecSync in container {0}: kill pid {1}: {2}", c.id(), session.pid(), e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(Container c, ExecSession session) {
+        try {
+            session.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "ExecSync in container {0}: close: {1}", c.id(), e);
+        }
+    }
+
+    private static ByteString bytes(ByteArrayOutputStream out) {
+        synchronized (out) {
+            return ByteString.copyFrom(out.toByteArray());
+        }
+    }
+
+    /** The EXIT frame's payload is the exit code as decimal text (docs/shim-protocol.md). */
+    private static int exitCode(byte[] payload) {
+        return Integer.parseInt(new String(payload, java.nio.charset.StandardCharsets.US_ASCII).trim());
+    }
+
+    ContainerStatsResponse stats(ContainerStatsRequest request) {
+        Container c = criContainer(request.getContainerId());
+        return ContainerStatsResponse.newBuilder().setStats(stats(c, cgroupStats(c))).build();
+    }
+
+    ListContainerStatsResponse listStats(ListContainerStatsRequest request) {
+        var f = request.getFilter();
+        ListContainerStatsResponse.Builder out = ListContainerStatsResponse.newBuilder();
+        for (Container c : criContainers()) {
+            if (c.state().isRunning() && (f.getId().isEmpty() || c.id().startsWith(f.getId()))
+                    && (f.getPodSandboxId().isEmpty() || c.record().config().podId().startsWith(f.getPodSandboxId()))
+                    && CriLabels.match(c.record().config().labels(), f.getLabelSelectorMap())) {
+                out.addStats(stats(c, cgroupStats(c)));
+            }
+        }
+        return out.build();
+    }
+
+    CgroupStats cgroupStats(Container c) {
+        return containers.stats(c);
+    }
+
+    ContainerStats stats(Container c, CgroupStats s) {
+        long ts = CriTime.nanos(s.timestamp() != null ? s.timestamp() : Instant.now());
+        ContainerRecord r = c.record();
+        return ContainerStats.newBuilder()
+                .setAttributes(ContainerAttributes.newBuilder().setId(c.id()).setMetadata(metadata(r))
+                        .putAllLabels(userLabels(r)).putAllAnnotations(userAnnotations(r)))
+                .setCpu(CpuUsage.newBuilder().setTimestamp(ts)
+                        .setUsageCoreNanoSeconds(UInt64Value.newBuilder().setValue(Math.max(0, s.cpuUsageNanos()))))
+                .setMemory(MemoryUsage.newBuilder().setTimestamp(ts)
+                        .setWorkingSetBytes(UInt64Value.newBuilder().setValue(Math.max(0, s.memoryWorkingSet())))
+                        .setUsageBytes(UInt64Value.newBuilder().setValue(Math.max(0, s.memoryUsage()))))
+                .build();
+    }
+
+    /** CRI-visible containers: those in pods, without the pods' infra containers. */
+    List<Container> criContainers() {
+        return containers.list().stream()
+                .filter(c -> c.record().config().podId() != null && !PodService.isInfra(c)).toList();
+    }
+
+    Container criContainer(String ref) {
+        return find(ref).orElseThrow(() -> BerthException.notFound("container " + ref + " not found"));
+    }
+
+    private Optional<Container> find(String ref) {
+        if (ref == null || ref.isEmpty()) {
+            throw BerthException.invalid("a container id is required");
+        }
+        List<Container> matches = criContainers().stream().filter(c -> c.id().startsWith(ref)).toList();
+        if (matches.size() > 1) {
+            throw BerthException.invalid("container id prefix " + ref + " is ambiguous");
+        }
+        return matches.stream().findFirst();
+    }
+
+    private Optional<Container> byName(String name) {
+        return criContainers().stream().filter(c -> c.record().name().equals(name)).findFirst();
+    }
+
+    static ContainerState state(Container c) {
+        return switch (c.state().status()) {
+            case dev.berth.daemon.store.ContainerState.CREATING, dev.berth.daemon.store.ContainerState.CREATED ->
+                    ContainerState.CONTAINER_CREATED;
+            case dev.berth.daemon.store.ContainerState.RUNNING -> ContainerState.CONTAINER_RUNNING;
+            case dev.berth.daemon.store.ContainerState.EXITED -> ContainerState.CONTAINER_EXITED;
+            default -> ContainerState.CONTAINER_UNKNOWN;
+        };
+    }
+
+    static ContainerMetadata metadata(ContainerRecord r) {
+        Map<String, String> a = r.config().annotations() == null ? Map.of() : r.config().annotations();
+        return ContainerMetadata.newBuilder().setName(a.getOrDefault(CRI_NAME, r.name()))
+                .setAttempt(Integer.parseInt(a.getOrDefault(CRI_ATTEMPT, "0"))).build();
+    }
+
+    private static Map<String, String> userLabels(ContainerRecord r) {
+        Map<String, String> labels = new LinkedHashMap<>(r.config().labels() == null ? Map.of() : r.config().labels());
+        labels.remove(PodService.POD_LABEL);
+        return labels;
+    }
+
+    private static Map<String, String> userAnnotations(ContainerRecord r) {
+        Map<String, String> a = new LinkedHashMap<>(r.config().annotations() == null ? Map.of()
+                : r.config().annotations());
+        a.remove(CRI_NAME);
+        a.remove(CRI_ATTEMPT);
+        return a;
+    }
+
+    private static Long zeroToNull(long v) {
+        return v == 0 ? null : v;
+    }
+}

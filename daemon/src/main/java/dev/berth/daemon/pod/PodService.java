@@ -1,0 +1,368 @@
+package dev.berth.daemon.pod;
+
+import dev.berth.daemon.api.model.ContainerCreate;
+import dev.berth.daemon.container.Container;
+import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.container.NameGenerator;
+import dev.berth.daemon.network.NetnsManager;
+import dev.berth.daemon.network.NetworkStatus;
+import dev.berth.daemon.network.PodNetwork;
+import dev.berth.daemon.network.PodNetworkRequest;
+import dev.berth.daemon.store.ContainerStore;
+import dev.berth.image.ImageStore;
+import dev.berth.image.PauseImage;
+import dev.berth.oci.BerthException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Pod sandboxes: a pinned network namespace wired by CNI, and an infra container (berth-pause) that holds the
+ * pod's IPC and UTS (and, when asked, PID) namespaces for the containers that join them. Every step of a run
+ * is undone when a later one fails, so a failed RunPodSandbox leaves nothing behind.
+ */
+public final class PodService {
+    private static final System.Logger LOG = System.getLogger(PodService.class.getName());
+    public static final String PAUSE_IMAGE = "localhost/berth-pause:latest";
+    /** Label on a pod's containers: the pod's id. */
+    public static final String POD_LABEL = "io.berth.pod";
+    /** Label on the infra container, which CRI listings leave out. */
+    public static final String INFRA_LABEL = "io.berth.pod.infra";
+
+    private final PodStore store;
+    private final ContainerService containers;
+    private final ImageStore images;
+    private final NetnsManager netns;
+    private final PodNetwork network;
+    private final Path pauseBinary;
+    private final NameGenerator ids = new NameGenerator();
+    private final Map<String, PodRecord> pods = new ConcurrentHashMap<>();
+    private final SingleFlight creations = new SingleFlight();
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    public PodService(PodStore store, ContainerService containers, ImageStore images, NetnsManager netns,
+                      PodNetwork network, Path pauseBinary) {
+        this.store = store;
+        this.containers = containers;
+        this.images = images;
+        this.netns = netns;
+        this.network = network;
+        this.pauseBinary = pauseBinary;
+    }
+
+    public PodNetwork network() {
+        return network;
+    }
+
+    public static String podName(PodRecord.Metadata m) {
+        return "k8s_POD_" + m.name() + "_" + m.namespace() + "_" + m.uid() + "_" + m.attempt();
+    }
+
+    /** RunPodSandbox. {@code request.id()} and its state are ignored; returns the pod id. */
+    public String run(PodRecord request) {
+        PodRecord.Metadata m = request.metadata();
+        if (m == null || blank(m.name()) || blank(m.namespace()) || blank(m.uid())) {
+            throw BerthException.invalid("run pod: metadata needs a name, a namespace and a uid");
+        }
+        String name = podName(m);
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,252}")) {
+            throw BerthException.invalid("run pod: invalid name \"" + name + "\"");
+        }
+        if (!blank(request.runtimeHandler()) && !"runc".equals(request.runtimeHandler())) {
+            throw BerthException.invalid("run pod " + name + ": unknown runtime handler \"" + request.runtimeHandler()
+                    + "\" (this berthd has: runc)");
+        }
+        return creations.run(name, () -> byName(name).map(PodRecord::id).orElseGet(() -> create(request, name)));
+    }
+
+    private String create(PodRecord request, String name) {
+        String id = ids.newId();
+        PodRecord pod = new PodRecord(id, name, request.metadata(), PodRecord.State.CREATING, Instant.now(),
+                request.hostname(), request.logDirectory(), "runc", request.cgroupParent(), request.network(),
+                request.pid(), request.ipc(), request.dns(), request.portMappings(), request.sysctls(),
+                request.labels(), request.annotations(), request.security(), null, null, null, null);
+        store.create(pod);
+        pods.put(id, pod);
+        try {
+            writeEtcFiles(pod);
+            if (pod.network() != PodRecord.NamespaceMode.NODE) {
+                Path ns = netns.create("berth-" + id.substring(0, 16));
+                pod = pod.withNetwork(ns.toString(), null, null);
+                store.save(pod);
+                NetworkStatus status = network.attach(networkRequest(pod));
+                pod = pod.withNetwork(ns.toString(), status.ip(), status.additionalIps());
+            }
+            Container infra = containers.create(infraConfig(pod));
+            pod = pod.withInfraContainer(infra.id());
+            store.save(pod);
+            containers.start(infra.id());
+            pod = pod.withState(PodRecord.State.READY);
+            store.save(pod);
+            pods.put(id, pod);
+            LOG.log(Level.INFO, "pod {0} ({1}) is ready, ip {2}", id, name, pod.ip());
+            return id;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "run pod {0} ({1}) failed, undoing it: {2}", id, name, e.getMessage());
+            tearDown(pod);
+            throw e;
+        }
+    }
+
+    private static PodNetworkRequest networkRequest(PodRecord pod) {
+        PodRecord.Metadata m = pod.metadata();
+        return new PodNetworkRequest(pod.id(), m.name(), m.namespace(), m.uid(),
+                pod.netns() != null ? Path.of(pod.netns()) : null,
+                pod.portMappings() == null ? List.of() : pod.portMappings());
+    }
+
+    private ContainerCreate infraConfig(PodRecord pod) {
+        Map<String, String> join = new LinkedHashMap<>();
+        List<String> host = new ArrayList<>();
+        if (pod.netns() != null) {
+            join.put("network", pod.netns());
+        } else {
+            host.add("network");
+            host.add("uts");
+        }
+        if (pod.ipc() == PodRecord.NamespaceMode.NODE) {
+            host.add("ipc");
+        }
+        if (pod.pid() == PodRecord.NamespaceMode.NODE) {
+            host.add("pid");
+        }
+        String hostname = pod.netns() != null ? pod.hostname() : null;
+        ContainerCreate.LinuxOptions linux = new ContainerCreate.LinuxOptions(join, host, hostname, pod.sysctls(),
+                pod.security(), null, null, pod.cgroupParent(), null, null, null, null, null, null);
+        return new ContainerCreate(pod.name(), pauseImage(), null, null, null, null, null, null, false, false,
+                null, null, null, false, Map.of(POD_LABEL, pod.id(), INFRA_LABEL, "true"), null, false, pod.id(),
+                null, null, linux);
+    }
+
+    /** Berth's pause image, made from the berth-pause binary the first time a pod needs it. */
+    private synchronized String pauseImage() {
+        if (images.resolve(PAUSE_IMAGE).isEmpty()) {
+            Path layout = null;
+            try {
+                layout = Files.createTempDirectory("berth-pause-layout");
+                PauseImage.write(layout, pauseBinary);
+                images.importImage(layout, Optional.of(PAUSE_IMAGE));
+                LOG.log(Level.INFO, "made the pod infra image {0} from {1}", PAUSE_IMAGE, pauseBinary);
+            } catch (IOException e) {
+                throw BerthException.internal("make the pod infra image from " + pauseBinary + ": " + e.getMessage(), e);
+            } finally {
+                if (layout != null) {
+                    ContainerStore.deleteTree(layout);
+                }
+            }
+        }
+        return PAUSE_IMAGE;
+    }
+
+    /** resolv.conf and hostname for the pod's containers, which mount them from the pod's directory. */
+    private void writeEtcFiles(PodRecord pod) {
+        Path dir = store.dir(pod.id());
+        try {
+            String resolv;
+            PodRecord.Dns dns = pod.dns();
+            if (dns == null || (isEmpty(dns.servers()) && isEmpty(dns.searches()) && isEmpty(dns.options()))) {
+                Path hostResolv = Path.of("/etc/resolv.conf");
+                resolv = Files.exists(hostResolv) ? Files.readString(hostResolv) : "";
+            } else {
+                StringBuilder b = new StringBuilder();
+                for (String s : dns.servers() == null ? List.<String>of() : dns.servers()) {
+                    b.append("nameserver ").append(s).append('\n');
+                }
+                if (!isEmpty(dns.searches())) {
+                    b.append("search ").append(String.join(" ", dns.searches())).append('\n');
+                }
+                if (!isEmpty(dns.options())) {
+                    b.append("options ").append(String.join(" ", dns.options())).append('\n');
+                }
+                resolv = b.toString();
+            }
+            Files.writeString(dir.resolve("resolv.conf"), resolv, StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve("hostname"), (blank(pod.hostname()) ? pod.metadata().name()
+                    : pod.hostname()) + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw BerthException.internal("run pod " + pod.id() + ": write resolv.conf: " + e.getMessage(), e);
+        }
+    }
+
+    public Path resolvConf(PodRecord pod) {
+        return store.dir(pod.id()).resolve("resolv.conf");
+    }
+
+    public Path hostnameFile(PodRecord pod) {
+        return store.dir(pod.id()).resolve("hostname");
+    }
+
+    /** StopPodSandbox: the pod's containers are killed, its network torn down; unknown pods are fine. */
+    public void stop(String ref) {
+        Optional<PodRecord> found = find(ref);
+        if (found.isEmpty()) {
+            return;
+        }
+        String id = found.get().id();
+        synchronized (lock(id)) {
+            PodRecord pod = pods.get(id);
+            if (pod == null) {
+                return;
+            }
+            for (Container c : containersOf(id)) {
+                if (c.state().hasShim()) {
+                    containers.stop(c.id(), 0);
+                }
+            }
+            releaseNetwork(pod);
+            pod = pod.withNetwork(null, pod.ip(), pod.additionalIps()).withState(PodRecord.State.NOTREADY);
+            store.save(pod);
+            pods.put(id, pod);
+            LOG.log(Level.INFO, "stopped pod {0}", id);
+        }
+    }
+
+    /** RemovePodSandbox: everything the pod owns goes; unknown pods are fine. */
+    public void remove(String ref) {
+        Optional<PodRecord> found = find(ref);
+        if (found.isEmpty()) {
+            return;
+        }
+        String id = found.get().id();
+        synchronized (lock(id)) {
+            PodRecord pod = pods.get(id);
+            if (pod == null) {
+                return;
+            }
+            tearDown(pod);
+            LOG.log(Level.INFO, "removed pod {0}", id);
+        }
+        locks.remove(id);
+    }
+
+    /** Undoes whatever of the pod exists; each step tolerates what is already gone. */
+    private void tearDown(PodRecord pod) {
+        for (Container c : containersOf(pod.id())) {
+            try {
+                containers.remove(c.id(), true);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "pod {0}: remove container {1}: {2}", pod.id(), c.id(), e.getMessage());
+            }
+        }
+        releaseNetwork(pod);
+        store.delete(pod.id());
+        pods.remove(pod.id());
+    }
+
+    private void releaseNetwork(PodRecord pod) {
+        if (pod.network() == PodRecord.NamespaceMode.NODE) {
+            return;
+        }
+        try {
+            network.detach(networkRequest(pod));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pod {0}: CNI DEL: {1}", pod.id(), e.getMessage());
+        }
+        if (pod.netns() != null) {
+            netns.remove(Path.of(pod.netns()));
+        }
+    }
+
+    /** Containers of the pod, the infra container last (the others live in its namespaces). */
+    public List<Container> containersOf(String podId) {
+        List<Container> out = new ArrayList<>(containers.list().stream()
+                .filter(c -> podId.equals(c.record().config().podId())).toList());
+        out.sort(Comparator.comparing((Container c) -> isInfra(c)));
+        return out;
+    }
+
+    public static boolean isInfra(Container c) {
+        Map<String, String> labels = c.record().config().labels();
+        return labels != null && "true".equals(labels.get(INFRA_LABEL));
+    }
+
+    public Optional<Container> infra(PodRecord pod) {
+        if (pod.infraContainerId() == null) {
+            return Optional.empty();
+        }
+        return containers.list().stream().filter(c -> c.id().equals(pod.infraContainerId())).findFirst();
+    }
+
+    /** The pod by id or unambiguous id prefix. */
+    public Optional<PodRecord> find(String ref) {
+        if (blank(ref)) {
+            return Optional.empty();
+        }
+        PodRecord exact = pods.get(ref);
+        if (exact != null) {
+            return Optional.of(exact);
+        }
+        List<PodRecord> matches = pods.values().stream().filter(p -> p.id().startsWith(ref)).toList();
+        if (matches.size() > 1) {
+            throw BerthException.invalid("pod id prefix " + ref + " is ambiguous");
+        }
+        return matches.stream().findFirst();
+    }
+
+    public PodRecord get(String ref) {
+        return find(ref).orElseThrow(() -> BerthException.notFound("pod sandbox " + ref + " not found"));
+    }
+
+    public List<PodRecord> list() {
+        List<PodRecord> all = new ArrayList<>(pods.values());
+        all.removeIf(p -> p.state() == PodRecord.State.CREATING);
+        all.sort(Comparator.comparing(PodRecord::createdAt));
+        return all;
+    }
+
+    private Optional<PodRecord> byName(String name) {
+        return pods.values().stream().filter(p -> p.name().equals(name) && p.state() != PodRecord.State.CREATING)
+                .findFirst();
+    }
+
+    /**
+     * Registers pods found on disk at start-up, after the containers were recovered: a pod caught mid-create
+     * by a crash is torn down, a ready pod whose infra container is gone is reported not ready.
+     */
+    public void recover() {
+        for (PodStore.Loaded loaded : store.loadAll()) {
+            PodRecord pod = loaded.record();
+            if (pod == null) {
+                LOG.log(Level.ERROR, "pod {0} skipped: {1}", loaded.id(), loaded.problem());
+                continue;
+            }
+            pods.put(pod.id(), pod);
+            if (pod.state() == PodRecord.State.CREATING) {
+                LOG.log(Level.INFO, "removing pod {0}, whose creation a crash interrupted", pod.id());
+                tearDown(pod);
+            } else if (pod.state() == PodRecord.State.READY
+                    && infra(pod).map(c -> !c.state().isRunning()).orElse(true)) {
+                LOG.log(Level.WARNING, "pod {0}: its infra container is not running; the pod is not ready", pod.id());
+                pod = pod.withState(PodRecord.State.NOTREADY);
+                store.save(pod);
+                pods.put(pod.id(), pod);
+            }
+        }
+    }
+
+    private Object lock(String id) {
+        return locks.computeIfAbsent(id, k -> new Object());
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static boolean isEmpty(List<?> l) {
+        return l == null || l.isEmpty();
+    }
+}

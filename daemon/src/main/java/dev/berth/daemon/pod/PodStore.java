@@ -1,0 +1,70 @@
+package dev.berth.daemon.pod;
+
+import dev.berth.daemon.store.ContainerStore;
+import dev.berth.oci.BerthException;
+import dev.berth.oci.json.OciJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Pods on disk: ROOT/pods/ID/pod.json (written atomically) next to the files the pod's containers mount. */
+public final class PodStore {
+    private static final System.Logger LOG = System.getLogger(PodStore.class.getName());
+    private final Path podsDir;
+
+    public record Loaded(String id, PodRecord record, String problem) {
+    }
+
+    public PodStore(Path root) {
+        this.podsDir = root.resolve("pods");
+        try {
+            Files.createDirectories(podsDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("create " + podsDir, e);
+        }
+    }
+
+    public Path dir(String id) {
+        return podsDir.resolve(id);
+    }
+
+    public void create(PodRecord pod) {
+        try {
+            Files.createDirectory(dir(pod.id()));
+        } catch (IOException e) {
+            throw BerthException.internal("run pod " + pod.id() + ": " + e.getMessage(), e);
+        }
+        save(pod);
+    }
+
+    public void save(PodRecord pod) {
+        OciJson.writeAtomically(dir(pod.id()).resolve("pod.json"), pod);
+    }
+
+    public List<Loaded> loadAll() {
+        List<Loaded> result = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(podsDir)) {
+            for (Path d : dirs.sorted().toList()) {
+                String id = d.getFileName().toString();
+                try {
+                    result.add(new Loaded(id, OciJson.read(d.resolve("pod.json"), PodRecord.class), null));
+                } catch (RuntimeException e) {
+                    LOG.log(Level.ERROR, "load pod {0}: {1}", id, e.getMessage());
+                    result.add(new Loaded(id, null, e.getMessage()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("list " + podsDir, e);
+        }
+        return result;
+    }
+
+    public void delete(String id) {
+        ContainerStore.deleteTree(dir(id));
+    }
+}

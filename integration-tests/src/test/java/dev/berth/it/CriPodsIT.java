@@ -1,0 +1,425 @@
+package dev.berth.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.berth.cri.v1.*;
+import dev.berth.it.support.BerthHarness;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * kubelet's side of the CRI, played by a Java gRPC client against a real berthd: pods on a real CNI bridge,
+ * real runc containers from the built-in busybox image, real cgroups.
+ */
+class CriPodsIT {
+    private static final String IMAGE = "localhost/busybox:latest";
+    private static BerthHarness berth;
+    private static String bridge;
+    private static String subnetPrefix;
+    private static EventLoopGroup group;
+    private static ManagedChannel channel;
+    private static RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
+    private static RuntimeServiceGrpc.RuntimeServiceStub asyncRuntime;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/lib/cni/bridge")), "needs containernetworking-plugins");
+        int third = ThreadLocalRandom.current().nextInt(2, 250);
+        bridge = "bit" + third + "x" + ThreadLocalRandom.current().nextInt(1000);
+        subnetPrefix = "10.243." + third + ".";
+        Path cni = Files.createTempDirectory("berth-it-cni");
+        Files.writeString(cni.resolve("10-it.conflist"), """
+                {"cniVersion": "1.0.0", "name": "%s", "plugins": [
+                  {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+                   "ipam": {"type": "host-local", "ranges": [[{"subnet": "%s0/24"}]],
+                            "dataDir": "%s"}},
+                  {"type": "portmap", "capabilities": {"portMappings": true}}]}
+                """.formatted(bridge, bridge, subnetPrefix, cni.resolve("ipam")));
+        berth = new BerthHarness(List.of("cni_conf_dir = \"" + cni + "\""));
+        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(berth.runRoot().resolve("cri.sock").toFile()))
+                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+        runtime = RuntimeServiceGrpc.newBlockingStub(channel);
+        asyncRuntime = RuntimeServiceGrpc.newStub(channel);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (runtime != null) {
+                for (PodSandbox p : runtime.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+                    runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+                    runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+                }
+            }
+        } finally {
+            if (channel != null) {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+            if (berth != null) {
+                berth.close();
+            }
+            if (bridge != null) {
+                BerthHarness.run("ip", "link", "del", bridge);
+            }
+        }
+    }
+
+    private static RuntimeServiceGrpc.RuntimeServiceBlockingStub rt() {
+        return runtime.withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    private static PodSandboxConfig.Builder podConfig(String name) {
+        return PodSandboxConfig.newBuilder()
+                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default")
+                        .setUid("uid-" + name).setAttempt(0))
+                .setHostname(name)
+                .setLogDirectory(berth.base().resolve("logs/" + name).toString())
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(berth.cgroupParent() + "/pod-" + name))
+                .putLabels("app", name);
+    }
+
+    private static String runPod(PodSandboxConfig config) {
+        return rt().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build()).getPodSandboxId();
+    }
+
+    private static String createContainer(String podId, PodSandboxConfig pod, ContainerConfig.Builder c) {
+        return rt().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(podId)
+                .setConfig(c).setSandboxConfig(pod).build()).getContainerId();
+    }
+
+    private static ContainerConfig.Builder container(String name, String... cmd) {
+        return ContainerConfig.newBuilder()
+                .setMetadata(ContainerMetadata.newBuilder().setName(name))
+                .setImage(ImageSpec.newBuilder().setImage(IMAGE))
+                .addAllCommand(List.of(cmd))
+                .setLogPath(name + ".log");
+    }
+
+    private static void start(String id) {
+        rt().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    }
+
+    private static ExecSyncResponse exec(String id, String... cmd) {
+        return rt().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(cmd)).setTimeout(20)
+                .build());
+    }
+
+    private static ContainerStatus status(String id) {
+        return rt().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+    }
+
+    private static PodSandboxStatus podStatus(String id) {
+        return rt().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build()).getStatus();
+    }
+
+    private static void removePod(String id) {
+        rt().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+        rt().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    }
+
+    @AfterEach
+    void noPodLeft() {
+        // Each test removes its pods; a leftover would make the next one's counts wrong.
+        for (PodSandbox p : rt().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+            removePod(p.getId());
+        }
+    }
+
+    @Test
+    void twoContainersShareThePodNetworkAndDnsAndHostname() throws Exception {
+        PodSandboxConfig pod = podConfig("web").setDnsConfig(DNSConfig.newBuilder().addServers("10.0.0.10")
+                .addSearches("default.svc.cluster.local").addOptions("ndots:5")).build();
+        String podId = runPod(pod);
+        PodSandboxStatus ps = podStatus(podId);
+        assertEquals(PodSandboxState.SANDBOX_READY, ps.getState());
+        assertTrue(ps.getNetwork().getIp().startsWith(subnetPrefix), ps.getNetwork().getIp());
+
+        String server = createContainer(podId, pod, container("server", "sh", "-c",
+                "mkdir -p /www && echo hello-from-server > /www/index.html && exec httpd -f -p 8080 -h /www"));
+        start(server);
+        String client = createContainer(podId, pod, container("client", "sleep", "3600"));
+        start(client);
+        assertEquals(ContainerState.CONTAINER_RUNNING, status(client).getState());
+
+        assertTrue(BerthHarness.eventually(() -> exec(client, "wget", "-q", "-O", "-",
+                "http://127.0.0.1:8080/index.html").getStdout().toStringUtf8().contains("hello-from-server"), 10_000));
+        String addr = exec(client, "ip", "-4", "addr", "show", "eth0").getStdout().toStringUtf8();
+        assertTrue(addr.contains(ps.getNetwork().getIp() + "/24"), addr);
+        String resolv = exec(client, "cat", "/etc/resolv.conf").getStdout().toStringUtf8();
+        assertTrue(resolv.contains("nameserver 10.0.0.10"), resolv);
+        assertTrue(resolv.contains("search default.svc.cluster.local"), resolv);
+        assertTrue(resolv.contains("options ndots:5"), resolv);
+        assertEquals("web", exec(client, "hostname").getStdout().toStringUtf8().strip());
+
+        ListContainersResponse listed = rt().listContainers(ListContainersRequest.newBuilder()
+                .setFilter(ContainerFilter.newBuilder().setPodSandboxId(podId)).build());
+        assertEquals(2, listed.getContainersCount(), "the infra container is not listed");
+        removePod(podId);
+        assertEquals(0, rt().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+    }
+
+    @Test
+    void aPortMappingReachesTheContainerFromTheHost() throws Exception {
+        int hostPort = ThreadLocalRandom.current().nextInt(20_000, 30_000);
+        PodSandboxConfig pod = podConfig("ports").addPortMappings(PortMapping.newBuilder()
+                .setProtocol(Protocol.TCP).setContainerPort(8080).setHostPort(hostPort)).build();
+        String podId = runPod(pod);
+        String server = createContainer(podId, pod, container("server", "sh", "-c",
+                "mkdir -p /www && echo mapped > /www/index.html && exec httpd -f -p 8080 -h /www"));
+        start(server);
+        String gateway = subnetPrefix + "1";
+        assertTrue(BerthHarness.eventually(() -> httpGet(gateway, hostPort).contains("mapped"), 10_000),
+                "GET http://" + gateway + ":" + hostPort + " through portmap");
+        removePod(podId);
+    }
+
+    private static String httpGet(String host, int port) {
+        try (Socket s = new Socket(host, port)) {
+            s.setSoTimeout(2000);
+            s.getOutputStream().write("GET /index.html HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Test
+    void logsGoWhereKubeletAsksInCriFormatAndReopenStartsANewFile() throws Exception {
+        PodSandboxConfig pod = podConfig("logs").build();
+        String podId = runPod(pod);
+        String id = createContainer(podId, pod, container("talker", "sh", "-c",
+                "i=0; while true; do echo line-$i; i=$((i+1)); sleep 0.2; done"));
+        start(id);
+        Path log = Path.of(pod.getLogDirectory(), "talker.log");
+        assertEquals(log.toString(), status(id).getLogPath());
+        assertTrue(BerthHarness.eventually(() -> read(log).contains(" stdout F line-1"), 10_000), read(log));
+        assertTrue(read(log).lines().allMatch(l -> l.matches("\\S+Z? (stdout|stderr) [PF] .*")), read(log));
+
+        Path rotated = Path.of(log + ".1");
+        Files.move(log, rotated);
+        rt().reopenContainerLog(ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
+        assertTrue(BerthHarness.eventually(() -> read(log).contains("line-"), 10_000), "a new log file is written");
+        removePod(podId);
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Test
+    void aContainerOverItsMemoryLimitIsOomKilledWithExit137() {
+        PodSandboxConfig pod = podConfig("oom").build();
+        String podId = runPod(pod);
+        ContainerConfig.Builder c = container("hog", "sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a)")
+                .setLinux(LinuxContainerConfig.newBuilder().setResources(LinuxContainerResources.newBuilder()
+                        .setMemoryLimitInBytes(16 << 20)));
+        String id = createContainer(podId, pod, c);
+        start(id);
+        assertTrue(BerthHarness.eventually(() -> status(id).getState() == ContainerState.CONTAINER_EXITED, 30_000));
+        ContainerStatus s = status(id);
+        assertEquals(137, s.getExitCode());
+        assertEquals("OOMKilled", s.getReason());
+        assertTrue(s.getFinishedAt() >= s.getStartedAt() && s.getStartedAt() > 0);
+        removePod(podId);
+    }
+
+    @Test
+    void updateContainerResourcesReachesTheCgroup() throws Exception {
+        PodSandboxConfig pod = podConfig("upd").build();
+        String podId = runPod(pod);
+        String id = createContainer(podId, pod, container("c", "sleep", "3600"));
+        start(id);
+        rt().updateContainerResources(UpdateContainerResourcesRequest.newBuilder().setContainerId(id)
+                .setLinux(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64 << 20)
+                        .setCpuQuota(50_000).setCpuPeriod(100_000)).build());
+        Path memory = cgroupDir("memory", id);
+        assertEquals(String.valueOf(64 << 20), Files.readString(memory.resolve("memory.limit_in_bytes")).strip());
+        Path cpu = cgroupDir("cpu", id);
+        assertEquals("50000", Files.readString(cpu.resolve("cpu.cfs_quota_us")).strip());
+        removePod(podId);
+    }
+
+    private static Path cgroupDir(String controller, String id) throws IOException {
+        try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup", controller, berth.cgroupParent()))) {
+            return s.filter(p -> p.getFileName().toString().equals(id)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + controller + " cgroup for " + id));
+        }
+    }
+
+    @Test
+    void securityContextDropsCapabilitiesAndAppliesRuntimeDefaultSeccomp() {
+        PodSandboxConfig pod = podConfig("sec").build();
+        String podId = runPod(pod);
+        ContainerConfig.Builder c = container("locked", "sleep", "3600").setLinux(LinuxContainerConfig.newBuilder()
+                .setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+                        .setCapabilities(Capability.newBuilder().addDropCapabilities("ALL"))
+                        .setRunAsUser(Int64Value.newBuilder().setValue(1000))
+                        .setNoNewPrivs(true)
+                        .setSeccomp(SecurityProfile.newBuilder()
+                                .setProfileType(SecurityProfile.ProfileType.RuntimeDefault))));
+        String id = createContainer(podId, pod, c);
+        start(id);
+        String statusFile = exec(id, "cat", "/proc/self/status").getStdout().toStringUtf8();
+        assertTrue(statusFile.contains("CapEff:\t0000000000000000"), statusFile);
+        assertTrue(statusFile.matches("(?s).*Seccomp:\\s+2.*"), statusFile);
+        assertTrue(statusFile.matches("(?s).*Uid:\\s+1000\\s.*"), statusFile);
+        assertNotEquals(0, exec(id, "unshare", "-n", "true").getExitCode());
+        removePod(podId);
+    }
+
+    @Test
+    void runAndCreateRetriedWithTheSameNameGetTheSameObject() {
+        PodSandboxConfig pod = podConfig("retry").build();
+        String first = runPod(pod);
+        assertEquals(first, runPod(pod));
+        String c1 = createContainer(first, pod, container("c", "sleep", "3600"));
+        assertEquals(c1, createContainer(first, pod, container("c", "sleep", "3600")));
+        assertEquals(1, rt().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount());
+        removePod(first);
+    }
+
+    @Test
+    void stopAndRemoveAreIdempotentAndUnknownIdsAreFine() {
+        PodSandboxConfig pod = podConfig("idem").build();
+        String podId = runPod(pod);
+        String id = createContainer(podId, pod, container("c", "sleep", "3600"));
+        start(id);
+        for (int i = 0; i < 2; i++) {
+            rt().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
+        }
+        assertEquals(ContainerState.CONTAINER_EXITED, status(id).getState());
+        for (int i = 0; i < 2; i++) {
+            rt().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+        }
+        removePod(podId);
+        removePod(podId);
+        rt().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId("f00dfeed").build());
+        rt().removeContainer(RemoveContainerRequest.newBuilder().setContainerId("f00dfeed").build());
+    }
+
+    @Test
+    void badInputGetsStatusCodesAndLeavesNothing() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> rt().runPodSandbox(
+                RunPodSandboxRequest.newBuilder().setConfig(PodSandboxConfig.getDefaultInstance()).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> rt().runPodSandbox(RunPodSandboxRequest.newBuilder()
+                .setConfig(podConfig("handler")).setRuntimeHandler("kata").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> status("0123456789"));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> rt().createContainer(CreateContainerRequest.newBuilder()
+                .setPodSandboxId("0123456789").setConfig(container("x", "true")).build()));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+
+        PodSandboxConfig pod = podConfig("bad").build();
+        String podId = runPod(pod);
+        e = assertThrows(StatusRuntimeException.class, () -> createContainer(podId, pod,
+                container("noimage", "true").setImage(ImageSpec.newBuilder().setImage("localhost/nope:1"))));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> createContainer(podId, pod,
+                container("badmount", "true").addMounts(Mount.newBuilder().setHostPath("/does/not/exist")
+                        .setContainerPath("/x"))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals(0, rt().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount(),
+                "no half-made container");
+        assertEquals(1, rt().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount(),
+                "no half-made pod");
+        removePod(podId);
+    }
+
+    @Test
+    void containerEventsStreamTheLifecycle() throws Exception {
+        BlockingQueue<ContainerEventResponse> events = new LinkedBlockingQueue<>();
+        io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
+        Iterator<ContainerEventResponse>[] it = new Iterator[1];
+        Thread reader = new Thread(() -> ctx.run(() -> {
+            try {
+                it[0] = runtime.getContainerEvents(GetEventsRequest.getDefaultInstance());
+                it[0].forEachRemaining(events::add);
+            } catch (StatusRuntimeException ignored) {
+                // cancelled at the end of the test
+            }
+        }));
+        reader.start();
+        Thread.sleep(500);
+        PodSandboxConfig pod = podConfig("events").build();
+        String podId = runPod(pod);
+        String id = createContainer(podId, pod, container("c", "sleep", "3600"));
+        start(id);
+        rt().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
+        rt().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+        List<ContainerEventType> expected = List.of(ContainerEventType.CONTAINER_CREATED_EVENT,
+                ContainerEventType.CONTAINER_STARTED_EVENT, ContainerEventType.CONTAINER_STOPPED_EVENT,
+                ContainerEventType.CONTAINER_DELETED_EVENT);
+        for (ContainerEventType type : expected) {
+            ContainerEventResponse e;
+            do {
+                e = events.poll(10, TimeUnit.SECONDS);
+                assertTrue(e != null, "no " + type + " event");
+            } while (!e.getContainerId().equals(id));
+            assertEquals(type, e.getContainerEventType());
+            assertEquals(podId, e.getPodSandboxStatus().getId());
+        }
+        ctx.cancel(null);
+        removePod(podId);
+    }
+
+    @Test
+    void podsAndContainersSurviveADaemonRestart() throws Exception {
+        PodSandboxConfig pod = podConfig("restart").build();
+        String podId = runPod(pod);
+        String ip = podStatus(podId).getNetwork().getIp();
+        String id = createContainer(podId, pod, container("c", "sleep", "3600"));
+        start(id);
+        berth.killDaemon();
+        berth.startDaemon();
+        assertTrue(BerthHarness.eventually(() -> {
+            try {
+                return podStatus(podId).getState() == PodSandboxState.SANDBOX_READY;
+            } catch (StatusRuntimeException e) {
+                return false;
+            }
+        }, 20_000));
+        assertEquals(ip, podStatus(podId).getNetwork().getIp());
+        assertEquals(ContainerState.CONTAINER_RUNNING, status(id).getState());
+        assertEquals(0, exec(id, "true").getExitCode());
+        removePod(podId);
+        assertFalse(Files.exists(berth.root().resolve("pods").resolve(podId)));
+    }
+}

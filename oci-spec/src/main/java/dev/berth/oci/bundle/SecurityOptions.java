@@ -1,0 +1,208 @@
+package dev.berth.oci.bundle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.oci.BerthException;
+import dev.berth.oci.json.OciJson;
+import dev.berth.oci.spec.runtime.Linux;
+import dev.berth.oci.spec.runtime.LinuxResources;
+import dev.berth.oci.spec.runtime.Mount;
+import dev.berth.oci.spec.runtime.Process;
+import dev.berth.oci.spec.runtime.Spec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A container's security context (the CRI's LinuxContainerSecurityContext, in runtime terms), applied over
+ * the secure defaults. Null fields keep the defaults.
+ *
+ * @param capabilitiesAdd  names with or without CAP_, or ALL
+ * @param capabilitiesDrop names with or without CAP_, or ALL (drop ALL then add is the usual hardening)
+ * @param seccompLocalhost absolute path of a JSON profile, for {@link Seccomp#LOCALHOST}
+ * @param maskedPaths      replaces the default masked paths when not null
+ * @param readonlyPaths    replaces the default read-only paths when not null
+ */
+public record SecurityOptions(
+        boolean privileged,
+        boolean readonlyRootfs,
+        Boolean noNewPrivileges,
+        List<String> capabilitiesAdd,
+        List<String> capabilitiesDrop,
+        Long runAsUser,
+        Long runAsGroup,
+        List<Long> supplementalGroups,
+        Seccomp seccomp,
+        String seccompLocalhost,
+        List<String> maskedPaths,
+        List<String> readonlyPaths,
+        String apparmorProfile) {
+
+    public enum Seccomp { UNCONFINED, RUNTIME_DEFAULT, LOCALHOST }
+
+    /** Every capability of Linux 6.x, the set a privileged container gets. */
+    public static final List<String> ALL_CAPABILITIES = List.of(
+            "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
+            "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
+            "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+            "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
+            "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
+            "CHECKPOINT_RESTORE");
+
+    private static final String RUNTIME_DEFAULT_PROFILE = "/dev/berth/oci/seccomp/runtime-default.json";
+    private static volatile JsonNode runtimeDefault;
+
+    /** Berth's RuntimeDefault seccomp profile: an allow-list that refuses with EPERM what is not on it. */
+    public static JsonNode runtimeDefaultProfile() {
+        JsonNode p = runtimeDefault;
+        if (p == null) {
+            try (InputStream in = SecurityOptions.class.getResourceAsStream(RUNTIME_DEFAULT_PROFILE)) {
+                if (in == null) {
+                    throw new IllegalStateException("missing resource " + RUNTIME_DEFAULT_PROFILE);
+                }
+                p = OciJson.mapper().readTree(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            runtimeDefault = p;
+        }
+        return p;
+    }
+
+    Spec applyTo(Spec spec, boolean apparmorEnabled) {
+        Process p = spec.process();
+        p = p.withCapabilities(capabilities(p.capabilities()));
+        if (noNewPrivileges != null) {
+            p = p.withNoNewPrivileges(noNewPrivileges);
+        }
+        if (runAsUser != null || runAsGroup != null || supplementalGroups != null) {
+            Process.User u = p.user();
+            p = p.withUser(new Process.User(runAsUser != null ? runAsUser : u.uid(),
+                    runAsGroup != null ? runAsGroup : u.gid(), u.umask(),
+                    supplementalGroups != null && !supplementalGroups.isEmpty() ? List.copyOf(supplementalGroups)
+                            : u.additionalGids()));
+        }
+        p = p.withApparmorProfile(apparmor(apparmorEnabled));
+        Linux l = spec.linux();
+        l = l.withSeccomp(privileged ? null : seccompProfile());
+        if (privileged) {
+            l = l.withMaskedPaths(null).withReadonlyPaths(null)
+                    .withResources(l.resources().withDevices(List.of(
+                            new LinuxResources.DeviceRule(true, "a", null, null, "rwm"))));
+            spec = spec.withMounts(writableSysfs(spec.mounts()));
+        } else {
+            if (maskedPaths != null) {
+                l = l.withMaskedPaths(List.copyOf(maskedPaths));
+            }
+            if (readonlyPaths != null) {
+                l = l.withReadonlyPaths(List.copyOf(readonlyPaths));
+            }
+        }
+        return spec.withProcess(p).withLinux(l);
+    }
+
+    private Process.Capabilities capabilities(Process.Capabilities base) {
+        Set<String> caps = new LinkedHashSet<>();
+        if (privileged) {
+            ALL_CAPABILITIES.forEach(c -> caps.add("CAP_" + c));
+        } else {
+            if (base != null && base.bounding() != null) {
+                caps.addAll(base.bounding());
+            }
+            List<String> drop = normalize(capabilitiesDrop);
+            if (drop.contains("ALL")) {
+                caps.clear();
+            } else {
+                drop.forEach(caps::remove);
+            }
+            List<String> add = normalize(capabilitiesAdd);
+            if (add.contains("ALL")) {
+                ALL_CAPABILITIES.forEach(c -> caps.add("CAP_" + c));
+            } else {
+                caps.addAll(add);
+            }
+        }
+        List<String> list = List.copyOf(caps);
+        return new Process.Capabilities(list, list, null, list, null);
+    }
+
+    private static List<String> normalize(List<String> names) {
+        List<String> out = new ArrayList<>();
+        for (String n : names == null ? List.<String>of() : names) {
+            String upper = n.trim().toUpperCase(Locale.ROOT);
+            if (upper.equals("ALL")) {
+                out.add("ALL");
+                continue;
+            }
+            String bare = upper.startsWith("CAP_") ? upper.substring(4) : upper;
+            if (!ALL_CAPABILITIES.contains(bare)) {
+                throw BerthException.invalid("security context: unknown capability \"" + n + "\"");
+            }
+            out.add("CAP_" + bare);
+        }
+        return out;
+    }
+
+    private JsonNode seccompProfile() {
+        if (seccomp == null || seccomp == Seccomp.UNCONFINED) {
+            return null;
+        }
+        if (seccomp == Seccomp.RUNTIME_DEFAULT) {
+            return runtimeDefaultProfile();
+        }
+        if (seccompLocalhost == null || !seccompLocalhost.startsWith("/")) {
+            throw BerthException.invalid("security context: a Localhost seccomp profile needs an absolute path, not \""
+                    + seccompLocalhost + "\"");
+        }
+        Path file = Path.of(seccompLocalhost);
+        try {
+            JsonNode profile = OciJson.mapper().readTree(Files.readAllBytes(file));
+            if (profile == null || !profile.isObject() || !profile.has("defaultAction")) {
+                throw BerthException.invalid("security context: seccomp profile " + file
+                        + " is not a profile (no defaultAction)");
+            }
+            return profile;
+        } catch (IOException e) {
+            throw BerthException.invalid("security context: cannot read seccomp profile " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** AppArmor applies only where the kernel has it on; elsewhere "runtime/default" means nothing. */
+    private String apparmor(boolean enabled) {
+        if (apparmorProfile == null || apparmorProfile.isEmpty() || apparmorProfile.equals("unconfined")) {
+            return null;
+        }
+        if (!enabled) {
+            if (apparmorProfile.equals("runtime/default")) {
+                return null;
+            }
+            throw BerthException.invalid("security context: AppArmor profile \"" + apparmorProfile
+                    + "\" asked for, but AppArmor is not enabled on this host");
+        }
+        return apparmorProfile.equals("runtime/default") ? null : apparmorProfile.replaceFirst("^localhost/", "");
+    }
+
+    private static List<Mount> writableSysfs(List<Mount> mounts) {
+        if (mounts == null) {
+            return null;
+        }
+        return mounts.stream().map(m -> "sysfs".equals(m.type()) && m.options() != null
+                ? new Mount(m.destination(), m.type(), m.source(),
+                        m.options().stream().filter(o -> !o.equals("ro")).toList())
+                : m).toList();
+    }
+
+    public static boolean apparmorEnabled() {
+        try {
+            return Files.readString(Path.of("/sys/module/apparmor/parameters/enabled")).trim().equals("Y");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

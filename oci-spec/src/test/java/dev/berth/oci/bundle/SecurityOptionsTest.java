@@ -1,0 +1,169 @@
+package dev.berth.oci.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.oci.BerthException;
+import dev.berth.oci.spec.runtime.Linux;
+import dev.berth.oci.spec.runtime.LinuxResources;
+import dev.berth.oci.spec.runtime.Mount;
+import dev.berth.oci.spec.runtime.Spec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SecurityOptionsTest {
+
+    private static SecurityOptions security(boolean privileged, List<String> add, List<String> drop,
+                                            SecurityOptions.Seccomp seccomp, String localhost) {
+        return new SecurityOptions(privileged, false, null, add, drop, null, null, null, seccomp, localhost,
+                null, null, null);
+    }
+
+    private static Spec build(SecurityOptions s) {
+        return SpecBuilder.secureDefaults(1 << 30).cmd(List.of("true")).security(s).build();
+    }
+
+    @Test
+    void dropAllThenAddKeepsOnlyTheAddedCapability() {
+        Spec spec = build(security(false, List.of("net_admin"), List.of("ALL"), null, null));
+        assertEquals(List.of("CAP_NET_ADMIN"), spec.process().capabilities().bounding());
+        assertEquals(List.of("CAP_NET_ADMIN"), spec.process().capabilities().effective());
+    }
+
+    @Test
+    void dropOneKeepsTheOtherDefaults() {
+        Spec spec = build(security(false, null, List.of("CAP_CHOWN"), null, null));
+        List<String> caps = spec.process().capabilities().bounding();
+        assertFalse(caps.contains("CAP_CHOWN"));
+        assertTrue(caps.contains("CAP_KILL"));
+    }
+
+    @Test
+    void unknownCapabilityIsRefused() {
+        BerthException e = assertThrows(BerthException.class,
+                () -> build(security(false, List.of("CAP_FLY"), null, null, null)));
+        assertTrue(e.getMessage().contains("CAP_FLY"), e.getMessage());
+    }
+
+    @Test
+    void privilegedGetsEveryCapabilityAndNoMaskedPathsOrSeccomp() {
+        Spec spec = build(security(true, null, null, SecurityOptions.Seccomp.RUNTIME_DEFAULT, null));
+        assertEquals(SecurityOptions.ALL_CAPABILITIES.size(), spec.process().capabilities().bounding().size());
+        assertNull(spec.linux().maskedPaths());
+        assertNull(spec.linux().readonlyPaths());
+        assertNull(spec.linux().seccomp());
+        assertEquals(List.of(new LinuxResources.DeviceRule(true, "a", null, null, "rwm")),
+                spec.linux().resources().devices());
+        Mount sys = spec.mounts().stream().filter(m -> "sysfs".equals(m.type())).findFirst().orElseThrow();
+        assertFalse(sys.options().contains("ro"));
+    }
+
+    @Test
+    void runtimeDefaultSeccompIsAnAllowListWithoutMountOrModuleLoading() {
+        JsonNode profile = build(security(false, null, null, SecurityOptions.Seccomp.RUNTIME_DEFAULT, null))
+                .linux().seccomp();
+        assertEquals("SCMP_ACT_ERRNO", profile.get("defaultAction").asText());
+        List<String> allowed = new ArrayList<>();
+        profile.get("syscalls").get(0).get("names").forEach(n -> allowed.add(n.asText()));
+        assertTrue(allowed.containsAll(List.of("read", "write", "execve", "clone", "exit_group")));
+        for (String denied : List.of("mount", "init_module", "kexec_load", "reboot", "unshare", "setns")) {
+            assertFalse(allowed.contains(denied), denied);
+        }
+    }
+
+    @Test
+    void localhostSeccompReadsTheFileAndRefusesWhatIsNotAProfile(@TempDir Path dir) throws IOException {
+        Path good = Files.writeString(dir.resolve("p.json"), "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
+        assertEquals("SCMP_ACT_ALLOW", build(security(false, null, null, SecurityOptions.Seccomp.LOCALHOST,
+                good.toString())).linux().seccomp().get("defaultAction").asText());
+        Path bad = Files.writeString(dir.resolve("bad.json"), "[1]");
+        assertThrows(BerthException.class, () -> build(security(false, null, null,
+                SecurityOptions.Seccomp.LOCALHOST, bad.toString())));
+        assertThrows(BerthException.class, () -> build(security(false, null, null,
+                SecurityOptions.Seccomp.LOCALHOST, dir.resolve("missing.json").toString())));
+        assertThrows(BerthException.class, () -> build(security(false, null, null,
+                SecurityOptions.Seccomp.LOCALHOST, "relative.json")));
+    }
+
+    @Test
+    void runAsUserGroupAndSupplementalGroups() {
+        Spec spec = build(new SecurityOptions(false, true, false, null, null, 1000L, 2000L, List.of(3000L), null,
+                null, List.of("/proc/x"), List.of(), null));
+        assertEquals(1000, spec.process().user().uid());
+        assertEquals(2000, spec.process().user().gid());
+        assertEquals(List.of(3000L), spec.process().user().additionalGids());
+        assertFalse(spec.process().noNewPrivileges());
+        assertTrue(spec.root().readonly());
+        assertEquals(List.of("/proc/x"), spec.linux().maskedPaths());
+        assertTrue(spec.linux().readonlyPaths() == null || spec.linux().readonlyPaths().isEmpty());
+    }
+
+    @Test
+    void apparmorIsIgnoredForRuntimeDefaultAndRefusedForAProfileWhereTheHostHasNone() {
+        SecurityOptions named = new SecurityOptions(false, false, null, null, null, null, null, null, null, null,
+                null, null, "localhost/berth-test");
+        if (!SecurityOptions.apparmorEnabled()) {
+            assertThrows(BerthException.class, () -> build(named));
+        }
+        SecurityOptions def = new SecurityOptions(false, false, null, null, null, null, null, null, null, null,
+                null, null, "runtime/default");
+        assertNull(build(def).process().apparmorProfile());
+    }
+
+    @Test
+    void namespacesJoinedSharedWithTheHostAndSysctls() {
+        Spec spec = SpecBuilder.secureDefaults(1 << 30).cmd(List.of("true"))
+                .joinNamespace("network", "/run/netns/p1").joinNamespace("ipc", "/proc/9/ns/ipc")
+                .hostNamespace("pid").sysctls(Map.of("net.ipv4.ip_forward", "1")).build();
+        List<Linux.Namespace> ns = spec.linux().namespaces();
+        assertTrue(ns.contains(new Linux.Namespace("network", "/run/netns/p1")));
+        assertTrue(ns.contains(new Linux.Namespace("ipc", "/proc/9/ns/ipc")));
+        assertTrue(ns.contains(new Linux.Namespace("mount")));
+        assertTrue(ns.stream().noneMatch(n -> n.type().equals("pid")));
+        assertEquals(Map.of("net.ipv4.ip_forward", "1"), spec.linux().sysctl());
+    }
+
+    @Test
+    void propagationSetsMountOptionsAndRootfsPropagation() {
+        Spec spec = SpecBuilder.secureDefaults(1 << 30).cmd(List.of("true"))
+                .bindMount("/tmp", "/a", false, SpecBuilder.Propagation.HOST_TO_CONTAINER).build();
+        assertTrue(spec.mounts().stream().anyMatch(m -> m.destination().equals("/a") && m.options().contains("rslave")));
+        assertEquals("rslave", spec.linux().rootfsPropagation());
+        spec = SpecBuilder.secureDefaults(1 << 30).cmd(List.of("true"))
+                .bindMount("/tmp", "/a", true, SpecBuilder.Propagation.BIDIRECTIONAL)
+                .bindMount("/tmp", "/b", false, SpecBuilder.Propagation.HOST_TO_CONTAINER).build();
+        assertEquals("rshared", spec.linux().rootfsPropagation());
+    }
+
+    @Test
+    void deviceNodeFromTheHostGetsItsNumbersAndACgroupRule() {
+        Spec spec = SpecBuilder.secureDefaults(1 << 30).cmd(List.of("true"))
+                .device("/dev/null", "/dev/xnull", "rw").build();
+        assertTrue(spec.linux().devices().contains(new Linux.Device("c", "/dev/xnull", 1L, 3L, 0666, 0L, 0L)));
+        assertTrue(spec.linux().resources().devices().contains(new LinuxResources.DeviceRule(true, "c", 1L, 3L, "rw")));
+        assertThrows(BerthException.class, () -> SpecBuilder.secureDefaults(1 << 30).device("/etc/passwd", "/dev/p", "r"));
+        assertThrows(BerthException.class, () -> SpecBuilder.secureDefaults(1 << 30).device("/dev/null", "/dev/n", "rwx"));
+    }
+
+    @Test
+    void cpuQuotaPeriodAndCpuset() {
+        Spec spec = SpecBuilder.secureDefaults(1 << 30).cmd(List.of("true"))
+                .cpuQuota(50_000L, 100_000L).cpuset("0", "0").build();
+        LinuxResources.Cpu cpu = spec.linux().resources().cpu();
+        assertEquals(50_000L, cpu.quota());
+        assertEquals(100_000L, cpu.period());
+        assertEquals("0", cpu.cpus());
+        assertThrows(BerthException.class, () -> SpecBuilder.secureDefaults(1 << 30).cmd(List.of("true"))
+                .cpuQuota(10L, 100_000L).build());
+    }
+}
