@@ -121,8 +121,8 @@ public final class CniNetwork implements PodNetwork {
         CniAttachment attachment = cached.get();
         CniNetworkList network = CniNetworkList.validated("cached attachment " + cache.file(r.podId()), attachment.network());
         Path netns = r.netns() != null ? r.netns() : Path.of(attachment.netns());
-        // The spec lets DEL run without a namespace; the plugins then release what lives outside it
-        // (IP leases, iptables rules, host veth ends), which is all there is left.
+        // The spec lets DEL run without a namespace; the plugins then release what lives outside it (IP
+        // leases, port mappings). A path that is no longer a namespace would make them fail instead.
         String netnsArg = OverlayRootfs.isMounted(netns) ? netns.toString() : "";
         delete(op, attachment, network, netnsArg);
         cache.remove(r.podId());
@@ -150,7 +150,7 @@ public final class CniNetwork implements PodNetwork {
                 return NetworkReadiness.notReady("no CNI network config (*.conflist, *.conf, *.json) in " + confDir);
             }
             requirePlugins(network.get());
-            return NetworkReadiness.isReady();
+            return NetworkReadiness.READY;
         } catch (BerthException e) {
             return NetworkReadiness.notReady(e.getMessage());
         }

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /** Finds CNI plugin executables in the bin dirs and runs them by the CNI execution protocol (spec section 2). */
@@ -79,6 +80,7 @@ final class CniPlugins {
         env.put("CNI_IFNAME", inv.ifName());
         env.put("CNI_ARGS", inv.args());
         env.put("CNI_PATH", cniPath);
+        long started = System.nanoTime();
         Process p;
         try {
             p = pb.start();
@@ -106,12 +108,14 @@ final class CniPlugins {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new BerthException(BerthException.Kind.UNAVAILABLE, what + ": interrupted", e);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw BerthException.internal(what + ": read its output: " + e, e);
         }
         if (!err.isBlank()) {
             LOG.log(Level.DEBUG, "{0}: stderr: {1}", what, err.strip());
         }
+        LOG.log(Level.DEBUG, "{0}: exit status {1} in {2} ms", what, p.exitValue(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         if (p.exitValue() != 0) {
             throw failure(what, p.exitValue(), out, err);
         }

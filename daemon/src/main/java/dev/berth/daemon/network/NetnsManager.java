@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 
 /**
  * Pinned network namespaces for pods: each is a new netns bind-mounted on a file {@code <dir>/<name>},
- * so it lives without a process in it (the pause-less sandbox) until {@link #remove} unmounts it.
+ * so it lives without a process in it until {@link #remove} unmounts it.
  *
  * <p>The directory is made a bind mount of itself with shared propagation, as iproute2 does for
  * /run/netns: a mount namespace copied from the host later (a runc container's, a systemd unit's with
