@@ -8,7 +8,7 @@ LIBDIR    = $(DESTDIR)$(PREFIX)/lib/berth
 IMAGE_DIR = build/images/busybox
 
 # What berth needs to run, and what its tests and benchmarks need on top.
-RUN_PKGS  = runc busybox-static openjdk-17-jre-headless iptables
+RUN_PKGS  = runc busybox-static openjdk-17-jre-headless iptables containernetworking-plugins util-linux
 TEST_PKGS = $(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev valgrind python3 umoci skopeo jq curl util-linux docker-registry apache2-utils fuse libfuse2
 BENCH_PKGS = hyperfine podman conmon containerd lxcfs
 

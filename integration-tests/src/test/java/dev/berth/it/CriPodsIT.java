@@ -45,6 +45,7 @@ class CriPodsIT {
     private static BerthHarness berth;
     private static String bridge;
     private static String subnetPrefix;
+    private static Path wrapperLog;
     private static EventLoopGroup group;
     private static ManagedChannel channel;
     private static RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
@@ -64,7 +65,13 @@ class CriPodsIT {
                             "dataDir": "%s"}},
                   {"type": "portmap", "capabilities": {"portMappings": true}}]}
                 """.formatted(bridge, bridge, subnetPrefix, cni.resolve("ipam")));
-        berth = new BerthHarness(List.of("cni_conf_dir = \"" + cni + "\""));
+        // A second runtime handler: runc behind a wrapper that records how it was called.
+        wrapperLog = cni.resolve("wrapper.log");
+        Path wrapper = cni.resolve("runc-wrapper");
+        Files.writeString(wrapper, "#!/bin/sh\necho \"$@\" >> " + wrapperLog + "\nexec /usr/sbin/runc \"$@\"\n");
+        wrapper.toFile().setExecutable(true);
+        berth = new BerthHarness(List.of("cni_conf_dir = \"" + cni + "\"", "[runtimes]",
+                "wrapped = \"" + wrapper + "\""));
         group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(berth.runRoot().resolve("cri.sock").toFile()))
                 .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
@@ -312,6 +319,21 @@ class CriPodsIT {
         assertEquals(c1, createContainer(first, pod, container("c", "sleep", "3600")));
         assertEquals(1, rt().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount());
         removePod(first);
+    }
+
+    @Test
+    void aPodRunsUnderTheRuntimeHandlerItAsksFor() throws Exception {
+        PodSandboxConfig pod = podConfig("handler").build();
+        String podId = rt().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod)
+                .setRuntimeHandler("wrapped").build()).getPodSandboxId();
+        assertEquals("wrapped", podStatus(podId).getRuntimeHandler());
+        String id = createContainer(podId, pod, container("c", "sleep", "3600"));
+        start(id);
+        assertEquals(ContainerState.CONTAINER_RUNNING, status(id).getState());
+        String calls = Files.readString(wrapperLog);
+        assertTrue(calls.contains("start " + id), calls);
+        assertTrue(calls.lines().anyMatch(l -> l.contains("create") && l.contains(id)), calls);
+        removePod(podId);
     }
 
     @Test

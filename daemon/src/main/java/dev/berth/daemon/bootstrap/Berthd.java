@@ -23,7 +23,9 @@ import dev.berth.daemon.network.NetnsManager;
 import dev.berth.daemon.pod.PodService;
 import dev.berth.daemon.pod.PodStore;
 import dev.berth.daemon.recovery.Recovery;
+import dev.berth.daemon.runtime.OciRuntime;
 import dev.berth.daemon.runtime.RuncRuntime;
+import dev.berth.daemon.runtime.RuntimeHandlers;
 import dev.berth.daemon.metrics.BerthMetrics;
 import dev.berth.daemon.metrics.MetricsServer;
 import dev.berth.daemon.store.ContainerState;
@@ -116,16 +118,20 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         Path runtimeBinary = executable(cfg.runtime(), "runtime");
         Path shimBinary = executable(cfg.shimPath(), "shim_path");
         RuncRuntime runtime = new RuncRuntime(runtimeBinary, cfg.runRoot().resolve("runc"), false);
+        Map<String, OciRuntime> handlers = new LinkedHashMap<>();
+        cfg.runtimes().forEach((handler, binary) -> handlers.put(handler, new RuncRuntime(
+                executable(binary, "runtimes." + handler), cfg.runRoot().resolve("runtime-" + handler), false)));
         ImageStore images = new ImageStore(cfg.root().resolve("images"));
         ContainerStore store = new ContainerStore(cfg.root());
         ExecutorService background = Executors.newCachedThreadPool(daemonThreads("berth-bg"));
         ExecutorService streams = Executors.newCachedThreadPool(daemonThreads("berth-stream"));
         ShimExitMonitor monitor = new ShimExitMonitor();
         BerthMetrics metrics = new BerthMetrics();
-        ContainerService containers = new ContainerService(store, images, cgroups, runtime,
+        ContainerService containers = new ContainerService(store, images, cgroups,
+                new RuntimeHandlers(runtime, handlers),
                 new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(),
                         new ResourceViews(cfg.resourceViews(), cfg.resourceViewsDefault())),
-                new ContainerService.Settings(cfg.runRoot(), runtimeBinary, runtime.root(), false,
+                new ContainerService.Settings(cfg.runRoot(), false,
                         cfg.cgroupParent(), cfg.logMaxSize(), cfg.logMaxFiles(), cfg.stopTimeout()),
                 background, exited -> {
                     if (exited.oomKilled()) {

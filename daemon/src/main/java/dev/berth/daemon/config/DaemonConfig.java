@@ -4,10 +4,13 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * berthd's configuration: /etc/berth/berth.toml then /etc/berth/berth.toml.d/*.toml, every key optional
- * with the default below. Command-line flags override the paths and the log level.
+ * with the default below. Command-line flags override the paths and the log level. {@code runtimes} maps CRI
+ * runtime handler names to runc-compatible binaries (e.g. {@code crun = "/usr/bin/crun"}), next to the default
+ * {@code runtime}.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record DaemonConfig(
@@ -33,7 +36,8 @@ public record DaemonConfig(
         @JsonProperty("cni_conf_dir") Path cniConfDir,
         @JsonProperty("cni_bin_dirs") List<Path> cniBinDirs,
         @JsonProperty("stream_address") String streamAddress,
-        @JsonProperty("stream_port") Integer streamPort) {
+        @JsonProperty("stream_port") Integer streamPort,
+        @JsonProperty("runtimes") Map<String, String> runtimes) {
 
     public static final Path DEFAULT_CONFIG = Path.of("/etc/berth/berth.toml");
 
@@ -63,7 +67,8 @@ public record DaemonConfig(
                 or(cniConfDir, Path.of("/etc/cni/net.d")),
                 or(cniBinDirs, List.of(Path.of("/opt/cni/bin"), Path.of("/usr/lib/cni"))),
                 or(streamAddress, "127.0.0.1"),
-                or(streamPort, 0));
+                or(streamPort, 0),
+                or(runtimes, Map.of()));
     }
 
     public Path socketPath() {
@@ -84,21 +89,21 @@ public record DaemonConfig(
         return new DaemonConfig(root, runRoot, socket, or(path, criSocket), logLevel, runtime, shimPath,
                 cgroupManager, cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout,
                 registriesConfig, resourceViews, resourceViewsDefault, metricsPort,
-                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort);
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, runtimes);
     }
 
     public DaemonConfig withLogLevel(String level) {
         return new DaemonConfig(root, runRoot, socket, criSocket, or(level, logLevel), runtime, shimPath, cgroupManager,
                 cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout, registriesConfig,
                 resourceViews, resourceViewsDefault, metricsPort,
-                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort);
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, runtimes);
     }
 
     public DaemonConfig withPaths(Path root, Path runRoot, Path socket) {
         return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket), criSocket,
                 logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
                 builtinImage, hooksDirs, stopTimeout, registriesConfig, resourceViews, resourceViewsDefault, metricsPort,
-                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort);
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, runtimes);
     }
 
     private static <T> T or(T value, T fallback) {

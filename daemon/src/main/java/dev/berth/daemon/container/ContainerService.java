@@ -6,6 +6,7 @@ import dev.berth.cgroups.Resources;
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.api.model.ContainerUpdate;
 import dev.berth.daemon.runtime.OciRuntime;
+import dev.berth.daemon.runtime.RuntimeHandlers;
 import dev.berth.daemon.runtime.Signals;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.daemon.store.ContainerState;
@@ -48,14 +49,14 @@ public final class ContainerService {
     public static final int UNKNOWN_EXIT_CODE = 255;
 
     /** The parts of the daemon's configuration the lifecycle needs. */
-    public record Settings(Path runRoot, Path runtimeBinary, Path runtimeRoot, boolean systemdCgroup,
+    public record Settings(Path runRoot, boolean systemdCgroup,
             String cgroupParent, long logMaxSize, int logMaxFiles, int defaultStopTimeout) {
     }
 
     private final ContainerStore store;
     private final ImageStore images;
     private final CgroupManager cgroups;
-    private final OciRuntime runtime;
+    private final RuntimeHandlers runtimes;
     private final ShimLauncher shims;
     private final ShimExitMonitor exitMonitor;
     private final BundleWriter bundles;
@@ -67,18 +68,22 @@ public final class ContainerService {
     private final NameGenerator names = new NameGenerator();
 
     public ContainerService(ContainerStore store, ImageStore images, CgroupManager cgroups,
-            OciRuntime runtime, ShimLauncher shims, ShimExitMonitor exitMonitor, BundleWriter bundles,
+            RuntimeHandlers runtimes, ShimLauncher shims, ShimExitMonitor exitMonitor, BundleWriter bundles,
             Settings settings, ExecutorService background, Consumer<ContainerState> exitRecorded) {
         this.store = store;
         this.images = images;
         this.cgroups = cgroups;
-        this.runtime = runtime;
+        this.runtimes = runtimes;
         this.shims = shims;
         this.exitMonitor = exitMonitor;
         this.bundles = bundles;
         this.settings = settings;
         this.background = background;
         this.exitRecorded = exitRecorded;
+    }
+
+    public RuntimeHandlers runtimeHandlers() {
+        return runtimes;
     }
 
     public ContainerEvents events() {
@@ -112,6 +117,7 @@ public final class ContainerService {
             throw BerthException.invalid("create container: network must be 'none' or 'host', not '"
                     + request.network() + "'");
         }
+        runtimes.get(request.runtimeHandler());
         ImageRecord image = images.resolve(request.image())
                 .orElseThrow(() -> BerthException.notFound("create container: no such image: " + request.image()));
         String id = names.newId();
@@ -182,7 +188,7 @@ public final class ContainerService {
             throw BerthException.internal("create container " + record.id() + ": " + e.getMessage(), e);
         }
         LaunchedShim launched = shims.launch(new ShimOptions(record.id(), p.bundle(), p.shimDir(),
-                settings.runtimeBinary(), settings.runtimeRoot(), settings.systemdCgroup(), logPath(record),
+                runtime(record).binary(), runtime(record).root(), settings.systemdCgroup(), logPath(record),
                 settings.logMaxSize(), settings.logMaxFiles(), record.config().tty(), record.config().stdin()));
         ContainerState launchedState = container.state().launched(launched.containerPid(), launched.shimPid());
         store.saveState(record.id(), launchedState);
@@ -239,7 +245,7 @@ public final class ContainerService {
         background.execute(() -> {
             try {
                 if (status.isEmpty()) {
-                    killQuietly(id, Signals.KILL);
+                    killQuietly(container.record(), Signals.KILL);
                 }
                 releaseRuntime(container.record());
             } catch (RuntimeException e) {
@@ -272,9 +278,9 @@ public final class ContainerService {
                 launch(c);
             }
             try {
-                runtime.start(c.id());
+                runtime(c.record()).start(c.id());
             } catch (BerthException e) {
-                killQuietly(c.id(), Signals.KILL);
+                killQuietly(c.record(), Signals.KILL);
                 throw e;
             }
             ContainerState started = c.state().started(Instant.now());
@@ -292,7 +298,7 @@ public final class ContainerService {
             if (!c.state().hasShim()) {
                 throw BerthException.conflict("kill container " + c.id() + ": it is not running");
             }
-            runtime.kill(c.id(), number, false);
+            runtime(c.record()).kill(c.id(), number, false);
         });
     }
 
@@ -310,13 +316,13 @@ public final class ContainerService {
             return;
         }
         if (timeoutSeconds > 0) {
-            killQuietly(c.id(), Signals.TERM);
+            killQuietly(c.record(), Signals.TERM);
             if (awaitExit(c, timeoutSeconds)) {
                 return;
             }
             LOG.log(Level.INFO, "container {0} ignored SIGTERM for {1} s, sending SIGKILL", c.id(), timeoutSeconds);
         }
-        killQuietly(c.id(), Signals.KILL);
+        killQuietly(c.record(), Signals.KILL);
         if (!awaitExit(c, 30)) {
             throw new BerthException(BerthException.Kind.UNAVAILABLE,
                     "stop container " + c.id() + ": it did not exit after SIGKILL");
@@ -452,7 +458,7 @@ public final class ContainerService {
 
     /** Frees what a run holds in the runtime: runc's state and the container's cgroup. */
     private void releaseRuntime(ContainerRecord record) {
-        runtime.delete(record.id());
+        runtime(record).delete(record.id());
         cgroups.remove(record.cgroupsPath());
     }
 
@@ -470,12 +476,16 @@ public final class ContainerService {
         store.delete(id);
     }
 
-    private void killQuietly(String id, int signal) {
+    private void killQuietly(ContainerRecord record, int signal) {
         try {
-            runtime.kill(id, signal, signal == Signals.KILL);
+            runtime(record).kill(record.id(), signal, signal == Signals.KILL);
         } catch (BerthException e) {
-            LOG.log(Level.DEBUG, "kill container {0} with {1}: {2}", id, signal, e.getMessage());
+            LOG.log(Level.DEBUG, "kill container {0} with {1}: {2}", record.id(), signal, e.getMessage());
         }
+    }
+
+    private OciRuntime runtime(ContainerRecord record) {
+        return runtimes.get(record.config().runtimeHandler());
     }
 
     private static void withLock(Container c, Runnable action) {

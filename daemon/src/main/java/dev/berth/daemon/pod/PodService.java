@@ -78,9 +78,10 @@ public final class PodService {
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,252}")) {
             throw BerthException.invalid("run pod: invalid name \"" + name + "\"");
         }
-        if (!blank(request.runtimeHandler()) && !"runc".equals(request.runtimeHandler())) {
-            throw BerthException.invalid("run pod " + name + ": unknown runtime handler \"" + request.runtimeHandler()
-                    + "\" (this berthd has: runc)");
+        try {
+            containers.runtimeHandlers().get(request.runtimeHandler());
+        } catch (BerthException e) {
+            throw BerthException.invalid("run pod " + name + ": " + e.getMessage());
         }
         return creations.run(name, () -> byName(name).map(PodRecord::id).orElseGet(() -> create(request, name)));
     }
@@ -88,7 +89,7 @@ public final class PodService {
     private String create(PodRecord request, String name) {
         String id = ids.newId();
         PodRecord pod = new PodRecord(id, name, request.metadata(), PodRecord.State.CREATING, Instant.now(),
-                request.hostname(), request.logDirectory(), "runc", request.cgroupParent(), request.network(),
+                request.hostname(), request.logDirectory(), request.runtimeHandler(), request.cgroupParent(), request.network(),
                 request.pid(), request.ipc(), request.dns(), request.portMappings(), request.sysctls(),
                 request.labels(), request.annotations(), request.security(), null, null, null, null);
         store.create(pod);
@@ -145,7 +146,7 @@ public final class PodService {
                 pod.security(), null, null, pod.cgroupParent(), null, null, null, null, null, null);
         return new ContainerCreate(pod.name(), pauseImage(), null, null, null, null, null, null, false, false,
                 null, null, null, false, Map.of(POD_LABEL, pod.id(), INFRA_LABEL, "true"), null, false, pod.id(),
-                null, null, linux);
+                null, null, linux, pod.runtimeHandler());
     }
 
     /** Berth's pause image, made from the berth-pause binary the first time a pod needs it. */

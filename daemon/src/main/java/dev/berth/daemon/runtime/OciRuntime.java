@@ -1,8 +1,16 @@
 package dev.berth.daemon.runtime;
 
+import java.nio.file.Path;
+
 /** The OCI runtime operations berthd runs itself; create and exec go through the shim. */
 public interface OciRuntime {
     String name();
+
+    /** The executable the shim runs for create and exec. */
+    Path binary();
+
+    /** The runtime's state directory ({@code --root}). */
+    Path root();
 
     String version();
 

@@ -23,10 +23,12 @@ public final class RuncRuntime implements OciRuntime {
         this.systemdCgroup = systemdCgroup;
     }
 
+    @Override
     public Path binary() {
         return binary;
     }
 
+    @Override
     public Path root() {
         return root;
     }

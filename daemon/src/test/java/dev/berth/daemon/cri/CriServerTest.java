@@ -38,6 +38,7 @@ import dev.berth.daemon.network.NetnsManager;
 import dev.berth.daemon.pod.PodService;
 import dev.berth.daemon.pod.PodStore;
 import dev.berth.daemon.runtime.RuncRuntime;
+import dev.berth.daemon.runtime.RuntimeHandlers;
 import dev.berth.daemon.store.ContainerStore;
 import dev.berth.shim.ShimExitMonitor;
 import dev.berth.shim.ShimLauncher;
@@ -94,10 +95,10 @@ class CriServerTest {
         background = Executors.newCachedThreadPool();
         Path runc = Path.of("/usr/sbin/runc");
         ContainerService containers = new ContainerService(new ContainerStore(dir), images,
-                CgroupManagers.create("cgroupfs", CgroupDetector.detect()), new RuncRuntime(runc, dir.resolve("runc"), false),
+                CgroupManagers.create("cgroupfs", CgroupDetector.detect()), RuntimeHandlers.of(new RuncRuntime(runc, dir.resolve("runc"), false)),
                 new ShimLauncher(Path.of("berth-shim")), monitor,
                 new BundleWriter(List.of(), new ResourceViews(dir.resolve("views"), false)),
-                new ContainerService.Settings(dir, runc, dir.resolve("runc"), false, "berth-test", 1 << 20, 1, 10),
+                new ContainerService.Settings(dir, false, "berth-test", 1 << 20, 1, 10),
                 background, exited -> { });
         PodService pods = new PodService(new PodStore(dir), containers, images, new NetnsManager(dir.resolve("netns")),
                 new CniNetwork(dir.resolve("net.d"), List.of(Path.of("/usr/lib/cni")), dir.resolve("cni")),

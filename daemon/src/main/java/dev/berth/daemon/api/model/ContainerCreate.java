@@ -12,6 +12,7 @@ import java.util.Map;
  * @param podId   the pod sandbox the container belongs to (null outside pods)
  * @param logPath where the shim writes the CRI log (null: the container's own directory)
  * @param linux   namespaces, security context, mounts and devices beyond the plain options
+ * @param runtimeHandler the OCI runtime by CRI handler name (null: berthd's default runtime)
  */
 public record ContainerCreate(
         String name,
@@ -34,7 +35,8 @@ public record ContainerCreate(
         String podId,
         Map<String, String> annotations,
         String logPath,
-        LinuxOptions linux) {
+        LinuxOptions linux,
+        String runtimeHandler) {
 
     public record Volume(String source, String destination, boolean readOnly) {
     }
@@ -77,12 +79,12 @@ public record ContainerCreate(
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 newMemory != null ? newMemory : memory, newCpus != null ? newCpus : cpus,
                 newPidsLimit != null ? newPidsLimit : pidsLimit, autoRemove, labels, network, resourceViews,
-                podId, annotations, logPath, linux);
+                podId, annotations, logPath, linux, runtimeHandler);
     }
 
     public ContainerCreate withLinux(LinuxOptions newLinux) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, autoRemove, labels, network, resourceViews, podId, annotations, logPath,
-                newLinux);
+                newLinux, runtimeHandler);
     }
 }
