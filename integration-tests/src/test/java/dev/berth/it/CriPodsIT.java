@@ -322,6 +322,48 @@ class CriPodsIT {
     }
 
     @Test
+    void aSharedPidNamespaceShowsThePauseProcessAndSysctlsApplyToThePod() {
+        PodSandboxConfig pod = podConfig("pidns").setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setCgroupParent(berth.cgroupParent() + "/pod-pidns")
+                .putSysctls("net.ipv4.ip_unprivileged_port_start", "80")
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                        NamespaceOption.newBuilder().setPid(NamespaceMode.POD)))).build();
+        String podId = runPod(pod);
+        ContainerConfig.Builder c = container("c", "sleep", "3600").setLinux(LinuxContainerConfig.newBuilder()
+                .setSecurityContext(LinuxContainerSecurityContext.newBuilder().setNamespaceOptions(
+                        NamespaceOption.newBuilder().setPid(NamespaceMode.POD))));
+        String id = createContainer(podId, pod, c);
+        start(id);
+        assertEquals("/pause", exec(id, "cat", "/proc/1/cmdline").getStdout().toStringUtf8().replace("\0", ""));
+        assertEquals("80", exec(id, "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").getStdout()
+                .toStringUtf8().strip());
+        removePod(podId);
+    }
+
+    @Test
+    void aHostNetworkPodSeesTheHostsInterfacesAndGetsNoCniAddress() throws Exception {
+        PodSandboxConfig pod = podConfig("hostnet").setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setCgroupParent(berth.cgroupParent() + "/pod-hostnet")
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                        NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)))).build();
+        String podId = runPod(pod);
+        assertEquals("", podStatus(podId).getNetwork().getIp());
+        String id = createContainer(podId, pod, container("c", "sleep", "3600"));
+        start(id);
+        // The host's default-route interface is stable while other tests add and remove veths.
+        String hostInterface = Files.readAllLines(Path.of("/proc/net/route")).stream()
+                .map(l -> l.split("\\s+")).filter(f -> f.length > 1 && f[1].equals("00000000")).map(f -> f[0])
+                .findFirst().orElse("lo");
+        assertTrue(interfaces(exec(id, "cat", "/proc/net/dev").getStdout().toStringUtf8()).contains(hostInterface));
+        removePod(podId);
+    }
+
+    private static java.util.Set<String> interfaces(String procNetDev) {
+        return procNetDev.lines().filter(l -> l.contains(":")).map(l -> l.substring(0, l.indexOf(':')).strip())
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    @Test
     void aPodRunsUnderTheRuntimeHandlerItAsksFor() throws Exception {
         PodSandboxConfig pod = podConfig("handler").build();
         String podId = rt().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod)
