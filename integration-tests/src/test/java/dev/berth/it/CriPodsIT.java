@@ -341,6 +341,21 @@ class CriPodsIT {
     }
 
     @Test
+    void anImageVolumeShowsTheImagesFilesReadOnly() {
+        PodSandboxConfig pod = podConfig("imgvol").build();
+        String podId = runPod(pod);
+        String id = createContainer(podId, pod, container("c", "sleep", "3600").addMounts(Mount.newBuilder()
+                .setContainerPath("/iv").setImage(ImageSpec.newBuilder().setImage(IMAGE))));
+        start(id);
+        assertEquals(0, exec(id, "test", "-x", "/iv/bin/busybox").getExitCode());
+        ExecSyncResponse write = exec(id, "touch", "/iv/new-file");
+        assertNotEquals(0, write.getExitCode());
+        assertTrue(write.getStderr().toStringUtf8().contains("Read-only"), write.getStderr().toStringUtf8());
+        assertTrue(status(id).getMountsList().stream().anyMatch(m -> m.getImage().getImage().equals(IMAGE)));
+        removePod(podId);
+    }
+
+    @Test
     void aHostNetworkPodSeesTheHostsInterfacesAndGetsNoCniAddress() throws Exception {
         PodSandboxConfig pod = podConfig("hostnet").setLinux(LinuxPodSandboxConfig.newBuilder()
                 .setCgroupParent(berth.cgroupParent() + "/pod-hostnet")

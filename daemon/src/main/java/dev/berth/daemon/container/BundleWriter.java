@@ -24,7 +24,8 @@ public final class BundleWriter {
         this.views = views;
     }
 
-    void write(Path bundle, ContainerRecord record, ImageConfig image) {
+    void write(ContainerPaths paths, ContainerRecord record, ImageConfig image) {
+        Path bundle = paths.bundle();
         ContainerCreate c = record.config();
         Path rootfs = bundle.resolve("rootfs");
         SpecBuilder builder = SpecBuilder.secureDefaults(hostNofileHard)
@@ -47,7 +48,7 @@ public final class BundleWriter {
         if (c.annotations() != null) {
             builder.annotations(c.annotations());
         }
-        applyLinux(record, c.linux(), builder);
+        applyLinux(paths, record, c.linux(), builder);
         if (c.volumes() != null) {
             for (ContainerCreate.Volume v : c.volumes()) {
                 if (v.source() == null || !Path.of(v.source()).isAbsolute() || v.destination() == null
@@ -67,7 +68,8 @@ public final class BundleWriter {
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
     }
 
-    private static void applyLinux(ContainerRecord record, ContainerCreate.LinuxOptions l, SpecBuilder builder) {
+    private static void applyLinux(ContainerPaths paths, ContainerRecord record, ContainerCreate.LinuxOptions l,
+                                   SpecBuilder builder) {
         if (l == null) {
             builder.hostname(record.id().substring(0, 12));
             return;
@@ -89,7 +91,13 @@ public final class BundleWriter {
         if (l.cpuShares() != null && l.cpuShares() != 0) {
             builder.cpuShares(l.cpuShares());
         }
-        for (ContainerCreate.Mount m : l.mounts() == null ? List.<ContainerCreate.Mount>of() : l.mounts()) {
+        List<ContainerCreate.Mount> mounts = l.mounts() == null ? List.of() : l.mounts();
+        for (int i = 0; i < mounts.size(); i++) {
+            ContainerCreate.Mount m = mounts.get(i);
+            if (m.image() != null) {
+                builder.bindMount(paths.imageVolume(i).resolve("merged").toString(), m.containerPath(), true);
+                continue;
+            }
             if (m.hostPath() == null || !Files.exists(Path.of(m.hostPath()))) {
                 throw BerthException.invalid("create container " + record.id() + ": mount source " + m.hostPath()
                         + " does not exist");

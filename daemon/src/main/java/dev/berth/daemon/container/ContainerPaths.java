@@ -31,6 +31,11 @@ public record ContainerPaths(Path dir, Path shimDir) {
         return dir.resolve("work");
     }
 
+    /** The overlay of image volume {@code index}: {@code merged/} is bound into the container read-only. */
+    public Path imageVolume(int index) {
+        return dir.resolve("imagevolumes").resolve(Integer.toString(index));
+    }
+
     public Path log() {
         return dir.resolve("ctr.log");
     }

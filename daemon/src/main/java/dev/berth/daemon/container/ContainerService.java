@@ -160,8 +160,9 @@ public final class ContainerService {
             throw BerthException.internal("create container " + record.id() + ": " + e.getMessage(), e);
         }
         OverlayRootfs.mount(images.layerDirs(image), p.upper(), p.work(), p.rootfs());
+        mountImageVolumes(record);
         ImageConfig imageConfig = images.config(image);
-        bundles.write(p.bundle(), record, imageConfig);
+        bundles.write(p, record, imageConfig);
     }
 
     /** After a reboot /run and the overlay mounts are gone: an exited container's rootfs is mounted again. */
@@ -173,6 +174,46 @@ public final class ContainerService {
         ImageRecord image = images.resolve(record.imageId()).orElseThrow(() -> BerthException.conflict(
                 "start container " + record.id() + ": its image " + record.imageId() + " is gone"));
         OverlayRootfs.mount(images.layerDirs(image), p.upper(), p.work(), p.rootfs());
+        mountImageVolumes(record);
+    }
+
+    /**
+     * Image volumes (the CRI's Mount.image): each image's layers under an overlay of its own, whose merged
+     * directory the bundle binds read-only; the upper layer stays empty and goes with the container.
+     */
+    private void mountImageVolumes(ContainerRecord record) {
+        List<ContainerCreate.Mount> mounts = record.config().linux() == null
+                || record.config().linux().mounts() == null ? List.of() : record.config().linux().mounts();
+        for (int i = 0; i < mounts.size(); i++) {
+            String ref = mounts.get(i).image();
+            if (ref == null) {
+                continue;
+            }
+            ImageRecord image = images.resolve(ref).orElseThrow(() -> BerthException.notFound("create container "
+                    + record.id() + ": no such image for an image volume: " + ref));
+            Path dir = paths(record.id()).imageVolume(i);
+            try {
+                for (String sub : List.of("upper", "work", "merged")) {
+                    Files.createDirectories(dir.resolve(sub));
+                }
+            } catch (IOException e) {
+                throw BerthException.internal("create container " + record.id() + ": " + e.getMessage(), e);
+            }
+            if (!OverlayRootfs.isMounted(dir.resolve("merged"))) {
+                OverlayRootfs.mount(images.layerDirs(image), dir.resolve("upper"), dir.resolve("work"),
+                        dir.resolve("merged"));
+            }
+        }
+    }
+
+    private void unmountImageVolumes(ContainerRecord record) {
+        List<ContainerCreate.Mount> mounts = record.config().linux() == null
+                || record.config().linux().mounts() == null ? List.of() : record.config().linux().mounts();
+        for (int i = 0; i < mounts.size(); i++) {
+            if (mounts.get(i).image() != null) {
+                OverlayRootfs.unmount(paths(record.id()).imageVolume(i).resolve("merged"));
+            }
+        }
     }
 
     /** Starts a shim that runs `runc create`; the container is then created, its init waiting for start. */
@@ -472,6 +513,7 @@ public final class ContainerService {
             LOG.log(Level.WARNING, "remove container {0}: runtime clean-up: {1}", id, e.getMessage());
         }
         OverlayRootfs.unmount(p.rootfs());
+        unmountImageVolumes(record);
         ContainerStore.deleteTree(p.shimDir());
         store.delete(id);
     }

@@ -144,19 +144,17 @@ final class ContainerRpcs {
         List<ContainerCreate.Mount> mounts = new ArrayList<>();
         boolean ownResolv = false;
         for (Mount m : c.getMountsList()) {
-            if (m.hasImage() && !m.getImage().getImage().isEmpty()) {
-                throw BerthException.invalid("CreateContainer " + name + ": image volumes are not supported yet");
-            }
             ownResolv |= m.getContainerPath().equals("/etc/resolv.conf");
-            mounts.add(new ContainerCreate.Mount(m.getHostPath(), m.getContainerPath(), m.getReadonly(),
-                    propagation(m.getPropagation())));
+            String image = m.hasImage() && !m.getImage().getImage().isEmpty() ? m.getImage().getImage() : null;
+            mounts.add(new ContainerCreate.Mount(image != null ? null : m.getHostPath(), m.getContainerPath(),
+                    image != null || m.getReadonly(), propagation(m.getPropagation()), image));
         }
         if (!ownResolv) {
             mounts.add(new ContainerCreate.Mount(pods.resolvConf(pod).toString(), "/etc/resolv.conf", false,
-                    SpecBuilder.Propagation.PRIVATE));
+                    SpecBuilder.Propagation.PRIVATE, null));
         }
         mounts.add(new ContainerCreate.Mount(pods.hostnameFile(pod).toString(), "/etc/hostname", false,
-                SpecBuilder.Propagation.PRIVATE));
+                SpecBuilder.Propagation.PRIVATE, null));
         List<ContainerCreate.Device> devices = c.getDevicesList().stream().map(d -> new ContainerCreate.Device(
                 d.getHostPath(), d.getContainerPath(), d.getPermissions())).toList();
         LinuxContainerResources r = c.getLinux().getResources();
@@ -271,7 +269,13 @@ final class ContainerRpcs {
         ContainerCreate.LinuxOptions linux = r.config().linux();
         if (linux != null && linux.mounts() != null) {
             for (ContainerCreate.Mount m : linux.mounts()) {
-                b.addMounts(Mount.newBuilder().setHostPath(m.hostPath()).setContainerPath(m.containerPath())
+                Mount.Builder mount = Mount.newBuilder().setContainerPath(m.containerPath());
+                if (m.image() != null) {
+                    mount.setImage(ImageSpec.newBuilder().setImage(m.image()));
+                } else {
+                    mount.setHostPath(m.hostPath());
+                }
+                b.addMounts(mount
                         .setReadonly(m.readOnly()).setPropagation(switch (m.propagation()) {
                             case PRIVATE -> MountPropagation.PROPAGATION_PRIVATE;
                             case HOST_TO_CONTAINER -> MountPropagation.PROPAGATION_HOST_TO_CONTAINER;

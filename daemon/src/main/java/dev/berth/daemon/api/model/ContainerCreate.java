@@ -68,8 +68,9 @@ public record ContainerCreate(
         }
     }
 
+    /** A bind mount of a host path, or, with {@code image} set, a read-only view of that image's files. */
     public record Mount(String hostPath, String containerPath, boolean readOnly,
-                        SpecBuilder.Propagation propagation) {
+                        SpecBuilder.Propagation propagation, String image) {
     }
 
     public record Device(String hostPath, String containerPath, String permissions) {
