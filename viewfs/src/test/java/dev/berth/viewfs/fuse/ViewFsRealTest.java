@@ -61,7 +61,7 @@ class ViewFsRealTest {
         Assumptions.assumeTrue(reason == null, reason);
         cg = "berth/viewfs-test-" + UUID.randomUUID().toString().substring(0, 8);
         mount = Files.createTempDirectory("viewfs-mnt");
-        server = ViewFsServer.forHost(mount, new CgroupParents(List.of(CgroupParents.DEFAULT)));
+        server = ViewFsServer.forHost(mount, new CgroupParents(List.of(CgroupParents.DEFAULT)), null);
         server.mount(false);
         createCgroup();
     }
