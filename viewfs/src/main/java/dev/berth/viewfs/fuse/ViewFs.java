@@ -55,7 +55,7 @@ public final class ViewFs extends FuseStubFS {
     public ViewFs(ViewFiles files, CallerResolver callers) {
         this.files = files;
         this.callers = callers;
-        for (String f : ViewFiles.FILES) {
+        for (String f : files.files()) {
             String child = f;
             for (int slash = f.lastIndexOf('/'); slash >= 0; slash = child.lastIndexOf('/')) {
                 String parent = slash == 0 ? "/" : child.substring(0, slash);
@@ -91,7 +91,7 @@ public final class ViewFs extends FuseStubFS {
             stat.st_nlink.set(2);
             return 0;
         }
-        if (ViewFiles.FILES.contains(path)) {
+        if (files.files().contains(path)) {
             // The size of this caller's content, as lxcfs does: sendfile(2) (busybox cat) reads a
             // direct_io file only up to i_size, and procfs's size 0 would give it nothing. attr_timeout=0
             // keeps one caller's size from being cached for the next.
@@ -127,7 +127,7 @@ public final class ViewFs extends FuseStubFS {
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        if (!ViewFiles.FILES.contains(path)) {
+        if (!files.files().contains(path)) {
             return dirs.containsKey(path) ? -ErrorCodes.EISDIR() : -ErrorCodes.ENOENT();
         }
         if ((fi.flags.get() & O_ACCMODE) != 0) {
