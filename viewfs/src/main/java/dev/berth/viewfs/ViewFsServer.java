@@ -12,11 +12,8 @@ import dev.berth.viewfs.fuse.ViewFiles;
 import dev.berth.viewfs.fuse.ViewFs;
 import dev.berth.viewfs.restart.RestartHealer;
 
-import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ViewFsServer implements AutoCloseable {
     static final String REMOUNT_HELPER = "berth-viewfs-remount";
+    static final String KEEPER = "berth-viewfs-keeper";
     private static final System.Logger LOG = System.getLogger(ViewFsServer.class.getName());
     private static final long MOUNT_TIMEOUT_SECONDS = 30;
     private final ViewFs fs;
@@ -37,11 +35,14 @@ public final class ViewFsServer implements AutoCloseable {
     private final Path mountPoint;
     private final RestartHealer healer;
 
-    /** @param remountHelper the berth-viewfs-remount binary, null when there is none */
+    /**
+     * @param remountHelper the berth-viewfs-remount binary, null when there is none; berth-viewfs-keeper
+     *                      is taken from the same directory
+     */
     public ViewFsServer(Path mountPoint, CgroupParents parents, CgroupLayout layout, ProcFs proc, Path sys,
                         Path remountHelper) {
         this.mountPoint = mountPoint;
-        this.healer = new RestartHealer(proc, mountPoint, remountHelper);
+        this.healer = new RestartHealer(proc, mountPoint, remountHelper, keeperBeside(remountHelper));
         CgroupSource source = CgroupSource.forLayout(layout);
         this.load = new LoadTracker(source, parents, proc);
         ViewFiles files = new ViewFiles(proc, sys, source, load, ViewFsServer::epochNanos, System::nanoTime);
@@ -72,10 +73,15 @@ public final class ViewFsServer implements AutoCloseable {
      */
     public void serve() {
         healer.clearDeadMount();
+        if (!Files.isDirectory(mountPoint)) {
+            throw new IllegalArgumentException(mountPoint + " is not a directory");
+        }
         Thread heal = new Thread(() -> {
             try {
                 if (fs.awaitMounted(MOUNT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    healer.startKeeper();
                     healer.heal();
+                    healer.endOrphanedKeepers();
                 } else {
                     LOG.log(System.Logger.Level.WARNING, "viewfs mount " + mountPoint + ": not mounted after "
                             + MOUNT_TIMEOUT_SECONDS + " s: earlier instances' mounts left as they are");
@@ -124,10 +130,6 @@ public final class ViewFsServer implements AutoCloseable {
         if (mount == null) {
             usage("MOUNTPOINT is required");
         }
-        // a dead earlier mount there fails stat (ENOTCONN): serve() detaches it
-        if (!Files.isDirectory(mount) && !isDeadMount(mount)) {
-            usage(mount + " is not a directory");
-        }
         if (helper == null) {
             LOG.log(System.Logger.Level.WARNING, "berth-viewfs: no " + REMOUNT_HELPER + " on PATH: containers keep"
                     + " dead views after a restart of this server until they are restarted");
@@ -142,23 +144,24 @@ public final class ViewFsServer implements AutoCloseable {
         // jnr-fuse's own hook unmounts too; ours also stops the sampler, and either order is safe
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "viewfs-shutdown"));
         LOG.log(System.Logger.Level.INFO, "berth-viewfs serving " + mount + " for cgroups below " + parents);
+        // the mount point is checked only after an earlier dead (or held) mount there is cleared:
+        // stat fails (ENOTCONN) or waits on those
         try {
             server.serve();
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
         } catch (IllegalStateException e) {
             System.err.println("berth-viewfs: " + e.getMessage());
             System.exit(1);
         }
     }
 
-    private static boolean isDeadMount(Path p) {
-        try {
-            Files.readAttributes(p, BasicFileAttributes.class);
-            return false;
-        } catch (FileSystemException e) {
-            return e.getReason() != null && e.getReason().contains("not connected");
-        } catch (IOException e) {
-            return false;
+    private static Path keeperBeside(Path remountHelper) {
+        if (remountHelper == null) {
+            return null;
         }
+        Path keeper = remountHelper.resolveSibling(KEEPER);
+        return Files.isExecutable(keeper) ? keeper : null;
     }
 
     private static Path onPath(String name) {

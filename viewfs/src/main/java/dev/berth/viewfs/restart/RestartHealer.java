@@ -7,6 +7,7 @@ import jnr.ffi.Runtime;
 import jnr.ffi.annotations.SaveError;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +22,21 @@ import java.util.concurrent.TimeUnit;
  * the new ones in their place through the berth-viewfs-remount helper, one run per namespace.
  * Instances for one mount point share a file system name, so mounts of other servers (another mount
  * point, lxcfs) are never touched.
+ *
+ * <p>Each instance also starts a berth-viewfs-keeper that holds its FUSE connection open, so that
+ * when it dies reads through its mounts wait (up to {@link #HOLD_SECONDS}) instead of failing. The
+ * next instance ends the earlier keepers once it has replaced the mounts: each waiting reader then
+ * gets one error and its next open reaches the new mount.
  */
 public final class RestartHealer {
     private static final System.Logger LOG = System.getLogger(RestartHealer.class.getName());
     private static final String FS_NAME_PREFIX = "berth-viewfs:";
     private static final int MNT_DETACH = 2;
     private static final long HELPER_TIMEOUT_SECONDS = 10;
+    /** How long readers wait for a restart before they fail as if no keeper held the connection. */
+    public static final int HOLD_SECONDS = 30;
+    private static final String KEEPER_NAME = "viewfs-keeper";
+    private static final String ORPHAN_NAME = "viewfs-orphan";
 
     /** The jnr-ffi binding for the one call the JDK lacks. */
     public interface Libc {
@@ -39,17 +49,26 @@ public final class RestartHealer {
     public record Result(int namespaces, int mounts, int failedNamespaces) {
     }
 
+    /** A berth-viewfs-keeper of this mount point; {@code orphan} once its server died. */
+    public record Keeper(int pid, int serverPid, boolean orphan) {
+    }
+
     private final ProcFs proc;
     private final Path mountPoint;
     private final String fsName;
     private final Path helper;
+    private final Path keeper;
 
-    /** @param helper the berth-viewfs-remount binary; null: dead mounts in namespaces are reported, not healed */
-    public RestartHealer(ProcFs proc, Path mountPoint, Path helper) {
+    /**
+     * @param helper the berth-viewfs-remount binary; null: dead mounts in namespaces are reported, not healed
+     * @param keeper the berth-viewfs-keeper binary; null: reads fail from a server's death to the heal
+     */
+    public RestartHealer(ProcFs proc, Path mountPoint, Path helper, Path keeper) {
         this.proc = proc;
         this.mountPoint = mountPoint.toAbsolutePath().normalize();
         this.fsName = fsName(this.mountPoint);
         this.helper = helper;
+        this.keeper = keeper;
     }
 
     /**
@@ -72,13 +91,16 @@ public final class RestartHealer {
     /**
      * Detaches earlier instances' mounts at the mount point when they are dead; refuses (without
      * touching anything) when one still answers: two servers on one mount point would hide each other.
+     * A mount held by an orphaned keeper is dead but must not be stat'ed: that would wait for the hold.
      */
     public void clearDeadMount() {
         int ours = mountsAtMountPoint().size();
         if (ours == 0) {
             return;
         }
-        if (Files.isDirectory(mountPoint)) {
+        List<Keeper> keepers = keepers();
+        boolean held = !keepers.isEmpty() && keepers.stream().allMatch(this::orphaned);
+        if (!held && Files.isDirectory(mountPoint)) {
             throw new IllegalStateException("viewfs mount " + mountPoint + ": already served by a running berth-viewfs");
         }
         for (int i = 0; i < ours; i++) {
@@ -130,6 +152,93 @@ public final class RestartHealer {
                 + (stale.size() - failed) + " namespace(s), " + failed + " failed, in "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
         return new Result(stale.size(), mounts, failed);
+    }
+
+    /** Starts this instance's keeper, holding this process's FUSE connection; call once mounted. */
+    public void startKeeper() {
+        if (keeper == null) {
+            LOG.log(System.Logger.Level.WARNING, "viewfs mount " + mountPoint + ": no berth-viewfs-keeper: if this"
+                    + " server dies, reads in containers fail until a restarted one replaces the mounts");
+            return;
+        }
+        int fd = fuseFd();
+        if (fd < 0) {
+            LOG.log(System.Logger.Level.WARNING, "viewfs mount " + mountPoint + ": no /dev/fuse descriptor found to keep");
+            return;
+        }
+        try {
+            new ProcessBuilder(keeper.toString(), Long.toString(ProcessHandle.current().pid()), Integer.toString(fd),
+                    fsName, Integer.toString(HOLD_SECONDS))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "viewfs mount " + mountPoint + ": start " + keeper + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Ends the keepers of dead earlier instances; call after {@link #heal}: readers waiting on their
+     * connections get one error each, and their next open reaches this instance's mounts.
+     */
+    public int endOrphanedKeepers() {
+        int ended = 0;
+        for (Keeper k : keepers()) {
+            if (orphaned(k)) {
+                ProcessHandle.of(k.pid()).ifPresent(ProcessHandle::destroy);
+                ended++;
+            }
+        }
+        if (ended > 0) {
+            LOG.log(System.Logger.Level.INFO, "viewfs mount " + mountPoint + ": ended " + ended
+                    + " keeper(s) of dead earlier instances");
+        }
+        return ended;
+    }
+
+    /** The keepers of this mount point's instances, found by name and by the fsname in their command line. */
+    public List<Keeper> keepers() {
+        List<Keeper> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.root(), p -> p.getFileName().toString().matches("\\d+"))) {
+            for (Path dir : ds) {
+                String comm = proc.read(dir.resolve("comm"));
+                if (comm == null || !(comm.strip().equals(KEEPER_NAME) || comm.strip().equals(ORPHAN_NAME))) {
+                    continue;
+                }
+                String cmdline = proc.read(dir.resolve("cmdline"));
+                String[] args = cmdline == null ? new String[0] : cmdline.split("\0");
+                if (args.length >= 4 && args[3].equals(fsName) && args[1].matches("\\d+")) {
+                    out.add(new Keeper(Integer.parseInt(dir.getFileName().toString()), Integer.parseInt(args[1]),
+                            comm.strip().equals(ORPHAN_NAME)));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("viewfs: list processes in " + proc.root() + ": " + e, e);
+        }
+        return out;
+    }
+
+    /** Its server is gone (the keeper renames itself a moment after the death: the pid tells sooner). */
+    private boolean orphaned(Keeper k) {
+        return k.orphan() || !Files.exists(proc.root().resolve(Integer.toString(k.serverPid())));
+    }
+
+    private int fuseFd() {
+        Path fds = proc.root().resolve(ProcessHandle.current().pid() + "/fd");
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(fds)) {
+            for (Path fd : ds) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals("/dev/fuse")) {
+                        return Integer.parseInt(fd.getFileName().toString());
+                    }
+                } catch (IOException e) {
+                    // closed while listing
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "viewfs mount " + mountPoint + ": list " + fds + ": " + e.getMessage());
+        }
+        return -1;
     }
 
     /** Runs the helper for one namespace; null when it succeeded, else what went wrong. */

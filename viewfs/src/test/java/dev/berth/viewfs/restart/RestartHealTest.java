@@ -20,11 +20,12 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The server as a process (its main, as the launcher runs it) and a private mount namespace
  * (unshare -m) holding a bind mount of its meminfo, as a container does: the server is killed with
- * SIGKILL, the bind then fails, and a restarted server must make it read correct values again.
+ * SIGKILL, and a restarted server must make it read correct values again.
  * Needs root, /dev/fuse, libfuse2 and the helper built (make -C shim/c); skipped with the reason otherwise.
  */
 class RestartHealTest {
     static final Path HELPER = Path.of("../shim/c/berth-viewfs-remount").toAbsolutePath().normalize();
+    static final Path KEEPER = HELPER.resolveSibling("berth-viewfs-keeper");
     Path work;
     Path mount;
     Path target;
@@ -41,8 +42,8 @@ class RestartHealTest {
             reason = "no /dev/fuse";
         } else if (!Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libfuse.so.2")) && !Files.exists(Path.of("/lib/x86_64-linux-gnu/libfuse.so.2"))) {
             reason = "no libfuse2 (apt-get install fuse libfuse2)";
-        } else if (!Files.isExecutable(HELPER)) {
-            reason = "no " + HELPER + " (make -C shim/c)";
+        } else if (!Files.isExecutable(HELPER) || !Files.isExecutable(KEEPER)) {
+            reason = "no " + HELPER + " or " + KEEPER + " (make -C shim/c)";
         }
         if (reason != null) {
             System.out.println("SKIP RestartHealTest: " + reason);
@@ -111,41 +112,61 @@ class RestartHealTest {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
+    /**
+     * The kill leaves the server's keeper holding the connection: a read in the namespace waits
+     * instead of failing, and once the restarted server has replaced the mounts and ended that keeper
+     * it gets one error (the abort) or, had it started later, the view; every read after that is right.
+     */
     @Test
-    void aRestartedServerHealsTheDeadBindInAnotherNamespace() throws Exception {
+    void aRestartedServerHealsTheBindInAnotherNamespaceWhileItsReaderWaits() throws Exception {
         String hostFirstLine = Files.readAllLines(Path.of("/proc/meminfo")).get(0);
+        RestartHealer healer = new RestartHealer(new dev.berth.viewfs.caller.ProcFs(Path.of("/proc")), mount, null, null);
         Process first = server();
         awaitMounted();
         startNamespace();
         assertArrayEquals(new String[] {"0", hostFirstLine}, readInNamespace(), "the bind works before the kill");
+        assertTrue(eventually(() -> healer.keepers().size() == 1), "the server starts its keeper: " + log());
+        RestartHealer.Keeper keeper = healer.keepers().get(0);
+        assertEquals(first.pid(), keeper.serverPid());
 
         first.destroyForcibly();
         assertTrue(first.waitFor(10, TimeUnit.SECONDS));
-        String[] dead = readInNamespace();
-        assertNotEquals("0", dead[0], "a read through the dead mount must fail: " + dead[1]);
-        assertTrue(dead[1].contains("not connected"), dead[1]);
+        assertTrue(eventually(() -> healer.keepers().equals(List.of(new RestartHealer.Keeper(keeper.pid(), keeper.serverPid(), true)))),
+                "the keeper outlives its server as an orphan: " + healer.keepers());
+        Process waiting = new ProcessBuilder("nsenter", "-t", Integer.toString(nsPid), "-m", "head", "-n", "1", target.toString())
+                .redirectErrorStream(true).start();
+        procs.add(waiting);
+        assertFalse(waiting.waitFor(1, TimeUnit.SECONDS), "a read with no server waits instead of failing");
 
         long start = System.nanoTime();
         server();
-        String[] read = readInNamespace();
-        for (int i = 0; i < 400 && !read[0].equals("0"); i++) {
-            Thread.sleep(25);
-            read = readInNamespace();
-        }
-        System.out.println("RestartHealTest: restart to healed read " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
-        assertArrayEquals(new String[] {"0", hostFirstLine}, read, "the healed bind reads the view:\n" + log());
+        assertTrue(waiting.waitFor(30, TimeUnit.SECONDS), "the waiting read ends once the restarted server took over");
+        String waited = new String(waiting.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        System.out.println("RestartHealTest: the waiting read ended after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+                + " ms with exit " + waiting.exitValue() + ": " + waited);
+        assertTrue(waiting.exitValue() == 0 ? waited.equals(hostFirstLine) : waited.contains("abort"), waited);
 
+        assertArrayEquals(new String[] {"0", hostFirstLine}, readInNamespace(), "the healed bind reads the view:\n" + log());
         List<String> binds = mountinfoAt(nsPid, target);
         assertEquals(1, binds.size(), "one mount left at the target, the dead one detached: " + binds);
         assertTrue(binds.get(0).split(" ")[5].startsWith("ro"), binds.get(0));
-        String fsName = RestartHealer.fsName(mount);
-        assertTrue(binds.get(0).contains(" fuse.viewfs " + fsName + " "), binds.get(0));
+        assertTrue(binds.get(0).contains(" fuse.viewfs " + healer.fsName() + " "), binds.get(0));
         List<String> atMount = mountinfoAt((int) ProcessHandle.current().pid(), mount);
         assertEquals(1, atMount.size(), "the dead mount at the mount point was detached: " + atMount);
         assertEquals(atMount.get(0).split(" ")[2], binds.get(0).split(" ")[2], "the bind is of the live superblock");
         // the namespace's copy of the whole mount point (unshare copied the host's mounts) and the bind
         assertTrue(log().contains("replaced 2 dead mount(s) in 1 namespace(s), 0 failed"), log());
         assertEquals(hostFirstLine, readAt(nsPid, mount.resolve("proc/meminfo")), "the namespace's copy of the mount point");
+        assertTrue(eventually(() -> healer.keepers().size() == 1 && !healer.keepers().get(0).orphan()
+                && healer.keepers().get(0).pid() != keeper.pid()), "the orphan was ended, the new server has its own: "
+                + healer.keepers());
+    }
+
+    static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 200 && !condition.getAsBoolean(); i++) {
+            Thread.sleep(25);
+        }
+        return condition.getAsBoolean();
     }
 
     @Test
@@ -173,6 +194,9 @@ class RestartHealTest {
         }
         if (work == null) {
             return;
+        }
+        for (RestartHealer.Keeper k : new RestartHealer(new dev.berth.viewfs.caller.ProcFs(Path.of("/proc")), mount, null, null).keepers()) {
+            ProcessHandle.of(k.pid()).ifPresent(ProcessHandle::destroyForcibly);
         }
         for (int i = 0; i < 5 && !mountinfoAt((int) ProcessHandle.current().pid(), mount).isEmpty(); i++) {
             new ProcessBuilder("umount", "-l", mount.toString()).inheritIO().start().waitFor();
