@@ -27,8 +27,11 @@ import org.junit.jupiter.api.Test;
  * than fail: at most one read per reader fails (the one waiting when the keeper is ended).
  */
 class ViewfsRestartIT {
-    /** 20 took 152 s here (78 s of it starting containers through the CLI on a 2-core host at load 20): 10 keep it near a minute. */
-    static final int READERS = 10;
+    /**
+     * 20 took 152 s here (78 s of it starting containers through the CLI on a 2-core host at load 20):
+     * 10 keep it near a minute; -Dviewfs.readers=20 for the issue's figure.
+     */
+    static final int READERS = Integer.getInteger("viewfs.readers", 10);
     static final int READ_INTERVAL_MILLIS = 200;
     private static Path mount;
     private static Path out;
@@ -163,14 +166,25 @@ class ViewfsRestartIT {
         long healedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
 
         long[][] healed = counts();
-        BerthHarness.sleep(2_000);
+        // every reader goes on reading (a loop takes seconds at high load: no fixed window)
+        assertTrue(BerthHarness.eventually(() -> {
+            try {
+                long[][] now = counts();
+                for (int i = 0; i < READERS; i++) {
+                    if (now[i][0] < healed[i][0] + 2) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }, 60_000), "a reader stopped reading after the heal: " + java.util.Arrays.deepToString(counts()));
         long[][] later = counts();
         long maxFailures = 0;
         long totalFailures = 0;
         StringBuilder perReader = new StringBuilder();
         for (int i = 0; i < READERS; i++) {
-            assertEquals(healed[i][1], later[i][1], "reader" + i + " failed after the heal");
-            assertTrue(later[i][0] > healed[i][0], "reader" + i + " stopped reading");
             long failures = later[i][1] - atKill[i][1];
             maxFailures = Math.max(maxFailures, failures);
             totalFailures += failures;
@@ -179,6 +193,9 @@ class ViewfsRestartIT {
         System.out.printf("ViewfsRestartIT: %d readers, a read every %d ms; kill to all reading again %d ms;"
                         + " failed reads per reader: %s(max %d, total %d)%n", READERS, READ_INTERVAL_MILLIS, healedMillis,
                 perReader, maxFailures, totalFailures);
+        for (int i = 0; i < READERS; i++) {
+            assertEquals(healed[i][1], later[i][1], "reader" + i + " failed after the heal");
+        }
         assertTrue(maxFailures <= 1, "at most one failed read per reader: " + perReader);
     }
 }
