@@ -55,6 +55,8 @@ install: build
 	install -m 0755 cli/src/main/sh/berth $(DESTDIR)$(PREFIX)/bin/berth
 	install -m 0755 shim/c/berth-shim $(DESTDIR)$(PREFIX)/bin/berth-shim
 	install -m 0755 shim/c/berth-pause $(DESTDIR)$(PREFIX)/bin/berth-pause
+	install -m 0755 shim/c/berth-viewfs-remount $(DESTDIR)$(PREFIX)/bin/berth-viewfs-remount
+	install -m 0755 shim/c/berth-viewfs-keeper $(DESTDIR)$(PREFIX)/bin/berth-viewfs-keeper
 	rm -rf $(DESTDIR)$(PREFIX)/share/berth/images/busybox
 	cp -r $(IMAGE_DIR) $(DESTDIR)$(PREFIX)/share/berth/images/busybox
 	install -m 0644 contrib/systemd/berthd.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/berthd.service

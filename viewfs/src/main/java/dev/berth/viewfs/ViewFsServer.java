@@ -10,26 +10,39 @@ import dev.berth.viewfs.cgroup.CgroupSource;
 import dev.berth.viewfs.cgroup.LoadTracker;
 import dev.berth.viewfs.fuse.ViewFiles;
 import dev.berth.viewfs.fuse.ViewFs;
+import dev.berth.viewfs.restart.RestartHealer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * {@code berth-viewfs MOUNTPOINT [--cgroup-parent PATH]...}: serves the container views under
- * MOUNTPOINT until SIGTERM or SIGINT, then unmounts. Containers are the cgroups directly below
- * /berth and below every given parent.
+ * {@code berth-viewfs MOUNTPOINT [--cgroup-parent PATH]... [--remount-helper PATH]}: serves the
+ * container views under MOUNTPOINT until SIGTERM or SIGINT, then unmounts. Containers are the cgroups
+ * directly below /berth and below every given parent. On start it takes over from an earlier,
+ * dead instance (see {@link RestartHealer}); the helper defaults to berth-viewfs-remount on PATH.
  */
 public final class ViewFsServer implements AutoCloseable {
+    static final String REMOUNT_HELPER = "berth-viewfs-remount";
+    static final String KEEPER = "berth-viewfs-keeper";
     private static final System.Logger LOG = System.getLogger(ViewFsServer.class.getName());
+    private static final long MOUNT_TIMEOUT_SECONDS = 30;
     private final ViewFs fs;
     private final LoadTracker load;
     private final Path mountPoint;
+    private final RestartHealer healer;
 
-    public ViewFsServer(Path mountPoint, CgroupParents parents, CgroupLayout layout, ProcFs proc, Path sys) {
+    /**
+     * @param remountHelper the berth-viewfs-remount binary, null when there is none; berth-viewfs-keeper
+     *                      is taken from the same directory
+     */
+    public ViewFsServer(Path mountPoint, CgroupParents parents, CgroupLayout layout, ProcFs proc, Path sys,
+                        Path remountHelper) {
         this.mountPoint = mountPoint;
+        this.healer = new RestartHealer(proc, mountPoint, remountHelper, keeperBeside(remountHelper));
         CgroupSource source = CgroupSource.forLayout(layout);
         this.load = new LoadTracker(source, parents, proc);
         ViewFiles files = new ViewFiles(proc, sys, source, load, ViewFsServer::epochNanos, System::nanoTime);
@@ -37,8 +50,9 @@ public final class ViewFsServer implements AutoCloseable {
     }
 
     /** For the host's cgroups, /proc and /sys. */
-    public static ViewFsServer forHost(Path mountPoint, CgroupParents parents) {
-        return new ViewFsServer(mountPoint, parents, CgroupDetector.detect(), ProcFs.host(), Path.of("/sys"));
+    public static ViewFsServer forHost(Path mountPoint, CgroupParents parents, Path remountHelper) {
+        return new ViewFsServer(mountPoint, parents, CgroupDetector.detect(), ProcFs.host(), Path.of("/sys"),
+                remountHelper);
     }
 
     private static long epochNanos() {
@@ -49,7 +63,38 @@ public final class ViewFsServer implements AutoCloseable {
     /** Mounts; with {@code blocking} the call returns only once the file system is unmounted. */
     public void mount(boolean blocking) {
         load.start();
-        fs.mount(mountPoint, blocking, false, ViewFs.MOUNT_OPTIONS);
+        fs.mount(mountPoint, blocking, false, ViewFs.mountOptions(healer.fsName()));
+    }
+
+    /**
+     * Serves until unmounted, taking over from an earlier instance: its dead mount at the mount point
+     * is detached first, and once this one is mounted a thread replaces its mounts in every other
+     * mount namespace (the FUSE loop must keep running meanwhile: the helper looks the files up).
+     */
+    public void serve() {
+        healer.clearDeadMount();
+        if (!Files.isDirectory(mountPoint)) {
+            throw new IllegalArgumentException(mountPoint + " is not a directory");
+        }
+        Thread heal = new Thread(() -> {
+            try {
+                if (fs.awaitMounted(MOUNT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    healer.startKeeper();
+                    healer.heal();
+                    healer.endOrphanedKeepers();
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "viewfs mount " + mountPoint + ": not mounted after "
+                            + MOUNT_TIMEOUT_SECONDS + " s: earlier instances' mounts left as they are");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "viewfs mount " + mountPoint + ": heal earlier mounts: " + e, e);
+            }
+        }, "viewfs-heal");
+        heal.setDaemon(true);
+        heal.start();
+        mount(true);
     }
 
     public ViewFs fs() {
@@ -65,11 +110,17 @@ public final class ViewFsServer implements AutoCloseable {
     public static void main(String[] args) {
         Path mount = null;
         List<String> parents = new ArrayList<>(List.of(CgroupParents.DEFAULT));
+        Path helper = onPath(REMOUNT_HELPER);
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--cgroup-parent") && i + 1 < args.length) {
                 parents.add(args[++i]);
             } else if (args[i].startsWith("--cgroup-parent=")) {
                 parents.add(args[i].substring("--cgroup-parent=".length()));
+            } else if (args[i].equals("--remount-helper") && i + 1 < args.length) {
+                helper = Path.of(args[++i]);
+                if (!Files.isExecutable(helper)) {
+                    usage("remount helper " + helper + " is not an executable file");
+                }
             } else if (!args[i].startsWith("-") && mount == null) {
                 mount = Path.of(args[i]);
             } else {
@@ -79,19 +130,53 @@ public final class ViewFsServer implements AutoCloseable {
         if (mount == null) {
             usage("MOUNTPOINT is required");
         }
-        if (!Files.isDirectory(mount)) {
-            usage(mount + " is not a directory");
+        if (helper == null) {
+            LOG.log(System.Logger.Level.WARNING, "berth-viewfs: no " + REMOUNT_HELPER + " on PATH: containers keep"
+                    + " dead views after a restart of this server until they are restarted");
         }
-        ViewFsServer server = forHost(mount, new CgroupParents(parents));
+        ViewFsServer server;
+        try {
+            server = forHost(mount, new CgroupParents(parents), helper);
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+            return;
+        }
         // jnr-fuse's own hook unmounts too; ours also stops the sampler, and either order is safe
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "viewfs-shutdown"));
         LOG.log(System.Logger.Level.INFO, "berth-viewfs serving " + mount + " for cgroups below " + parents);
-        server.mount(true);
+        // the mount point is checked only after an earlier dead (or held) mount there is cleared:
+        // stat fails (ENOTCONN) or waits on those
+        try {
+            server.serve();
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+        } catch (IllegalStateException e) {
+            System.err.println("berth-viewfs: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static Path keeperBeside(Path remountHelper) {
+        if (remountHelper == null) {
+            return null;
+        }
+        Path keeper = remountHelper.resolveSibling(KEEPER);
+        return Files.isExecutable(keeper) ? keeper : null;
+    }
+
+    private static Path onPath(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, name);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     private static void usage(String why) {
         System.err.println("berth-viewfs: " + why);
-        System.err.println("usage: berth-viewfs MOUNTPOINT [--cgroup-parent PATH]...");
+        System.err.println("usage: berth-viewfs MOUNTPOINT [--cgroup-parent PATH]... [--remount-helper PATH]");
         System.exit(2);
     }
 }

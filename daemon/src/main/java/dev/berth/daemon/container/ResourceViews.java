@@ -3,6 +3,7 @@ package dev.berth.daemon.container;
 import dev.berth.image.OverlayRootfs;
 import dev.berth.oci.bundle.SpecBuilder;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -12,9 +13,13 @@ import java.util.List;
  */
 public final class ResourceViews {
     private static final System.Logger LOG = System.getLogger(ResourceViews.class.getName());
-    /** Served by viewfs; runc allows bind mounts over exactly these /proc files (as it does for lxcfs). */
-    private static final List<String> FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat",
-            "/proc/uptime", "/proc/loadavg", "/sys/devices/system/cpu/online");
+    /**
+     * What viewfs serves and runc allows bind mounts over (its list for lxcfs). viewfs also serves
+     * /proc/pressure/{cpu,memory,io} on cgroup v2 hosts, but runc 1.1 refuses every other target inside
+     * /proc ("cannot be mounted because it is inside /proc") and the container would not start.
+     */
+    static final List<String> FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime",
+            "/proc/loadavg", "/proc/swaps", "/proc/diskstats", "/sys/devices/system/cpu/online");
 
     private final Path mountPoint;
     private final boolean enabledByDefault;
@@ -24,7 +29,10 @@ public final class ResourceViews {
         this.enabledByDefault = enabledByDefault;
     }
 
-    /** Adds the bind mounts unless the container opted out or no view server is mounted. */
+    /**
+     * Adds the bind mounts unless the container opted out or no view server is mounted. Only files the
+     * running server has are bound: an older server without some of them must not fail the start.
+     */
     void apply(String id, Boolean requested, SpecBuilder spec) {
         boolean wanted = requested != null ? requested : enabledByDefault;
         if (!wanted) {
@@ -35,7 +43,12 @@ public final class ResourceViews {
             return;
         }
         for (String file : FILES) {
-            spec.bindMount(mountPoint + file, file, true);
+            Path source = Path.of(mountPoint + file);
+            if (Files.exists(source)) {
+                spec.bindMount(source.toString(), file, true);
+            } else {
+                LOG.log(Level.DEBUG, "container {0}: no resource view for {1}: {2} does not serve it", id, file, mountPoint);
+            }
         }
     }
 }

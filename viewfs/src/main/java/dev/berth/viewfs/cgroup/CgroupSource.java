@@ -4,6 +4,7 @@ import dev.berth.cgroups.CgroupLayout;
 import dev.berth.cgroups.CgroupMode;
 import dev.berth.viewfs.caller.ContainerCgroup;
 import dev.berth.viewfs.view.CpuSnapshot;
+import dev.berth.viewfs.view.DeviceIo;
 import dev.berth.viewfs.view.MemorySnapshot;
 
 import java.io.IOException;
@@ -41,6 +42,15 @@ public abstract class CgroupSource {
     public CpuSnapshot cpu(ContainerCgroup c) {
         return cpu(c, limits(c));
     }
+
+    /** The container's I/O (descendants included) by block device "major:minor"; empty when not accounted. */
+    public abstract Map<String, DeviceIo> io(ContainerCgroup c);
+
+    /** Whether {@link #pressure} can answer: cgroup v2 keeps PSI per cgroup, v1 does not. */
+    public abstract boolean offersPressure();
+
+    /** The container's {@code resource}.pressure file (cpu, memory, io); null when there is none. */
+    public abstract String pressure(ContainerCgroup c, String resource);
 
     /** The container's directory in the hierarchy that identifies it; gone once the container is removed. */
     public abstract Path primaryDir(ContainerCgroup c);

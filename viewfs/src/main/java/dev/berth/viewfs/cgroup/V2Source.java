@@ -7,11 +7,14 @@ import dev.berth.cgroups.v2.CpuControllerV2;
 import dev.berth.cgroups.v2.CpusetControllerV2;
 import dev.berth.cgroups.v2.MemoryControllerV2;
 import dev.berth.viewfs.caller.ContainerCgroup;
+import dev.berth.viewfs.io.SmallFiles;
 import dev.berth.viewfs.view.CpuSnapshot;
+import dev.berth.viewfs.view.DeviceIo;
 import dev.berth.viewfs.view.MemorySnapshot;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -83,6 +86,42 @@ final class V2Source extends CgroupSource {
     private static long micros(Map<String, String> stat, String key) {
         long v = CgroupFiles.keyedOr(stat, key, CgroupFiles.UNAVAILABLE);
         return v >= 0 ? v * 1000 : v;
+    }
+
+    /** From io.stat: "8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0", descendants included. */
+    @Override
+    public Map<String, DeviceIo> io(ContainerCgroup c) {
+        String text = SmallFiles.read(primaryDir(c).resolve("io.stat"));
+        Map<String, DeviceIo> out = new HashMap<>();
+        if (text == null) {
+            return out;
+        }
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length < 2 || f[0].indexOf(':') <= 0) {
+                continue;
+            }
+            Map<String, String> kv = new HashMap<>();
+            for (int i = 1; i < f.length; i++) {
+                int eq = f[i].indexOf('=');
+                if (eq > 0) {
+                    kv.put(f[i].substring(0, eq), f[i].substring(eq + 1));
+                }
+            }
+            out.put(f[0], new DeviceIo(k(kv, "rbytes"), k(kv, "wbytes"), k(kv, "rios"), k(kv, "wios"),
+                    k(kv, "dbytes"), k(kv, "dios")));
+        }
+        return out;
+    }
+
+    @Override
+    public boolean offersPressure() {
+        return true;
+    }
+
+    @Override
+    public String pressure(ContainerCgroup c, String resource) {
+        return SmallFiles.read(primaryDir(c).resolve(resource + ".pressure"));
     }
 
     @Override

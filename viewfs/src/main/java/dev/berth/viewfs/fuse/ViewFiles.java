@@ -11,13 +11,17 @@ import dev.berth.viewfs.view.CpuList;
 import dev.berth.viewfs.view.CpuOnlineView;
 import dev.berth.viewfs.view.CpuSnapshot;
 import dev.berth.viewfs.view.CpuinfoView;
+import dev.berth.viewfs.view.DiskstatsView;
 import dev.berth.viewfs.view.LoadavgView;
 import dev.berth.viewfs.view.MeminfoView;
+import dev.berth.viewfs.view.PressureView;
 import dev.berth.viewfs.view.StatView;
+import dev.berth.viewfs.view.SwapsView;
 import dev.berth.viewfs.view.UptimeView;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,8 +37,15 @@ public final class ViewFiles {
     public static final String STAT = "/proc/stat";
     public static final String UPTIME = "/proc/uptime";
     public static final String LOADAVG = "/proc/loadavg";
+    public static final String SWAPS = "/proc/swaps";
+    public static final String DISKSTATS = "/proc/diskstats";
     public static final String CPU_ONLINE = "/sys/devices/system/cpu/online";
-    public static final List<String> FILES = List.of(MEMINFO, CPUINFO, STAT, UPTIME, LOADAVG, CPU_ONLINE);
+    public static final String PRESSURE = "/proc/pressure/";
+    /** Served everywhere. */
+    public static final List<String> BASE_FILES = List.of(MEMINFO, CPUINFO, STAT, UPTIME, LOADAVG, SWAPS, DISKSTATS,
+            CPU_ONLINE);
+    /** Served where the cgroups keep PSI (v2) and the kernel has it. */
+    public static final List<String> PRESSURE_FILES = List.of(PRESSURE + "cpu", PRESSURE + "memory", PRESSURE + "io");
 
     /**
      * How long the host's cpuinfo and online list are reused: they change on CPU hotplug only, but
@@ -54,6 +65,7 @@ public final class ViewFiles {
     private final LoadTracker load;
     private final LongSupplier epochNanos;
     private final LongSupplier nanoTime;
+    private final List<String> files;
     private volatile HostCpus hostCpus;
 
     /**
@@ -70,10 +82,20 @@ public final class ViewFiles {
         this.load = load;
         this.epochNanos = epochNanos;
         this.nanoTime = nanoTime;
+        List<String> all = new ArrayList<>(BASE_FILES);
+        if (source.offersPressure() && proc.read(proc.root().resolve("pressure/cpu")) != null) {
+            all.addAll(PRESSURE_FILES);
+        }
+        this.files = List.copyOf(all);
+    }
+
+    /** The paths served, below the mount point. */
+    public List<String> files() {
+        return files;
     }
 
     /**
-     * The content of {@code file} (one of {@link #FILES}) as {@code caller} should see it. Text is
+     * The content of {@code file} (one of {@link #files()}) as {@code caller} should see it. Text is
      * kept as ISO-8859-1 from read to write, so the host's bytes pass through unchanged.
      */
     public byte[] render(String file, Caller caller) {
@@ -88,8 +110,15 @@ public final class ViewFiles {
             case LOADAVG:
                 LoadTracker.Load l = load.load(c);
                 return LoadavgView.render(l.avenrun(), l.running(), l.total(), l.lastPid());
+            case SWAPS:
+                return SwapsView.render(host(SWAPS), host(MEMINFO), source.memory(c, limits.get(c)));
+            case DISKSTATS:
+                return DiskstatsView.render(host(DISKSTATS), source.io(c));
             default:
                 break;
+        }
+        if (file.startsWith(PRESSURE)) {
+            return PressureView.render(host(file), source.pressure(c, file.substring(PRESSURE.length())));
         }
         HostCpus h = hostCpus();
         Limits lim = limits.get(c);
@@ -105,8 +134,6 @@ public final class ViewFiles {
         }
         CpuSnapshot cpu = source.cpu(c, lim);
         switch (file) {
-            case CPU_ONLINE:
-                return CpuOnlineView.render(visible.size());
             case STAT:
                 return StatView.render(host(STAT), cpu, visible.size(), elapsed(c, lim));
             case UPTIME:

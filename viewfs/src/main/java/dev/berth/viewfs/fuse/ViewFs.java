@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,12 +26,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ViewFs extends FuseStubFS {
     /**
-     * Mount options; ro also makes the kernel refuse writes before they reach us. -s: libfuse 2's
-     * multi-threaded loop starts and ends workers as load varies, and each new thread attaches to the
-     * JVM on its first callback, which cost more than serving the request (bench/viewfs.sh: meminfo
-     * p50 114 → 58 µs, 50 readers 6.5k → 12.6k reads/s).
+     * Mount options, {@code fsName} the mount's source (see RestartHealer); ro also makes the kernel
+     * refuse writes before they reach us. -s: libfuse 2's multi-threaded loop starts and ends workers
+     * as load varies, and each new thread attaches to the JVM on its first callback, which cost more
+     * than serving the request (bench/viewfs.sh: meminfo p50 114 → 58 µs, 50 readers 6.5k → 12.6k reads/s).
      */
-    public static final String[] MOUNT_OPTIONS = {"-s", "-o", "direct_io,allow_other,ro,attr_timeout=0,entry_timeout=0,fsname=berth-viewfs,subtype=viewfs"};
+    public static String[] mountOptions(String fsName) {
+        return new String[] {"-s", "-o", "direct_io,allow_other,ro,attr_timeout=0,entry_timeout=0,fsname=" + fsName + ",subtype=viewfs"};
+    }
+
     private static final System.Logger LOG = System.getLogger(ViewFs.class.getName());
     private static final int O_ACCMODE = 3;
 
@@ -42,6 +47,7 @@ public final class ViewFs extends FuseStubFS {
     /** The last content getattr rendered per thread; open takes it (see contentFor). */
     private final Map<Integer, Rendered> rendered = new ConcurrentHashMap<>();
     private static final long RENDERED_FRESH_NANOS = 20_000_000L;
+    private final CountDownLatch initialized = new CountDownLatch(1);
 
     private record Rendered(String path, byte[] content, long at) {
     }
@@ -49,7 +55,7 @@ public final class ViewFs extends FuseStubFS {
     public ViewFs(ViewFiles files, CallerResolver callers) {
         this.files = files;
         this.callers = callers;
-        for (String f : ViewFiles.FILES) {
+        for (String f : files.files()) {
             String child = f;
             for (int slash = f.lastIndexOf('/'); slash >= 0; slash = child.lastIndexOf('/')) {
                 String parent = slash == 0 ? "/" : child.substring(0, slash);
@@ -62,6 +68,22 @@ public final class ViewFs extends FuseStubFS {
         }
     }
 
+    /** libfuse calls this once the kernel has the mount, before it serves any request. */
+    @Override
+    public Pointer init(Pointer conn) {
+        initialized.countDown();
+        return super.init(conn);
+    }
+
+    /**
+     * Waits until the file system is mounted and about to serve; false on timeout. jnr-fuse's
+     * non-blocking mount always waits 2 s instead, which a restart must not add to the time its
+     * containers' reads fail.
+     */
+    public boolean awaitMounted(long timeout, TimeUnit unit) throws InterruptedException {
+        return initialized.await(timeout, unit);
+    }
+
     @Override
     public int getattr(String path, FileStat stat) {
         if (dirs.containsKey(path)) {
@@ -69,7 +91,7 @@ public final class ViewFs extends FuseStubFS {
             stat.st_nlink.set(2);
             return 0;
         }
-        if (ViewFiles.FILES.contains(path)) {
+        if (files.files().contains(path)) {
             // The size of this caller's content, as lxcfs does: sendfile(2) (busybox cat) reads a
             // direct_io file only up to i_size, and procfs's size 0 would give it nothing. attr_timeout=0
             // keeps one caller's size from being cached for the next.
@@ -105,7 +127,7 @@ public final class ViewFs extends FuseStubFS {
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        if (!ViewFiles.FILES.contains(path)) {
+        if (!files.files().contains(path)) {
             return dirs.containsKey(path) ? -ErrorCodes.EISDIR() : -ErrorCodes.ENOENT();
         }
         if ((fi.flags.get() & O_ACCMODE) != 0) {

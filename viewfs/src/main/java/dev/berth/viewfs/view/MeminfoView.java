@@ -27,9 +27,7 @@ public final class MeminfoView {
         long cached = Math.min(kb(m.cache()), used);
         long sreclaimable = Math.min(kb(m.slabReclaimable()), used - cached);
 
-        long hostSwap = host.getOrDefault("SwapTotal", 0L);
-        long swapTotal = m.swapLimit() >= 0 ? Math.min(kb(m.swapLimit()), hostSwap) : hostSwap;
-        long swapFree = Math.max(0, swapTotal - kb(Math.max(0, m.swapUsage())));
+        Swap swap = Swap.of(host.getOrDefault("SwapTotal", 0L), m);
 
         Map<String, Long> v = new HashMap<>();
         v.put("MemTotal", total);
@@ -47,8 +45,8 @@ public final class MeminfoView {
         v.put("Unevictable", kb(m.unevictable()));
         // no cgroup counter for these: zero rather than the host's figure
         v.put("Mlocked", 0L);
-        v.put("SwapTotal", swapTotal);
-        v.put("SwapFree", swapFree);
+        v.put("SwapTotal", swap.totalKb());
+        v.put("SwapFree", swap.freeKb());
         v.put("Dirty", kb(m.dirty()));
         v.put("Writeback", kb(m.writeback()));
         v.put("AnonPages", kb(m.anon()));

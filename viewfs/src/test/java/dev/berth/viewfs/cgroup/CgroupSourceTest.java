@@ -6,6 +6,7 @@ import dev.berth.viewfs.caller.CgroupParents;
 import dev.berth.viewfs.caller.ContainerCgroup;
 import dev.berth.viewfs.caller.ProcFs;
 import dev.berth.viewfs.view.CpuSnapshot;
+import dev.berth.viewfs.view.DeviceIo;
 import dev.berth.viewfs.view.MemorySnapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,5 +157,48 @@ class CgroupSourceTest {
         t.tick();
         assertEquals(0, t.load(c).total(), "a removed container's state is dropped");
         assertEquals(0, t.load(c).avenrun()[0]);
+    }
+
+    @Test
+    void v1IoFromTheThrottleFilesRecursiveFirst() throws IOException {
+        v1Tree();
+        Map<String, Path> mounts = new java.util.HashMap<>(v1().v1Mounts());
+        mounts.put("blkio", tmp.resolve("blkio"));
+        CgroupSource s = CgroupSource.forLayout(new CgroupLayout(CgroupMode.HYBRID, mounts, tmp.resolve("unified"), Set.of()));
+        write(tmp.resolve("blkio/berth/c1"),
+                "blkio.throttle.io_service_bytes_recursive", "254:0 Read 8192\n254:0 Write 4096\n254:0 Sync 12288\n"
+                        + "254:0 Async 0\n254:0 Discard 0\n254:0 Total 12288\n8:0 Read 512\nTotal 12800",
+                "blkio.throttle.io_serviced_recursive", "254:0 Read 2\n254:0 Write 1\n254:0 Total 3\nTotal 3",
+                "blkio.throttle.io_service_bytes", "254:0 Read 1\nTotal 1");
+        ContainerCgroup c = new ContainerCgroup("/berth/c1", Map.of());
+        Map<String, DeviceIo> io = s.io(c);
+        assertEquals(new DeviceIo(8192, 4096, 2, 1, 0, 0), io.get("254:0"));
+        assertEquals(new DeviceIo(512, 0, 0, 0, 0, 0), io.get("8:0"));
+        assertEquals(2, io.size(), "the Total line is no device");
+        write(tmp.resolve("blkio/berth/old"), "blkio.throttle.io_service_bytes", "254:0 Read 1024\nTotal 1024");
+        assertEquals(new DeviceIo(1024, 0, 0, 0, 0, 0), s.io(new ContainerCgroup("/berth/old", Map.of())).get("254:0"),
+                "kernels without _recursive");
+        assertEquals(Map.of(), CgroupSource.forLayout(v1()).io(c), "no blkio hierarchy: nothing accounted");
+        assertFalse(s.offersPressure());
+        assertNull(s.pressure(c, "cpu"));
+    }
+
+    /** Recorded from a cgroup v2 guest (Debian bookworm, 6.1): io.stat and the PSI files of a container. */
+    @Test
+    void v2IoAndPressureFromTheContainersFiles() throws IOException {
+        Path root = tmp.resolve("unified");
+        String cpuPressure = "some avg10=12.40 avg60=3.10 avg300=0.71 total=4153881\nfull avg10=6.02 avg60=1.50 avg300=0.33 total=2012977";
+        write(root.resolve("berth/c1"), "io.stat", "254:0 rbytes=1064960 wbytes=8192 rios=41 wios=2 dbytes=4096 dios=1\n"
+                        + "253:0 rbytes=0 wbytes=0 rios=0 wios=0 dbytes=0 dios=0",
+                "cpu.pressure", cpuPressure,
+                "memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0");
+        CgroupSource s = CgroupSource.forLayout(new CgroupLayout(CgroupMode.V2, Map.of(), root, Set.of("io", "cpu")));
+        ContainerCgroup c = new ContainerCgroup("/berth/c1", Map.of("", "/berth/c1"));
+        assertEquals(new DeviceIo(1064960, 8192, 41, 2, 4096, 1), s.io(c).get("254:0"));
+        assertTrue(s.io(c).get("253:0").isNone());
+        assertTrue(s.offersPressure());
+        assertEquals(cpuPressure + "\n", s.pressure(c, "cpu"));
+        assertNull(s.pressure(c, "io"), "no io.pressure in this cgroup");
+        assertEquals(Map.of(), s.io(new ContainerCgroup("/berth/gone", Map.of("", "/berth/gone"))));
     }
 }

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * with the reason printed otherwise.
  */
 class ViewFsRealTest {
-    static final List<String> CONTROLLERS = List.of("memory", "cpu", "cpuacct", "cpuset", "pids");
+    static final List<String> CONTROLLERS = List.of("memory", "cpu", "cpuacct", "cpuset", "pids", "blkio");
     CgroupLayout layout;
     Path mount;
     ViewFsServer server;
@@ -61,7 +61,7 @@ class ViewFsRealTest {
         Assumptions.assumeTrue(reason == null, reason);
         cg = "berth/viewfs-test-" + UUID.randomUUID().toString().substring(0, 8);
         mount = Files.createTempDirectory("viewfs-mnt");
-        server = ViewFsServer.forHost(mount, new CgroupParents(List.of(CgroupParents.DEFAULT)));
+        server = ViewFsServer.forHost(mount, new CgroupParents(List.of(CgroupParents.DEFAULT)), null);
         server.mount(false);
         createCgroup();
     }
@@ -161,6 +161,50 @@ class ViewFsRealTest {
             Thread.sleep(10);
         }
         assertEquals(0, server.fs().openCount(), "every handle released");
+    }
+
+    /**
+     * Direct writes and reads of a file from inside the cgroup show in its diskstats with the cgroup's
+     * own counts (the host's are larger); swaps and the missing pressure files as on a v1 host. v1's
+     * throttle counters move only for a device with a throttle rule: the test sets one (1 GiB/s).
+     */
+    @Test
+    void diskstatsCountTheContainersOwnIoAndV1HasNoPressureFiles() throws Exception {
+        Path file = Files.createTempFile(Path.of("/var/tmp"), "viewfs-io", ".bin");
+        try {
+            long dev = (Long) Files.getAttribute(file, "unix:dev");
+            Path sysDev = Path.of("/sys/dev/block/" + ((dev >> 8) & 0xfff) + ":" + ((dev & 0xff) | ((dev >> 12) & 0xfff00)));
+            Assumptions.assumeTrue(Files.isDirectory(sysDev), "/var/tmp is on no block device");
+            Path disk = Files.exists(sysDev.resolve("partition")) ? sysDev.toRealPath().getParent() : sysDev.toRealPath();
+            String majorMinor = Files.readString(disk.resolve("dev")).strip();
+            String name = disk.getFileName().toString();
+            Path blkio = layout.v1Mounts().get("blkio").resolve(cg);
+            Files.writeString(blkio.resolve("blkio.throttle.read_bps_device"), majorMinor + " 1073741824");
+            Files.writeString(blkio.resolve("blkio.throttle.write_bps_device"), majorMinor + " 1073741824");
+            String out = output(inCgroup("dd if=/dev/zero of=" + file + " bs=4096 count=16 oflag=direct,sync 2>/dev/null;"
+                    + " dd if=" + file + " of=/dev/null bs=4096 iflag=direct 2>/dev/null;"
+                    + " grep ' " + name + " ' " + mount + "/proc/diskstats; echo SWAPS; cat " + mount + "/proc/swaps;"
+                    + " echo LS $(ls " + mount + "/proc)"));
+            System.out.println("container diskstats/swaps:\n" + out);
+            String[] f = out.lines().findFirst().orElseThrow().trim().split("\\s+");
+            assertEquals(name, f[2], out);
+            long hostReads = Files.readAllLines(Path.of("/proc/diskstats")).stream().map(l -> l.trim().split("\\s+"))
+                    .filter(h -> h[2].equals(name)).mapToLong(h -> Long.parseLong(h[3])).findFirst().orElseThrow();
+            long reads = Long.parseLong(f[3]);
+            assertTrue(reads >= 16 && reads < hostReads, "the cgroup's own reads, not the host's " + hostReads + ": " + out);
+            assertTrue(Long.parseLong(f[5]) >= 16 * 8, "sectors read: " + out);
+            assertTrue(Long.parseLong(f[7]) >= 16, "writes: " + out);
+            String swaps = out.substring(out.indexOf("SWAPS\n") + 6, out.indexOf("LS "));
+            String hostSwaps = Files.readString(Path.of("/proc/swaps"));
+            if (hostSwaps.lines().count() == 1) {
+                assertEquals(hostSwaps, swaps, "a host without swap: the header only");
+            } else {
+                assertTrue(swaps.startsWith(hostSwaps.lines().findFirst().orElseThrow()), swaps);
+            }
+            assertTrue(out.contains("LS cpuinfo diskstats loadavg meminfo stat swaps uptime"), "no pressure files on v1: " + out);
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 
     /** berth update writes the container's limit files: the view must follow within a second. */

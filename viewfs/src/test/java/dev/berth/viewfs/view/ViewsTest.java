@@ -164,4 +164,52 @@ class ViewsTest {
         assertEquals("0.00", LoadAverage.format(0));
         assertEquals("1.00", LoadAverage.format(LoadAverage.FIXED_1));
     }
+
+    /** A host with 16 GiB of swap: the recorded meminfo had none. */
+    static String meminfoWithSwap() {
+        return host("meminfo").replace("SwapTotal:             0 kB", "SwapTotal:      16777216 kB")
+                .replace("SwapFree:              0 kB", "SwapFree:       16777216 kB");
+    }
+
+    @Test
+    void swapsShowsTheContainersSwapOrOnlyTheHeader() {
+        String header = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
+        assertEquals(header, host("swaps"), "recorded on a host without swap");
+        String out = SwapsView.render(host("swaps"), meminfoWithSwap(), mem(64 * MIB, 30 * MIB, 32 * MIB, 5 * MIB));
+        assertEquals(header + "none" + " ".repeat(36) + "virtual\t32768\t\t5120\t\t0\n", out);
+        assertEquals(out.lines().skip(1).findFirst().orElseThrow().split("\\s+").length, 5, "five columns as the kernel's");
+        // meminfo tells the same figures
+        Map<String, Long> m = MeminfoView.parse(MeminfoView.render(meminfoWithSwap(), mem(64 * MIB, 30 * MIB, 32 * MIB, 5 * MIB)));
+        assertEquals(32768, m.get("SwapTotal"));
+        assertEquals(32768 - 5120, m.get("SwapFree"));
+
+        assertEquals(header, SwapsView.render(host("swaps"), meminfoWithSwap(), mem(64 * MIB, 0, 0, 0)),
+                "a swap limit equal to the memory limit: no swap");
+        assertEquals(header, SwapsView.render(host("swaps"), host("meminfo"), mem(64 * MIB, 0, -1, 0)),
+                "unlimited on a host without swap: no swap");
+        assertTrue(SwapsView.render(host("swaps"), meminfoWithSwap(), mem(64 * MIB, 0, -2, -2))
+                .contains("virtual\t16777216\t0\t\t0\n"), "not accounted: the host's size, no tab after a long number");
+    }
+
+    @Test
+    void diskstatsShowsOnlyTheDevicesTheContainerUsedWithItsCounts() {
+        Map<String, DeviceIo> io = Map.of("254:0", new DeviceIo(8 * MIB, 4096, 100, 1, 1024, 2),
+                "253:0", DeviceIo.NONE, "8:0", new DeviceIo(512, 0, 1, 0, 0, 0));
+        String out = DiskstatsView.render(host("diskstats"), io);
+        assertEquals(" 254       0 vda 100 0 16384 0 1 0 8 0 0 0 0 2 0 2 0 0 0\n", out,
+                "zram0 had no I/O, 8:0 is no host device");
+        String hostLine = host("diskstats").lines().findFirst().orElseThrow();
+        assertEquals(hostLine.trim().split("\\s+").length, out.trim().split("\\s+").length, "as many fields as the host's");
+        String oldKernel = "   8       0 sda 1 2 3 4 5 6 7 8 9 10 11\n";
+        assertEquals("   8       0 sda 1 0 1 0 0 0 0 0 0 0 0\n", DiskstatsView.render(oldKernel, io),
+                "a host with 11 fields gets 11");
+        assertEquals("", DiskstatsView.render(host("diskstats"), Map.of()), "no I/O: no lines, as lxcfs");
+    }
+
+    @Test
+    void pressureIsTheCgroupsOwnFile() {
+        String cgroup = "some avg10=1.50 avg60=0.20 avg300=0.00 total=123\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=7\n";
+        assertEquals(cgroup, PressureView.render("some avg10=70.00 ...\n", cgroup));
+        assertEquals("host\n", PressureView.render("host\n", null));
+    }
 }
