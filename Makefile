@@ -46,9 +46,12 @@ bench-deps: test-deps
 	$(call apt_install,$(BENCH_PKGS))
 
 install: build
-	install -d $(LIBDIR)/daemon $(LIBDIR)/cli $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/berth/images \
+	install -d $(LIBDIR)/daemon $(LIBDIR)/cli $(LIBDIR)/viewfs/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/berth/images \
 	  $(DESTDIR)$(SYSCONFDIR)/berth $(DESTDIR)$(SYSCONFDIR)/systemd/system
-	rm -f $(LIBDIR)/daemon/*.jar $(LIBDIR)/cli/*.jar
+	rm -f $(LIBDIR)/daemon/*.jar $(LIBDIR)/cli/*.jar $(LIBDIR)/viewfs/*.jar $(LIBDIR)/viewfs/lib/*.jar
+	install -m 0644 viewfs/target/berth-viewfs-*.jar $(LIBDIR)/viewfs/
+	install -m 0644 viewfs/target/lib/*.jar $(LIBDIR)/viewfs/lib/
+	install -m 0755 viewfs/src/main/sh/berth-viewfs $(DESTDIR)$(PREFIX)/bin/berth-viewfs
 	install -m 0644 daemon/target/lib/*.jar $(LIBDIR)/daemon/
 	install -m 0644 cli/target/lib/*.jar $(LIBDIR)/cli/
 	install -m 0755 daemon/src/main/sh/berthd $(DESTDIR)$(PREFIX)/bin/berthd
@@ -60,6 +63,7 @@ install: build
 	rm -rf $(DESTDIR)$(PREFIX)/share/berth/images/busybox
 	cp -r $(IMAGE_DIR) $(DESTDIR)$(PREFIX)/share/berth/images/busybox
 	install -m 0644 contrib/systemd/berthd.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/berthd.service
+	install -m 0644 contrib/systemd/berth-viewfs.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/berth-viewfs.service
 	[ -f $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml ] || install -m 0644 contrib/berth.toml $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml
 	[ -n "$$(find $(DESTDIR)$(SYSCONFDIR)/cni/net.d -maxdepth 1 -type f \( -name '*.conflist' -o -name '*.conf' -o -name '*.json' \) 2>/dev/null)" ] || install -D -m 0644 contrib/cni/10-berth-bridge.conflist $(DESTDIR)$(SYSCONFDIR)/cni/net.d/10-berth-bridge.conflist
 	bash cli/src/main/sh/make-cds.sh $(LIBDIR)/cli
