@@ -85,7 +85,7 @@ public final class StreamingServer implements AutoCloseable {
             LOG.log(Level.INFO, "streaming server listening on " + server.baseUrl + " ("
                     + transport.serverChannel().getSimpleName() + ", tokens valid " + tokenTtl + ")");
             return server;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // syncUninterruptibly rethrows the bind's IOException undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": " + e.getMessage(), e);
         }

@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** A kubelet-protocol WebSocket client for the tests: channel-prefixed binary messages. */
@@ -59,6 +60,9 @@ final class WsTestClient implements AutoCloseable {
         WsTestClient client = new WsTestClient(ch, handler);
         try {
             handler.handshake.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            client.close();
+            throw e.getCause() instanceof Exception cause ? cause : e;
         } catch (Exception e) {
             client.close();
             throw e;
