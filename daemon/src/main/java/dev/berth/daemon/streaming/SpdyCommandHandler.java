@@ -18,8 +18,10 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +44,9 @@ final class SpdyCommandHandler extends SimpleChannelInboundHandler<SpdyFrame>
     private final Map<String, Integer> idByType = new HashMap<>();
     private final Map<Integer, String> typeById = new HashMap<>();
     private final ByteArrayOutputStream resizeLine = new ByteArrayOutputStream();
+    /** Stdin that came before the last of the request's streams opened. */
+    private final List<byte[]> earlyStdin = new ArrayList<>();
+    private boolean earlyStdinClosed;
     private Channel channel;
     private WritableGate gate;
     private ScheduledFuture<?> streamsTimeout;
@@ -108,21 +113,32 @@ final class SpdyCommandHandler extends SimpleChannelInboundHandler<SpdyFrame>
             streamsTimeout.cancel(false);
             session = new RemoteCommandSession(target, backend, this);
             session.start();
+            earlyStdin.forEach(session::stdin);
+            earlyStdin.clear();
+            if (earlyStdinClosed) {
+                session.closeStdin();
+            }
         }
     }
 
     private void onData(ChannelHandlerContext ctx, SpdyDataFrame data) {
         String type = typeById.get(data.streamId());
         SpdyStreams.consumed(ctx, data);
-        if (type == null || session == null) {
+        if (type == null) {
             return;
         }
         if (type.equals("stdin")) {
-            session.stdin(ByteBufUtil.getBytes(data.content()));
+            byte[] bytes = ByteBufUtil.getBytes(data.content());
+            if (session == null) {
+                earlyStdin.add(bytes);
+                earlyStdinClosed |= data.isLast();
+                return;
+            }
+            session.stdin(bytes);
             if (data.isLast()) {
                 session.closeStdin();
             }
-        } else if (type.equals("resize")) {
+        } else if (type.equals("resize") && session != null) {
             readResizes(data.content());
         }
     }

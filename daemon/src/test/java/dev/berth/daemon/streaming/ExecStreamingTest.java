@@ -139,10 +139,11 @@ class ExecStreamingTest {
     void spdyStdinHalfCloseEndsCat() throws Exception {
         String url = exec(new Streams(true, true, false, false), "cat");
         try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4).client()) {
-            int error = c.open(Map.of("streamtype", "error"));
             int stdin = c.open(Map.of("streamtype", "stdin"));
-            int stdout = c.open(Map.of("streamtype", "stdout"));
+            // Input before the last stream opens waits for the session.
             c.send(stdin, "xyz", true);
+            int stdout = c.open(Map.of("streamtype", "stdout"));
+            int error = c.open(Map.of("streamtype", "error"));
             assertEquals("xyz", c.awaitFin(stdout));
             assertEquals("{\"metadata\":{},\"status\":\"Success\"}", c.awaitFin(error));
         }
@@ -174,6 +175,40 @@ class ExecStreamingTest {
             int error = c.open(Map.of("streamtype", "error"));
             int stdout = c.open(Map.of("streamtype", "stdout"));
             assertEquals("", c.awaitFin(stdout));
+            assertEquals("{\"metadata\":{},\"status\":\"Success\"}", c.awaitFin(error));
+        }
+    }
+
+    /*
+     * Output stays under 256 KiB: the shim drops a client that far behind, and a process writing
+     * /dev/zero outruns any reader of the shim (see the shim's flow control).
+     */
+    @Test
+    void megabytesOfInputAndMoreThanAWindowOfOutputFlowOverWebSocket() throws Exception {
+        String url = exec(new Streams(true, true, false, false), "sh", "-c", "wc -c; head -c 200000 /dev/zero");
+        byte[] chunk = new byte[64 * 1024];
+        try (WsTestClient ws = WsTestClient.connect(clients, url, V5)) {
+            for (int i = 0; i < 48; i++) {
+                ws.send(0, chunk);
+            }
+            ws.send(255, new byte[] {0});
+            Map<Integer, String> got = ws.awaitClosed();
+            String out = got.get(1);
+            assertEquals(Integer.toString(48 * chunk.length), out.substring(0, out.indexOf('\n')).trim());
+            assertEquals(200_000, out.length() - out.indexOf('\n') - 1);
+            assertEquals("{\"metadata\":{},\"status\":\"Success\"}", got.get(3));
+        }
+    }
+
+    @Test
+    void moreThanAWindowFlowsOverSpdyWithoutFlowControlFromTheClient() throws Exception {
+        // The test client, like spdystream, never sends WINDOW_UPDATE: more than SPDY's 64 KiB
+        // initial window must still arrive.
+        String url = exec(new Streams(false, true, false, false), "head", "-c", "200000", "/dev/zero");
+        try (SpdyTestClient c = SpdyTestClient.connect(clients, url, V4).client()) {
+            int error = c.open(Map.of("streamtype", "error"));
+            int stdout = c.open(Map.of("streamtype", "stdout"));
+            assertEquals(200_000, c.awaitFin(stdout).length());
             assertEquals("{\"metadata\":{},\"status\":\"Success\"}", c.awaitFin(error));
         }
     }
