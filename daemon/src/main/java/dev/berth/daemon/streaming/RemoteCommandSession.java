@@ -108,7 +108,7 @@ final class RemoteCommandSession {
             if (!target.reportsExitCode()) {
                 status = CommandStatus.success();
             } else if (exitCode == null) {
-                status = CommandStatus.failure(target.operation() + ": the process ended without an exit status");
+                status = CommandStatus.failure(target.operation() + ": the shim's stream ended before the exit status");
             } else {
                 status = CommandStatus.exitCode(exitCode);
             }
