@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
@@ -37,6 +36,8 @@ final class SpdyCommandHandler extends SimpleChannelInboundHandler<SpdyFrame>
     private static final System.Logger LOG = System.getLogger(SpdyCommandHandler.class.getName());
     /** kubelet's default stream creation timeout. */
     private static final long STREAMS_TIMEOUT_SECONDS = 30;
+    /** How long a finished session waits for the client to close the connection. */
+    private static final long CLOSE_GRACE_SECONDS = 10;
 
     private final CommandTarget target;
     private final StreamingBackend backend;
@@ -206,7 +207,10 @@ final class SpdyCommandHandler extends SimpleChannelInboundHandler<SpdyFrame>
                 channel.write(SpdyStreams.fin(idByType.get(type)));
             }
         }
-        channel.writeAndFlush(new DefaultSpdyGoAwayFrame(0)).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(new DefaultSpdyGoAwayFrame(0));
+        // The client closes once it has read everything. Closing first would race it: spdystream
+        // discards frames it has queued but not yet handled when the connection ends.
+        channel.eventLoop().schedule(() -> channel.close(), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
     }
 
     @Override

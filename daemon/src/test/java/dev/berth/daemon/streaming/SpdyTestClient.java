@@ -20,6 +20,7 @@ import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
 import io.netty.handler.codec.spdy.DefaultSpdySynStreamFrame;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
 import io.netty.handler.codec.spdy.SpdyFrameCodec;
+import io.netty.handler.codec.spdy.SpdyGoAwayFrame;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.SpdySynReplyFrame;
 import io.netty.handler.codec.spdy.SpdyVersion;
@@ -121,9 +122,13 @@ final class SpdyTestClient implements AutoCloseable {
         }
     }
 
-    boolean awaitClosed() throws Exception {
-        channel.closeFuture().get(30, TimeUnit.SECONDS);
-        return true;
+    /** Whether the server sent GOAWAY (waits a little for it) while the connection is still open. */
+    boolean goneAway() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline && !handler.goneAway) {
+            Thread.sleep(20);
+        }
+        return handler.goneAway && channel.isActive();
     }
 
     @Override
@@ -136,6 +141,7 @@ final class SpdyTestClient implements AutoCloseable {
         final Map<Integer, CompletableFuture<Boolean>> replies = new ConcurrentHashMap<>();
         final Map<Integer, ByteArrayOutputStream> data = new HashMap<>();
         final Set<Integer> finished = new HashSet<>();
+        volatile boolean goneAway;
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
@@ -149,6 +155,8 @@ final class SpdyTestClient implements AutoCloseable {
                 replies.computeIfAbsent(reply.streamId(), k -> new CompletableFuture<>()).complete(true);
             } else if (msg instanceof SpdyRstStreamFrame rst) {
                 replies.computeIfAbsent(rst.streamId(), k -> new CompletableFuture<>()).complete(false);
+            } else if (msg instanceof SpdyGoAwayFrame) {
+                goneAway = true;
             } else if (msg instanceof SpdyDataFrame f) {
                 synchronized (this) {
                     data.computeIfAbsent(f.streamId(), k -> new ByteArrayOutputStream())
