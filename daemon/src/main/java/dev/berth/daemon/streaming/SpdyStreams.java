@@ -18,13 +18,19 @@ import io.netty.handler.codec.spdy.SpdyStreamStatus;
  */
 final class SpdyStreams {
     static final String STREAM_TYPE = "streamtype";
+    static final String STATUS = ":status";
 
     private SpdyStreams() {
     }
 
-    /** Accepts a client stream: spdystream's CreateStream waits for this reply. */
+    /**
+     * Accepts a client stream: spdystream's CreateStream waits for this reply. The reply carries a
+     * header because Netty sends no header block at all for none, and Go's framer cannot parse that.
+     */
     static void accept(ChannelHandlerContext ctx, int streamId) {
-        ctx.writeAndFlush(new DefaultSpdySynReplyFrame(streamId));
+        DefaultSpdySynReplyFrame reply = new DefaultSpdySynReplyFrame(streamId);
+        reply.headers().set(STATUS, "200");
+        ctx.writeAndFlush(reply);
     }
 
     static void refuse(ChannelHandlerContext ctx, int streamId) {

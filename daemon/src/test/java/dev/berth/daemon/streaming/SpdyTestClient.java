@@ -152,7 +152,13 @@ final class SpdyTestClient implements AutoCloseable {
                 }
                 upgraded.complete(res.retain());
             } else if (msg instanceof SpdySynReplyFrame reply) {
-                replies.computeIfAbsent(reply.streamId(), k -> new CompletableFuture<>()).complete(true);
+                CompletableFuture<Boolean> f = replies.computeIfAbsent(reply.streamId(), k -> new CompletableFuture<>());
+                if (reply.headers().isEmpty()) {
+                    // Netty then sends no header block, which Go's framer (kubectl, crictl) cannot parse.
+                    f.completeExceptionally(new IllegalStateException("SYN_REPLY without headers"));
+                } else {
+                    f.complete(true);
+                }
             } else if (msg instanceof SpdyRstStreamFrame rst) {
                 replies.computeIfAbsent(rst.streamId(), k -> new CompletableFuture<>()).complete(false);
             } else if (msg instanceof SpdyGoAwayFrame) {
