@@ -28,7 +28,7 @@ final class StreamTokens {
     private record Entry(Object request, long expiresAt) { }
 
     StreamTokens(Duration ttl, LongSupplier clock) {
-        if (ttl.isNegative() || ttl.isZero()) {
+        if (ttl == null || ttl.isNegative() || ttl.isZero()) {
             throw BerthException.invalid("streaming: token lifetime must be positive, not " + ttl);
         }
         this.ttlNanos = ttl.toNanos();

@@ -60,5 +60,6 @@ class StreamTokensTest {
     @Test
     void theLifetimeMustBePositive() {
         assertThrows(BerthException.class, () -> new StreamTokens(Duration.ZERO, now::get));
+        assertThrows(BerthException.class, () -> new StreamTokens(null, now::get));
     }
 }
