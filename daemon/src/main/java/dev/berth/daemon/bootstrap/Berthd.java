@@ -109,9 +109,11 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
 
         CgroupLayout layout = CgroupDetector.detect();
         CgroupManager cgroups = CgroupManagers.create(cfg.cgroupManager(), layout);
+        // runc creates the container's scope through systemd itself when the driver is systemd
+        boolean systemdCgroup = CgroupManagers.SYSTEMD.equals(cgroups.driver());
         Path runtimeBinary = executable(cfg.runtime(), "runtime");
         Path shimBinary = executable(cfg.shimPath(), "shim_path");
-        RuncRuntime runtime = new RuncRuntime(runtimeBinary, cfg.runRoot().resolve("runc"), false);
+        RuncRuntime runtime = new RuncRuntime(runtimeBinary, cfg.runRoot().resolve("runc"), systemdCgroup);
         ImageStore images = new ImageStore(cfg.root().resolve("images"));
         ContainerStore store = new ContainerStore(cfg.root());
         ExecutorService background = Executors.newCachedThreadPool(daemonThreads("berth-bg"));
@@ -121,7 +123,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ContainerService containers = new ContainerService(store, images, cgroups, runtime,
                 new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(),
                         new ResourceViews(cfg.resourceViews(), cfg.resourceViewsDefault())),
-                new ContainerService.Settings(cfg.runRoot(), runtimeBinary, runtime.root(), false,
+                new ContainerService.Settings(cfg.runRoot(), runtimeBinary, runtime.root(), systemdCgroup,
                         cfg.cgroupParent(), cfg.logMaxSize(), cfg.logMaxFiles(), cfg.stopTimeout()),
                 background, exited -> {
                     if (exited.oomKilled()) {
