@@ -50,10 +50,13 @@ command -v systemd-nspawn > /dev/null || { echo "systemd-nspawn is not installed
 
 scratch=$(mktemp -d "$SYSD_DIR-run.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-export SYSD_NSPAWN_ARGS="--bind-ro=$repo --bind-ro=$m2 ${SYSD_NSPAWN_ARGS:-}"
+# the repository read-only, but its integration-tests/target writable: berthd's logs go there
+mkdir -p "$repo/integration-tests/target"
+export SYSD_NSPAWN_ARGS="--bind-ro=$repo --bind=$repo/integration-tests/target --bind-ro=$m2 ${SYSD_NSPAWN_ARGS:-}"
 printf '%s\n' "$classpath" > "$scratch/classpath"
+printf '%s\n' "$repo" > "$scratch/repo"
 rc=0
 bash "$here/sysd-env.sh" nspawn v1 "$scratch" \
-  'BERTH_SYSTEMD_GUEST=1 java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$(cat /src/classpath)" dev.berth.it.systemd.SystemdDriverGuest' \
-  || rc=$?
+  'BERTH_SYSTEMD_GUEST=1 java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dberth.repo="$(cat /src/repo)" \
+     -cp "$(cat /src/classpath)" dev.berth.it.systemd.SystemdDriverGuest' || rc=$?
 exit $rc
