@@ -9,12 +9,13 @@ import java.util.Optional;
  * Errors are {@link dev.berth.oci.BerthException}s whose message names the operation and the path.
  */
 public interface CgroupManager {
-    /** "cgroupfs" (later also "systemd"): the value for runc's --systemd-cgroup decision. */
+    /** "cgroupfs" or "systemd": the value for runc's --systemd-cgroup decision. */
     String driver();
 
     /**
      * The OCI linux.cgroupsPath for a container: cgroupfs gives "/&lt;parent&gt;/&lt;id&gt;", parent
-     * defaulting to the driver's root ("berth"); a parent may be nested ("berth/pod1").
+     * defaulting to the driver's root ("berth"); a parent may be nested ("berth/pod1"). systemd gives
+     * runc's "&lt;slice&gt;:&lt;prefix&gt;:&lt;id&gt;", e.g. "system.slice:berth:&lt;id&gt;".
      */
     String cgroupsPath(String parent, String containerId);
 

@@ -4,7 +4,9 @@ import dev.berth.cgroups.v1.CgroupV1Manager;
 import dev.berth.cgroups.v2.CgroupV2Manager;
 import dev.berth.oci.BerthException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -26,11 +28,21 @@ class CgroupManagersTest {
     }
 
     @Test
-    void systemdNotYet() {
-        BerthException e = assertThrows(BerthException.class, () -> CgroupManagers.create("systemd", HYBRID));
-        assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind());
-        assertEquals("cgroup driver systemd is not available yet", e.getMessage());
+    void systemdRefusedWithoutSystemd(@TempDir Path tmp) {
+        Path missing = tmp.resolve("run/systemd/system");
+        BerthException e = assertThrows(BerthException.class, () -> CgroupManagers.create("systemd", HYBRID, missing));
+        assertEquals(BerthException.Kind.FAILED_PRECONDITION, e.kind());
+        assertTrue(e.getMessage().contains("systemd is not running as PID 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("cgroup_manager = \"cgroupfs\""), e.getMessage());
         assertThrows(BerthException.class, () -> CgroupManagers.create("bogus", HYBRID));
+    }
+
+    @Test
+    void defaultDriverFollowsSystemd(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("run/systemd/system");
+        assertEquals("cgroupfs", CgroupManagers.defaultDriver(dir));
+        Files.createDirectories(dir);
+        assertEquals("systemd", CgroupManagers.defaultDriver(dir));
     }
 
     @Test

@@ -115,12 +115,15 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
 
         CgroupLayout layout = CgroupDetector.detect();
         CgroupManager cgroups = CgroupManagers.create(cfg.cgroupManager(), layout);
+        // runc creates the container's scope through systemd itself when the driver is systemd
+        boolean systemdCgroup = CgroupManagers.SYSTEMD.equals(cgroups.driver());
         Path runtimeBinary = executable(cfg.runtime(), "runtime");
         Path shimBinary = executable(cfg.shimPath(), "shim_path");
-        RuncRuntime runtime = new RuncRuntime(runtimeBinary, cfg.runRoot().resolve("runc"), false);
+        RuncRuntime runtime = new RuncRuntime(runtimeBinary, cfg.runRoot().resolve("runc"), systemdCgroup);
         Map<String, OciRuntime> handlers = new LinkedHashMap<>();
         cfg.runtimes().forEach((handler, binary) -> handlers.put(handler, new RuncRuntime(
-                executable(binary, "runtimes." + handler), cfg.runRoot().resolve("runtime-" + handler), false)));
+                executable(binary, "runtimes." + handler), cfg.runRoot().resolve("runtime-" + handler),
+                systemdCgroup)));
         ImageStore images = new ImageStore(cfg.root().resolve("images"));
         ContainerStore store = new ContainerStore(cfg.root());
         ExecutorService background = Executors.newCachedThreadPool(daemonThreads("berth-bg"));
@@ -131,7 +134,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
                 new RuntimeHandlers(runtime, handlers),
                 new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(),
                         new ResourceViews(cfg.resourceViews(), cfg.resourceViewsDefault())),
-                new ContainerService.Settings(cfg.runRoot(), false,
+                new ContainerService.Settings(cfg.runRoot(), systemdCgroup,
                         cfg.cgroupParent(), cfg.logMaxSize(), cfg.logMaxFiles(), cfg.stopTimeout()),
                 background, exited -> {
                     if (exited.oomKilled()) {

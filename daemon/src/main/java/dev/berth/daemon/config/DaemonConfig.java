@@ -2,6 +2,7 @@ package dev.berth.daemon.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.berth.cgroups.CgroupManagers;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,7 @@ public record DaemonConfig(
                 or(logLevel, "info"),
                 or(runtime, "runc"),
                 or(shimPath, "berth-shim"),
-                or(cgroupManager, "cgroupfs"),
+                or(cgroupManager, CgroupManagers.defaultDriver()),
                 or(cgroupParent, "berth"),
                 or(logMaxSize, 10L * 1024 * 1024),
                 or(logMaxFiles, 2),

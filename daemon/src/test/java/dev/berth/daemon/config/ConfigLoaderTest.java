@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.cgroups.CgroupManagers;
 import dev.berth.oci.BerthException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ class ConfigLoaderTest {
         DaemonConfig c = ConfigLoader.load(dir.resolve("absent.toml"), false);
         assertEquals(Path.of("/var/lib/berth"), c.root());
         assertEquals(Path.of("/run/berth/berth.sock"), c.socketPath());
-        assertEquals("cgroupfs", c.cgroupManager());
+        assertEquals(CgroupManagers.defaultDriver(), c.cgroupManager(), "systemd when it is PID 1, else cgroupfs");
         assertEquals(10, c.stopTimeout());
     }
 

@@ -1,0 +1,62 @@
+#!/bin/bash
+# Runs the systemd cgroup driver checks (dev.berth.it.systemd.SystemdDriverGuest) inside a
+# throw-away Debian guest with systemd as PID 1: systemd-nspawn on the host's cgroup v1 hybrid
+# layout (sysd-env.sh "nspawn v1"). The guest is built once (debootstrap, a few minutes) and
+# cached in $BERTH_SYSD_DIR (default /var/tmp/berth-sysd/env); each run boots it from that
+# pristine copy in about a second.
+#
+#   run-in-nspawn.sh CLASSPATH
+#
+# CLASSPATH is the test classpath; the guest sees the repository and ~/.m2 read-only at the same
+# paths, so every entry must lie under one of them. Exit code: the guest's (0 = all steps passed);
+# 77 = no guest can be built or booted here (reason on stderr); 124/125 = the guest timed out or
+# gave no result.
+set -euo pipefail
+here=$(dirname "$(realpath "$0")")
+repo=$(realpath "$here/../../../../..")
+m2=$(realpath "${HOME:-/root}/.m2")
+classpath=${1:?usage: run-in-nspawn.sh CLASSPATH}
+export SYSD_DIR=${BERTH_SYSD_DIR:-/var/tmp/berth-sysd/env}
+export SYSD_EXTRA_PACKAGES=openjdk-17-jre-headless
+export SYSD_TIMEOUT=${SYSD_TIMEOUT:-600}
+log() { echo "[run-in-nspawn $(date +%T)] $*" >&2; }
+
+IFS=: read -r -a entries <<< "$classpath"
+for e in "${entries[@]}"; do
+  case $(realpath -m "$e") in
+    "$repo"/*|"$m2"/*) ;;
+    *) echo "classpath entry $e is neither under $repo nor under $m2: the guest cannot see it" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$(id -u)" != 0 ]; then echo "the systemd guest needs root" >&2; exit 77; fi
+mkdir -p "$SYSD_DIR"
+# one build at a time; a finished build is recorded with the package list it was made with
+exec 9> "$SYSD_DIR.lock"
+flock 9
+stamp=$SYSD_DIR/berth-guest-packages
+if [ ! -d "$SYSD_DIR/rootfs" ] || [ "$(cat "$stamp" 2> /dev/null)" != "$SYSD_EXTRA_PACKAGES" ]; then
+  log "building the systemd guest in $SYSD_DIR (once; a few minutes)"
+  start=$SECONDS
+  if ! bash "$here/sysd-env.sh" build nspawn; then
+    echo "cannot build the systemd guest (debootstrap from the host's Debian mirror failed; see $SYSD_DIR/*.log)" >&2
+    exit 77
+  fi
+  echo "$SYSD_EXTRA_PACKAGES" > "$stamp"
+  log "guest built in $((SECONDS - start)) s"
+fi
+flock -u 9
+command -v systemd-nspawn > /dev/null || { echo "systemd-nspawn is not installed" >&2; exit 77; }
+
+scratch=$(mktemp -d "$SYSD_DIR-run.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+# the repository read-only, but its integration-tests/target writable: berthd's logs go there
+mkdir -p "$repo/integration-tests/target"
+export SYSD_NSPAWN_ARGS="--bind-ro=$repo --bind=$repo/integration-tests/target --bind-ro=$m2 ${SYSD_NSPAWN_ARGS:-}"
+printf '%s\n' "$classpath" > "$scratch/classpath"
+printf '%s\n' "$repo" > "$scratch/repo"
+rc=0
+bash "$here/sysd-env.sh" nspawn v1 "$scratch" \
+  'BERTH_SYSTEMD_GUEST=1 java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dberth.repo="$(cat /src/repo)" \
+     -cp "$(cat /src/classpath)" dev.berth.it.systemd.SystemdDriverGuest' || rc=$?
+exit $rc
