@@ -19,9 +19,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An in-test HTTP front for a real registry: forwards GETs, and on request corrupts blobs, breaks off a blob
- * half way (after running a hook, e.g. killing the registry), or demands bearer tokens from its own token
- * endpoint ({@code /token}, basic credentials), the way Docker Hub's auth works. Logs request paths.
+ * An in-test HTTP front for a real registry: forwards GETs (with their Range), and on request corrupts
+ * blobs, breaks off a blob half way (a given number of times, or always after running a hook, e.g. killing
+ * the registry), ignores Range headers, or demands bearer tokens from its own token endpoint ({@code /token},
+ * basic credentials), the way Docker Hub's auth works. Logs request paths and the Range of blob requests.
  */
 final class RegistryProxy implements AutoCloseable {
     private final HttpServer server;
@@ -32,6 +33,12 @@ final class RegistryProxy implements AutoCloseable {
     volatile boolean corruptBlobs;
     /** Run when a blob larger than 1 KiB is half sent; the connection then drops. */
     volatile Runnable breakMidBlob;
+    /** How many more blobs larger than 1 KiB to break off half way. */
+    final AtomicInteger cutsLeft = new AtomicInteger();
+    /** Answer ranged blob requests with the whole blob (200), as registries without Range support do. */
+    volatile boolean ignoreRange;
+    /** "digest-hex range" for each blob request, range "-" when it had none. */
+    final Queue<String> blobRanges = new ConcurrentLinkedQueue<>();
     /** When set, /v2/ wants a bearer token; /token issues one for these basic credentials. */
     volatile String tokenUser;
     volatile String tokenPassword;
@@ -67,6 +74,11 @@ final class RegistryProxy implements AutoCloseable {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + ex.getRequestURI())).GET();
         String accept = ex.getRequestHeaders().getFirst("Accept");
         if (accept != null) b.header("Accept", accept);
+        String range = ex.getRequestHeaders().getFirst("Range");
+        if (path.contains("/blobs/")) {
+            blobRanges.add(path.substring(path.lastIndexOf(':') + 1) + " " + (range == null ? "-" : range));
+        }
+        if (range != null && !ignoreRange) b.header("Range", range);
         HttpResponse<byte[]> resp;
         try {
             resp = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -76,22 +88,24 @@ final class RegistryProxy implements AutoCloseable {
             reply(ex, 502, new byte[0]);
             return;
         }
-        for (String h : List.of("Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "Location")) {
+        for (String h : List.of("Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "Location", "Content-Range")) {
             resp.headers().firstValue(h).ifPresent(v -> ex.getResponseHeaders().add(h, v));
         }
         byte[] body = resp.body();
-        boolean blob = path.contains("/blobs/") && resp.statusCode() == 200;
+        boolean blob = path.contains("/blobs/") && (resp.statusCode() == 200 || resp.statusCode() == 206);
         if (blob && corruptBlobs && body.length > 0) {
             body = body.clone();
             body[body.length / 2] ^= 0x01;
         }
         Runnable breaker = breakMidBlob;
-        if (blob && breaker != null && body.length > 1024) {
-            ex.sendResponseHeaders(200, body.length);
+        boolean cut = blob && body.length > 1024
+                && (breaker != null || cutsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0);
+        if (cut) {
+            ex.sendResponseHeaders(resp.statusCode(), body.length);
             OutputStream out = ex.getResponseBody();
             out.write(body, 0, body.length / 2);
             out.flush();
-            breaker.run();
+            if (breaker != null) breaker.run();
             // An exception out of a handler makes the JDK server drop the connection mid-body.
             throw new IOException("registry went away");
         }

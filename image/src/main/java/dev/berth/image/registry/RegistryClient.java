@@ -54,12 +54,17 @@ public final class RegistryClient {
         return new ManifestPuller(this, tagOrDigest, maxSize).pull();
     }
 
+    /** A blob's content from byte {@code offset} on. */
+    public record BlobStream(InputStream body, long offset) {}
+
     /**
-     * Opens a blob's content as a stream; the caller checks size and digest while reading it and closes it.
-     * {@code progress} gets the bytes read so far. A connection lost mid-blob is UNAVAILABLE.
+     * Opens a blob's content as a stream from byte {@code offset} (a Range request), or from 0 when the
+     * registry does not do ranges: the answer says which. The caller checks size and digest while reading it
+     * and closes it. {@code progress} gets the blob's bytes received so far. A connection lost mid-blob is
+     * UNAVAILABLE.
      */
-    public InputStream pullBlob(Digest digest, LongConsumer progress) {
-        return new BlobPuller(this, digest, progress).pull();
+    public BlobStream pullBlob(Digest digest, long offset, LongConsumer progress) {
+        return new BlobPuller(this, digest, progress).pull(offset);
     }
 
     /**
@@ -69,14 +74,14 @@ public final class RegistryClient {
      */
     public void checkAuth() {
         URI uri = endpoint.uri("/v2/");
-        HttpResponse<InputStream> resp = send(uri, null, authorization);
+        HttpResponse<InputStream> resp = send(uri, null, null, authorization);
         if (resp.statusCode() == 401) {
             String challenge = resp.headers().firstValue("WWW-Authenticate").orElse(null);
             String body = drain(resp);
             if (credentials.registryToken() != null) {
                 throw authFailed(op, "401 " + body + " (registry token rejected)");
             }
-            resp = send(uri, null, authenticate(challenge, body, ""));
+            resp = send(uri, null, null, authenticate(challenge, body, ""));
             if (resp.statusCode() == 401) {
                 throw authFailed(op, "401 " + endpoint.host() + " refused the user name or password: " + drain(resp));
             }
@@ -99,11 +104,18 @@ public final class RegistryClient {
         return op;
     }
 
-    /** GET {@code /v2/<repository><path>}, authenticating once if the registry challenges. */
     HttpResponse<InputStream> get(String path, String accept) {
+        return get(path, accept, null);
+    }
+
+    /**
+     * GET {@code /v2/<repository><path>}, authenticating once if the registry challenges; {@code range}
+     * (a Range header value) may be null.
+     */
+    HttpResponse<InputStream> get(String path, String accept, String range) {
         URI uri = endpoint.uri("/v2/" + repository + path);
         String auth = authorization;
-        HttpResponse<InputStream> resp = send(uri, accept, auth);
+        HttpResponse<InputStream> resp = send(uri, accept, range, auth);
         if (resp.statusCode() == 401) {
             String challenge = resp.headers().firstValue("WWW-Authenticate").orElse(null);
             String body = drain(resp);
@@ -111,7 +123,7 @@ public final class RegistryClient {
                 throw authFailed(op, "401 " + body + " (registry token rejected)");
             }
             auth = authenticate(challenge, body, "repository:" + repository + ":pull");
-            resp = send(uri, accept, auth);
+            resp = send(uri, accept, range, auth);
             if (resp.statusCode() == 401) {
                 throw authFailed(op, "401 " + drain(resp));
             }
@@ -138,12 +150,13 @@ public final class RegistryClient {
         throw authFailed(op, "401 with unsupported authentication scheme '" + challenge.scheme() + "'");
     }
 
-    private HttpResponse<InputStream> send(URI uri, String accept, String auth) {
+    private HttpResponse<InputStream> send(URI uri, String accept, String range, String auth) {
         URI current = uri;
         String currentAuth = auth;
         for (int redirects = 0; ; redirects++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(current).timeout(REQUEST_TIMEOUT).GET();
             if (accept != null) b.header("Accept", accept);
+            if (range != null) b.header("Range", range);
             if (currentAuth != null) b.header("Authorization", currentAuth);
             HttpResponse<InputStream> resp;
             try {
@@ -193,7 +206,7 @@ public final class RegistryClient {
         return s.isEmpty() ? "(empty body)" : s;
     }
 
-    private static String drain(HttpResponse<InputStream> resp) {
+    static String drain(HttpResponse<InputStream> resp) {
         try (InputStream in = resp.body()) {
             return snippet(in.readNBytes(MAX_ERROR_BODY));
         } catch (IOException e) {
