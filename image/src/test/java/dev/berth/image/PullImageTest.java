@@ -169,6 +169,48 @@ class PullImageTest {
     }
 
     @Test
+    void dockerManifestListChoosesPlatform() throws Exception {
+        Assumptions.assumeTrue(ImageStore.hostPlatform().architecture().equals("amd64"), "not an amd64 host");
+        Path layout = tmp.resolve("list");
+        OciLayoutWriter w = new OciLayoutWriter(layout);
+        w.addLayer(List.of(file("arch", "amd64")));
+        w.writeImage(config("amd64"), "amd");
+        w.addLayer(List.of(file("arch", "arm64")));
+        w.writeImage(config("arm64"), "arm");
+        registry.push(layout, "amd", "list:amd", "--format", "v2s2");
+        registry.push(layout, "arm", "list:arm", "--format", "v2s2");
+        Map<String, Digest> manifests = new java.util.HashMap<>();
+        StringBuilder list = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.DOCKER_MANIFEST_LIST
+                + "\",\"manifests\":[");
+        for (String arch : List.of("arm64", "amd64")) {
+            byte[] m = registry.manifest("list", arch.substring(0, 3), MediaTypes.DOCKER_MANIFEST);
+            manifests.put(arch, Digest.sha256Of(m));
+            list.append(arch.equals("arm64") ? "" : ",").append("{\"mediaType\":\"").append(MediaTypes.DOCKER_MANIFEST)
+                    .append("\",\"digest\":\"").append(Digest.sha256Of(m)).append("\",\"size\":").append(m.length)
+                    .append(",\"platform\":{\"architecture\":\"").append(arch).append("\",\"os\":\"linux\"")
+                    .append(arch.equals("arm64") ? ",\"variant\":\"v8\"" : "").append("}}");
+        }
+        registry.putManifest("list", "1", MediaTypes.DOCKER_MANIFEST_LIST, list.append("]}").toString().getBytes());
+
+        String ref = registry.host() + "/list:1";
+        ImageStore store = store();
+        ImageRecord amd = store.pull(ref, PullOptions.defaults(), null);
+        assertEquals(manifests.get("amd64"), amd.manifestDigest());
+        assertEquals("amd64", Files.readString(store.layerDirs(amd).get(0).resolve("arch")));
+        assertEquals("amd64", store.config(amd).architecture());
+        ImageStore armStore = new ImageStore(tmp.resolve("arm"));
+        ImageRecord arm = armStore.pull(ref, PullOptions.defaults().withPlatform("linux/arm64"), null);
+        assertEquals(manifests.get("arm64"), arm.manifestDigest());
+        assertEquals("arm64", Files.readString(armStore.layerDirs(arm).get(0).resolve("arch")));
+        assertEquals(List.of(ref), arm.names());
+        BerthException variant = assertThrows(BerthException.class, () -> armStore.pull(ref,
+                PullOptions.defaults().withPlatform("linux/arm64/v7"), null));
+        assertEquals(BerthException.Kind.NOT_FOUND, variant.kind());
+        assertTrue(variant.getMessage().contains("no manifest for linux/arm64/v7 in the image index (it has [linux/arm64/v8, "
+                + "linux/amd64])"), variant.getMessage());
+    }
+
+    @Test
     void mirrorServesAnUnresolvableOriginAndBlockedIsRefused() throws Exception {
         RegistriesConfig cfg = RegistriesConfig.parse("""
                 unqualified-search-registries = ["%s"]

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,6 +115,27 @@ final class RegistryFixture implements AutoCloseable {
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+        }
+    }
+
+    /** GET {@code /v2/<name>/manifests/<ref>} as {@code accept}: the registry's bytes. */
+    byte[] manifest(String name, String ref, String accept) throws Exception {
+        HttpResponse<byte[]> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + host() + "/v2/" + name + "/manifests/" + ref)).header("Accept", accept).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (resp.statusCode() != 200) {
+            throw new IllegalStateException("GET manifest " + name + ":" + ref + ": " + resp.statusCode());
+        }
+        return resp.body();
+    }
+
+    /** PUT {@code /v2/<name>/manifests/<tag>}: what skopeo cannot push, e.g. a Docker manifest list built by hand. */
+    void putManifest(String name, String tag, String mediaType, byte[] body) throws Exception {
+        HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + host() + "/v2/" + name + "/manifests/" + tag)).header("Content-Type", mediaType)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() != 201) {
+            throw new IllegalStateException("PUT manifest " + name + ":" + tag + ": " + resp.statusCode() + " " + resp.body());
         }
     }
 
