@@ -297,6 +297,44 @@ class PullImageTest {
     }
 
     @Test
+    void identityTokenIsExchangedByARefreshGrantAndARegistryTokenIsSentAsIs() throws Exception {
+        try (RegistryProxy proxy = new RegistryProxy(registry.host())) {
+            proxy.refreshToken = "refresh-1";
+            String ref = proxy.host() + "/app:v1";
+            ImageStore store = store();
+            ImageRecord r = store.pull(ref, PullOptions.defaults().withCredentials(
+                    new RegistryCredentials(null, null, "refresh-1", null)), null);
+            assertEquals(3, store.layerDirs(r).size());
+            assertEquals(1, proxy.tokensIssued.get());
+            assertEquals("refresh_token", proxy.lastTokenForm.get("grant_type"));
+            assertEquals("refresh-1", proxy.lastTokenForm.get("refresh_token"));
+            assertEquals("berth-test", proxy.lastTokenForm.get("service"));
+            assertEquals("repository:app:pull", proxy.lastTokenForm.get("scope"));
+            assertEquals("berth", proxy.lastTokenForm.get("client_id"));
+
+            BerthException refused = assertThrows(BerthException.class, () -> new ImageStore(tmp.resolve("s2")).pull(ref,
+                    PullOptions.defaults().withCredentials(new RegistryCredentials("someone", null, "stale", null)), null));
+            assertEquals(BerthException.Kind.FAILED_PRECONDITION, refused.kind(), refused.getMessage());
+            assertTrue(refused.getMessage().startsWith("pull " + ref + ": authentication failed: 400 from token endpoint http://"
+                    + proxy.host() + "/token: {\"error\":\"invalid_grant\"}"), refused.getMessage());
+
+            // A registry token goes to the registry as the bearer token: the token endpoint is not asked.
+            long tokenRequests = proxy.requests.stream().filter("/token"::equals).count();
+            ImageStore third = new ImageStore(tmp.resolve("s3"));
+            ImageRecord direct = third.pull(ref, PullOptions.defaults().withCredentials(
+                    new RegistryCredentials(null, null, null, "tok-from-kubelet")), null);
+            assertEquals(r.id(), direct.id());
+            assertEquals(tokenRequests, proxy.requests.stream().filter("/token"::equals).count());
+            BerthException rejected = assertThrows(BerthException.class, () -> third.pull(proxy.host() + "/app:v2s2",
+                    PullOptions.defaults().withCredentials(new RegistryCredentials(null, null, null, "forged")), null));
+            assertEquals(BerthException.Kind.FAILED_PRECONDITION, rejected.kind());
+            assertTrue(rejected.getMessage().startsWith("pull " + proxy.host() + "/app:v2s2: authentication failed: 401")
+                    && rejected.getMessage().endsWith("(registry token rejected)"), rejected.getMessage());
+            assertEquals(1, third.list().size());
+        }
+    }
+
+    @Test
     void corruptedBlobFailsAndLeavesNoTrace() throws Exception {
         ImageStore store = store();
         try (RegistryProxy proxy = new RegistryProxy(registry.host())) {

@@ -7,12 +7,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -22,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An in-test HTTP front for a real registry: forwards GETs (with their Range), and on request corrupts
  * blobs, breaks off a blob half way (a given number of times, or always after running a hook, e.g. killing
  * the registry), ignores Range headers, or demands bearer tokens from its own token endpoint ({@code /token},
- * basic credentials), the way Docker Hub's auth works. Logs request paths and the Range of blob requests.
+ * basic credentials, or an OAuth2 refresh-token grant POSTed to it), the way Docker Hub's auth works. Logs
+ * request paths, the Range of blob requests and the last token request's form.
  */
 final class RegistryProxy implements AutoCloseable {
     private final HttpServer server;
@@ -42,6 +46,10 @@ final class RegistryProxy implements AutoCloseable {
     /** When set, /v2/ wants a bearer token; /token issues one for these basic credentials. */
     volatile String tokenUser;
     volatile String tokenPassword;
+    /** When set, a POST to /token with grant_type=refresh_token and this refresh_token gets an access_token. */
+    volatile String refreshToken;
+    /** The form of the last POST to /token. */
+    volatile Map<String, String> lastTokenForm = Map.of();
 
     RegistryProxy(String upstreamHost) throws IOException {
         this.upstream = "http://" + upstreamHost;
@@ -62,7 +70,7 @@ final class RegistryProxy implements AutoCloseable {
             issueToken(ex);
             return;
         }
-        if (tokenUser != null) {
+        if (tokenUser != null || refreshToken != null) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             if (auth == null || !auth.startsWith("Bearer tok-")) {
                 ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + host()
@@ -113,6 +121,10 @@ final class RegistryProxy implements AutoCloseable {
     }
 
     private void issueToken(HttpExchange ex) throws IOException {
+        if (ex.getRequestMethod().equals("POST")) {
+            issueRefreshedToken(ex);
+            return;
+        }
         String want = "Basic " + Base64.getEncoder().encodeToString((tokenUser + ":" + tokenPassword).getBytes(StandardCharsets.UTF_8));
         if (!want.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
             reply(ex, 401, "{\"details\":\"incorrect username or password\"}".getBytes());
@@ -120,6 +132,25 @@ final class RegistryProxy implements AutoCloseable {
         }
         int n = tokensIssued.incrementAndGet();
         reply(ex, 200, ("{\"token\":\"tok-" + n + "\",\"expires_in\":300}").getBytes());
+    }
+
+    /** OAuth2: a refused grant is 400 invalid_grant, not 401. */
+    private void issueRefreshedToken(HttpExchange ex) throws IOException {
+        Map<String, String> form = new HashMap<>();
+        for (String pair : new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
+            int eq = pair.indexOf('=');
+            form.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                    URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        lastTokenForm = form;
+        if (refreshToken == null || !"refresh_token".equals(form.get("grant_type"))
+                || !refreshToken.equals(form.get("refresh_token"))) {
+            reply(ex, 400, "{\"error\":\"invalid_grant\"}".getBytes());
+            return;
+        }
+        int n = tokensIssued.incrementAndGet();
+        reply(ex, 200, ("{\"access_token\":\"tok-" + n + "\",\"expires_in\":300,\"refresh_token\":\"" + refreshToken
+                + "\"}").getBytes());
     }
 
     private static void reply(HttpExchange ex, int code, byte[] body) throws IOException {

@@ -74,7 +74,10 @@ final class TokenFetcher {
             Thread.currentThread().interrupt();
             throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": interrupted", e);
         }
-        if (resp.statusCode() == 401 || resp.statusCode() == 403) {
+        // OAuth2 refuses a refresh token with 400 invalid_grant.
+        boolean refused = resp.statusCode() == 401 || resp.statusCode() == 403
+                || (resp.statusCode() == 400 && credentials.identityToken() != null);
+        if (refused) {
             throw RegistryClient.authFailed(op, resp.statusCode() + " from token endpoint " + realm + ": "
                     + RegistryClient.snippet(resp.body()));
         }
