@@ -3,6 +3,7 @@ package dev.berth.image.registry;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.spec.image.Digest;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -16,7 +17,9 @@ import java.util.function.LongConsumer;
 /**
  * The registry operations Berth uses on one repository of one registry (OCI distribution API), each run
  * by its own class ({@link ManifestPuller}, {@link BlobPuller}); this class does what they share:
- * authentication (anonymous, basic, bearer token after a challenge), redirects and error mapping.
+ * the scheme (https; plain http for loopback; for an insecure registry https without certificate
+ * verification, or plain http if it does not speak TLS), authentication (anonymous, basic, bearer token after
+ * a challenge), redirects and error mapping.
  * Thread-safe: layers are fetched in parallel through one client.
  */
 public final class RegistryClient {
@@ -24,6 +27,7 @@ public final class RegistryClient {
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 64 << 10;
+    private static final System.Logger LOG = System.getLogger(RegistryClient.class.getName());
 
     /** A manifest or index as the registry sent it; {@code digest} is the sha256 of {@code content}. */
     public record PulledManifest(byte[] content, String mediaType, Digest digest) {}
@@ -73,7 +77,7 @@ public final class RegistryClient {
      * accepts any credentials. Refused credentials are FAILED_PRECONDITION, an unreachable registry UNAVAILABLE.
      */
     public void checkAuth() {
-        URI uri = endpoint.uri("/v2/");
+        URI uri = uri("/v2/");
         HttpResponse<InputStream> resp = send(uri, null, null, authorization);
         if (resp.statusCode() == 401) {
             String challenge = resp.headers().firstValue("WWW-Authenticate").orElse(null);
@@ -113,7 +117,7 @@ public final class RegistryClient {
      * (a Range header value) may be null.
      */
     HttpResponse<InputStream> get(String path, String accept, String range) {
-        URI uri = endpoint.uri("/v2/" + repository + path);
+        URI uri = uri("/v2/" + repository + path);
         String auth = authorization;
         HttpResponse<InputStream> resp = send(uri, accept, range, auth);
         if (resp.statusCode() == 401) {
@@ -139,7 +143,7 @@ public final class RegistryClient {
         AuthenticationMethodRetriever.Challenge challenge = AuthenticationMethodRetriever.parse(header)
                 .orElseThrow(() -> authFailed(op, "401 without a WWW-Authenticate challenge: " + body));
         if (challenge.isBearer()) {
-            return "Bearer " + new TokenFetcher(transport, credentials, op).token(challenge, scope);
+            return "Bearer " + new TokenFetcher(transport, endpoint, credentials, op).token(challenge, scope);
         }
         if (challenge.isBasic()) {
             if (!credentials.hasPassword()) {
@@ -148,6 +152,16 @@ public final class RegistryClient {
             return credentials.basicHeader();
         }
         throw authFailed(op, "401 with unsupported authentication scheme '" + challenge.scheme() + "'");
+    }
+
+    /** Where {@code path} is on the registry: over https unless it is loopback or answered https with http. */
+    private URI uri(String path) {
+        URI uri = endpoint.uri(path);
+        return transport.speaksPlainHttp(endpoint.host()) ? plainHttp(uri) : uri;
+    }
+
+    private static URI plainHttp(URI uri) {
+        return URI.create("http" + uri.toString().substring(uri.getScheme().length()));
     }
 
     private HttpResponse<InputStream> send(URI uri, String accept, String range, String auth) {
@@ -160,8 +174,23 @@ public final class RegistryClient {
             if (currentAuth != null) b.header("Authorization", currentAuth);
             HttpResponse<InputStream> resp;
             try {
-                resp = transport.http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                resp = transport.http(endpoint).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
+                SSLException tls = tlsFailure(e);
+                if (tls != null && endpoint.insecure() && current.equals(uri) && "https".equals(current.getScheme())) {
+                    // registries.conf's insecure: TLS without verification, else plain http.
+                    LOG.log(System.Logger.Level.INFO, op + ": insecure registry " + endpoint.host()
+                            + " does not speak TLS (" + tls.getMessage() + "); using plain http");
+                    transport.rememberPlainHttp(endpoint.host());
+                    current = plainHttp(current);
+                    redirects--;
+                    continue;
+                }
+                if (tls != null) {
+                    throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": TLS connection to registry "
+                            + endpoint.host() + " failed: " + tls.getMessage() + " (for a registry whose certificate "
+                            + "cannot be verified, mark it insecure = true in the registries config)", e);
+                }
                 throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": reach registry " + endpoint.host()
                         + ": " + e, e);
             } catch (InterruptedException e) {
@@ -186,6 +215,15 @@ public final class RegistryClient {
             }
             current = next;
         }
+    }
+
+    /** The innermost TLS error that {@code e} was caused by, or null. */
+    private static SSLException tlsFailure(Throwable e) {
+        SSLException found = null;
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof SSLException ssl) found = ssl;
+        }
+        return found;
     }
 
     /** The error for a non-200 answer about {@code what}; consumes the body. */

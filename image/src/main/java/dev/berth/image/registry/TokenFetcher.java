@@ -23,11 +23,14 @@ final class TokenFetcher {
     private static final String CLIENT_ID = "berth";
 
     private final RegistryTransport transport;
+    private final RegistryEndpoint endpoint;
     private final RegistryCredentials credentials;
     private final String op;
 
-    TokenFetcher(RegistryTransport transport, RegistryCredentials credentials, String op) {
+    /** {@code endpoint}: the registry the token is for (an insecure one's token endpoint is not verified either). */
+    TokenFetcher(RegistryTransport transport, RegistryEndpoint endpoint, RegistryCredentials credentials, String op) {
         this.transport = transport;
+        this.endpoint = endpoint;
         this.credentials = credentials;
         this.op = op;
     }
@@ -67,7 +70,7 @@ final class TokenFetcher {
         }
         HttpResponse<byte[]> resp;
         try {
-            resp = transport.http().send(request, HttpResponse.BodyHandlers.ofByteArray());
+            resp = transport.http(endpoint).send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": reach token endpoint " + realm + ": " + e, e);
         } catch (InterruptedException e) {
