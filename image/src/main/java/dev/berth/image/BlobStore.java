@@ -114,7 +114,8 @@ final class BlobStore {
             throws IOException {
         MessageDigest sha = Digest.newSha256();
         long have = hashPartial(partial, expectedSize, sha);
-        boolean keep = false;
+        boolean verified = false;
+        boolean connectionLost = false;
         boolean resumed = false;
         try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             Content content = source.open(have);
@@ -142,14 +143,15 @@ final class BlobStore {
                 }
                 throw BerthException.invalid(op + ": blob digest mismatch: expected " + expected + ", content is " + actual);
             }
-            keep = true;
+            verified = true;
             return true;
         } catch (BerthException e) {
-            // A lost connection keeps the bytes written so far: the next attempt resumes after them.
-            keep = e.kind() == BerthException.Kind.UNAVAILABLE;
+            connectionLost = e.kind() == BerthException.Kind.UNAVAILABLE;
             throw e;
         } finally {
-            if (!keep || partial.toFile().length() == 0) {
+            // A lost connection keeps the bytes written so far: the next attempt resumes after them.
+            boolean resumable = connectionLost && partial.toFile().length() > 0;
+            if (!verified && !resumable) {
                 deleteQuietly(partial);
             }
         }
