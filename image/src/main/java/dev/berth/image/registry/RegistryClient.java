@@ -77,7 +77,7 @@ public final class RegistryClient {
      * accepts any credentials. Refused credentials are FAILED_PRECONDITION, an unreachable registry UNAVAILABLE.
      */
     public void checkAuth() {
-        URI uri = uri("/v2/");
+        URI uri = endpoint.uri("/v2/");
         HttpResponse<InputStream> resp = send(uri, null, null, authorization);
         if (resp.statusCode() == 401) {
             String challenge = resp.headers().firstValue("WWW-Authenticate").orElse(null);
@@ -117,7 +117,7 @@ public final class RegistryClient {
      * (a Range header value) may be null.
      */
     HttpResponse<InputStream> get(String path, String accept, String range) {
-        URI uri = uri("/v2/" + repository + path);
+        URI uri = endpoint.uri("/v2/" + repository + path);
         String auth = authorization;
         HttpResponse<InputStream> resp = send(uri, accept, range, auth);
         if (resp.statusCode() == 401) {
@@ -154,18 +154,13 @@ public final class RegistryClient {
         throw authFailed(op, "401 with unsupported authentication scheme '" + challenge.scheme() + "'");
     }
 
-    /** Where {@code path} is on the registry: over https unless it is loopback or answered https with http. */
-    private URI uri(String path) {
-        URI uri = endpoint.uri(path);
-        return transport.speaksPlainHttp(endpoint.host()) ? plainHttp(uri) : uri;
-    }
-
     private static URI plainHttp(URI uri) {
         return URI.create("http" + uri.toString().substring(uri.getScheme().length()));
     }
 
+    /** GET {@code uri} (the endpoint's), following redirects; an insecure registry found to speak http gets http. */
     private HttpResponse<InputStream> send(URI uri, String accept, String range, String auth) {
-        URI current = uri;
+        URI current = transport.speaksPlainHttp(endpoint.host()) ? plainHttp(uri) : uri;
         String currentAuth = auth;
         for (int redirects = 0; ; redirects++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(current).timeout(REQUEST_TIMEOUT).GET();
@@ -177,7 +172,7 @@ public final class RegistryClient {
                 resp = transport.http(endpoint).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
                 SSLException tls = tlsFailure(e);
-                if (tls != null && endpoint.insecure() && current.equals(uri) && "https".equals(current.getScheme())) {
+                if (tls != null && endpoint.insecure() && redirects == 0 && "https".equals(current.getScheme())) {
                     // registries.conf's insecure: TLS without verification, else plain http.
                     LOG.log(System.Logger.Level.INFO, op + ": insecure registry " + endpoint.host()
                             + " does not speak TLS (" + tls.getMessage() + "); using plain http");
