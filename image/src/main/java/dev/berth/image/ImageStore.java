@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  *   <li>{@code blobs/sha256/<hex>}: manifests, configs and layer blobs ({@link BlobStore});</li>
  *   <li>{@code layers/<diff id hex>/} and {@code l/<short>}: unpacked layers ({@link LayerStore});</li>
  *   <li>{@code images.json}: the image records, replaced atomically;</li>
+ *   <li>{@code partial/<hex>}: blob downloads in progress or cut off, resumed by the next pull of the blob
+ *   and kept across restarts; {@link #prune} deletes them;</li>
  *   <li>{@code tmp/}: work in progress, emptied when the store opens.</li>
  * </ul>
  * Opening the store also deletes the blobs and layers no image references (what a crash left mid-pull).
@@ -57,7 +59,7 @@ public final class ImageStore {
     public ImageStore(Path root, LayerUnpacker unpacker) {
         this.root = root.toAbsolutePath().normalize();
         this.tmp = this.root.resolve("tmp");
-        this.blobs = new BlobStore(this.root, tmp);
+        this.blobs = new BlobStore(this.root);
         this.layers = new LayerStore(this.root, tmp, unpacker);
         this.file = new ImagesFile(this.root.resolve("images.json"));
         try {
@@ -241,7 +243,7 @@ public final class ImageStore {
                 if (!removed.isEmpty()) {
                     save();
                 }
-                return new PruneResult(removed, collectGarbage(null, null));
+                return new PruneResult(removed, collectGarbage(null, null) + deletePartials());
             }
         } finally {
             lock.writeLock().unlock();
@@ -383,6 +385,15 @@ public final class ImageStore {
             throw BerthException.internal("collect garbage in image store " + root + ": " + e.getMessage(), e);
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    /** Caller holds the write lock, so no download is writing a partial file. */
+    private long deletePartials() {
+        try {
+            return blobs.deletePartials();
+        } catch (IOException e) {
+            throw BerthException.internal("prune image store " + root + ": delete partial downloads: " + e.getMessage(), e);
         }
     }
 

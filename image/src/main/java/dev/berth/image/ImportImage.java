@@ -192,7 +192,7 @@ final class ImportImage {
             return;
         }
         try (InputStream in = Files.newInputStream(layoutBlob(layout, d))) {
-            if (store.blobs().ingest(in, d.digest(), d.size(), op)) {
+            if (store.blobs().ingest(BlobStore.fromStart(in), d.digest(), d.size(), op)) {
                 createdBlobs.add(d.digest());
             }
         } catch (NoSuchFileException e) {

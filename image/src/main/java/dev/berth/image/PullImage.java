@@ -14,8 +14,6 @@ import dev.berth.oci.spec.image.MediaTypes;
 import dev.berth.oci.spec.image.Platform;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +46,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class PullImage {
     private static final long PROGRESS_STEP = 256 << 10;
     private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final System.Logger LOG = System.getLogger(PullImage.class.getName());
+    /** Tries per blob when the connection is lost mid-blob; each resumes where the last one stopped. */
+    static final int MAX_BLOB_ATTEMPTS = 3;
+    private static final long RETRY_PAUSE_MILLIS = 200;
 
     private final ImageStore store;
     private final RegistryTransport transport;
@@ -125,8 +127,9 @@ final class PullImage {
             store.lock().readLock().lock();
             try {
                 Descriptor manifestDesc = new Descriptor(pulled.mediaType(), pulled.digest(), pulled.content().length);
-                fetchBlob(manifestDesc, () -> new ByteArrayInputStream(pulled.content()), createdBlobs);
-                fetchBlob(manifest.config(), () -> client.pullBlob(manifest.config().digest(), null), createdBlobs);
+                fetchBlob(manifestDesc, BlobStore.fromStart(new ByteArrayInputStream(pulled.content())), createdBlobs);
+                fetchBlob(manifest.config(), offset -> content(client.pullBlob(manifest.config().digest(), offset, null)),
+                        createdBlobs);
                 ImageConfig config = OciJson.read(store.blobs().read(manifest.config().digest(), ImportImage.MAX_JSON_BLOB, op),
                         ImageConfig.class, op + ": config " + manifest.config().digest());
                 List<Digest> diffIds = config.rootfs() == null || config.rootfs().diffIds() == null
@@ -240,13 +243,17 @@ final class PullImage {
         while (true) {
             try {
                 if (pool.awaitTermination(1, TimeUnit.MINUTES)) break;
-                System.getLogger(PullImage.class.getName()).log(System.Logger.Level.WARNING,
+                LOG.log(System.Logger.Level.WARNING,
                         op + ": waiting for layer downloads to stop");
             } catch (InterruptedException e) {
                 interrupted = true;
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    private static BlobStore.Content content(RegistryClient.BlobStream blob) {
+        return new BlobStore.Content(blob.body(), blob.offset());
     }
 
     private void pullLayer(RegistryClient client, Descriptor layer, Digest diffId, Set<Digest> createdBlobs,
@@ -258,13 +265,13 @@ final class PullImage {
         }
         boolean created = store.layers().ensure(diffId, layer.digest(), () -> {
             long[] reported = {0};
-            fetchBlob(layer, () -> client.pullBlob(layer.digest(), bytes -> {
+            fetchBlob(layer, offset -> content(client.pullBlob(layer.digest(), offset, bytes -> {
                 if (bytes - reported[0] >= PROGRESS_STEP || bytes == total) {
                     reported[0] = bytes;
                     progress.onEvent(new PullProgress.Event(reference, layer.digest(), PullProgress.Status.DOWNLOADING,
                             bytes, total));
                 }
-            }), createdBlobs);
+            })), createdBlobs);
             progress.onEvent(new PullProgress.Event(reference, layer.digest(), PullProgress.Status.VERIFIED, total, total));
             return Files.newInputStream(store.blobs().path(layer.digest()));
         });
@@ -275,21 +282,37 @@ final class PullImage {
                 created ? PullProgress.Status.EXTRACTED : PullProgress.Status.EXISTS, total, total));
     }
 
-    private interface Source {
-        InputStream open() throws IOException;
+    /**
+     * Stores a blob unless present; the blob store checks its size and digest while it streams in. A
+     * connection lost mid-blob is retried, resuming after the bytes already written.
+     */
+    private void fetchBlob(Descriptor d, BlobStore.Source source, Set<Digest> createdBlobs) {
+        for (int attempt = 1; ; attempt++) {
+            if (store.blobs().has(d.digest())) {
+                return;
+            }
+            try {
+                if (store.blobs().ingest(source, d.digest(), d.size(), op)) {
+                    createdBlobs.add(d.digest());
+                }
+                return;
+            } catch (BerthException e) {
+                if (e.kind() != BerthException.Kind.UNAVAILABLE || attempt >= MAX_BLOB_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.INFO, op + ": blob " + d.digest() + ": attempt " + attempt + " of "
+                        + MAX_BLOB_ATTEMPTS + " failed, resuming: " + e.getMessage());
+                pause(RETRY_PAUSE_MILLIS * attempt);
+            }
+        }
     }
 
-    /** Stores a blob unless present; the blob store checks its size and digest while it streams in. */
-    private void fetchBlob(Descriptor d, Source source, Set<Digest> createdBlobs) {
-        if (store.blobs().has(d.digest())) {
-            return;
-        }
-        try (InputStream in = source.open()) {
-            if (store.blobs().ingest(in, d.digest(), d.size(), op)) {
-                createdBlobs.add(d.digest());
-            }
-        } catch (IOException e) {
-            throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": fetch blob " + d.digest() + ": " + e, e);
+    private void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": interrupted", e);
         }
     }
 }

@@ -1,9 +1,11 @@
 package dev.berth.image;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,8 +13,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Debian {@code docker-registry} on 127.0.0.1 and a free port, storing under a temp dir, optionally
- * with htpasswd basic auth; images are pushed with skopeo. Close stops it and deletes its storage.
+ * A real Debian {@code docker-registry} on 127.0.0.1 (or another local address) and a free port, storing
+ * under a temp dir, optionally with htpasswd basic auth or TLS; images are pushed with skopeo. Close stops
+ * it and deletes its storage.
  */
 final class RegistryFixture implements AutoCloseable {
     static final String REGISTRY = "/usr/bin/docker-registry";
@@ -23,6 +26,7 @@ final class RegistryFixture implements AutoCloseable {
     static String missing() {
         if (!Files.isExecutable(Path.of(REGISTRY))) return "docker-registry is not installed (apt-get install docker-registry)";
         if (!onPath(SKOPEO)) return "skopeo is not installed (apt-get install skopeo)";
+        if (!onPath("curl")) return "curl is not installed (apt-get install curl)";
         return null;
     }
 
@@ -46,14 +50,25 @@ final class RegistryFixture implements AutoCloseable {
         return true;
     }
 
+    /** A certificate and its key (PEM files) to serve https with. */
+    record Tls(Path certificate, Path key) {}
+
     final Path dir;
     final int port;
+    private final String address;
     private final String htpasswdLine;
+    private final Tls tls;
     private Process process;
 
     RegistryFixture(Path dir, String htpasswdLine) throws Exception {
+        this(dir, "127.0.0.1", htpasswdLine, null);
+    }
+
+    RegistryFixture(Path dir, String address, String htpasswdLine, Tls tls) throws Exception {
         this.dir = dir;
+        this.address = address;
         this.htpasswdLine = htpasswdLine;
+        this.tls = tls;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
@@ -61,7 +76,7 @@ final class RegistryFixture implements AutoCloseable {
     }
 
     String host() {
-        return "127.0.0.1:" + port;
+        return address + ":" + port;
     }
 
     void start() throws Exception {
@@ -72,25 +87,29 @@ final class RegistryFixture implements AutoCloseable {
             Files.writeString(dir.resolve("htpasswd"), htpasswdLine + "\n");
             cfg.append("auth:\n  htpasswd:\n    realm: berth-test\n    path: ").append(dir.resolve("htpasswd")).append('\n');
         }
+        if (tls != null) {
+            cfg.append("  tls:\n    certificate: ").append(tls.certificate()).append("\n    key: ").append(tls.key()).append('\n');
+        }
         Files.writeString(dir.resolve("config.yml"), cfg);
         process = new ProcessBuilder(REGISTRY, "serve", dir.resolve("config.yml").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host() + "/v2/").toURL().openConnection();
-                c.setConnectTimeout(500);
-                int code = c.getResponseCode();
-                c.disconnect();
-                if (code == 200 || code == 401) return;
-            } catch (IOException notYet) {
-                // still starting
-            }
+        while (!answers()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
             }
             Thread.sleep(50);
         }
+    }
+
+    /** Whether /v2/ answers (200, or 401 with auth), over https (not verified) or http. */
+    private boolean answers() throws Exception {
+        String[] curl = {"curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2",
+                (tls != null ? "https://" : "http://") + host() + "/v2/"};
+        Process p = new ProcessBuilder(curl).redirectErrorStream(true).start();
+        String code = new String(p.getInputStream().readAllBytes()).trim();
+        p.waitFor();
+        return code.equals("200") || code.equals("401");
     }
 
     /** Stops the registry process (as a crash would: SIGKILL), keeping its storage. */
@@ -112,6 +131,27 @@ final class RegistryFixture implements AutoCloseable {
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+        }
+    }
+
+    /** GET {@code /v2/<name>/manifests/<ref>} as {@code accept}: the registry's bytes. */
+    byte[] manifest(String name, String ref, String accept) throws Exception {
+        HttpResponse<byte[]> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + host() + "/v2/" + name + "/manifests/" + ref)).header("Accept", accept).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (resp.statusCode() != 200) {
+            throw new IllegalStateException("GET manifest " + name + ":" + ref + ": " + resp.statusCode());
+        }
+        return resp.body();
+    }
+
+    /** PUT {@code /v2/<name>/manifests/<tag>}: what skopeo cannot push, e.g. a Docker manifest list built by hand. */
+    void putManifest(String name, String tag, String mediaType, byte[] body) throws Exception {
+        HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + host() + "/v2/" + name + "/manifests/" + tag)).header("Content-Type", mediaType)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() != 201) {
+            throw new IllegalStateException("PUT manifest " + name + ":" + tag + ": " + resp.statusCode() + " " + resp.body());
         }
     }
 

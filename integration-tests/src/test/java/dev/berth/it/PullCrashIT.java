@@ -26,9 +26,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +42,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * kill -9 of berthd in the middle of a pull: after a restart the image store holds no trace of the pull (no
- * image, nothing in tmp/, no blob or layer that no image references), and the same pull then works.
+ * image, nothing in tmp/, no blob or layer that no image references) but the big layer's partial download,
+ * and the same pull then works, resuming that download with a Range request.
  */
 class PullCrashIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -124,7 +127,7 @@ class PullCrashIT {
         assertTrue(midDownload, "the pull never reported a download in progress: " + seen);
         assertTrue(pull.isAlive(), "the pull finished before the kill: " + seen);
         assertTrue(proxy.bigBlobBytesSent.get() < BIG_LAYER_BYTES, "the big layer was fully sent before the kill");
-        assertFalse(entries(store.resolve("tmp")).isEmpty(), "no download in progress in tmp/ at the kill");
+        assertEquals(1, entries(store.resolve("partial")).size(), "no download in progress in partial/ at the kill");
 
         berth.killDaemon();
         assertTrue(pull.waitFor(30, TimeUnit.SECONDS), "the CLI did not notice the daemon's death");
@@ -136,9 +139,18 @@ class PullCrashIT {
         assertStoreHoldsOnlyWhatImagesReference(store);
         assertEquals(blobsBefore, entries(store.resolve("blobs/sha256")), "blobs other than the built-in image's");
         assertEquals(layersBefore, entries(store.resolve("layers")), "layers other than the built-in image's");
+        Set<String> partial = entries(store.resolve("partial"));
+        assertEquals(1, partial.size(), "the big layer's partial download was not kept: " + partial);
+        String bigHex = partial.iterator().next();
+        long kept = Files.size(store.resolve("partial").resolve(bigHex));
+        assertTrue(kept > 0 && kept < BIG_LAYER_BYTES, "partial download of " + kept + " bytes");
 
         proxy.bytesPerSecond = 0;
+        proxy.blobRanges.clear();
         String id = berth.ok("pull", "-q", ref);
+        assertTrue(proxy.blobRanges.contains(bigHex + " bytes=" + kept + "-"),
+                "the pull did not resume the big layer after its " + kept + " bytes: " + proxy.blobRanges);
+        assertEquals(Set.of(), entries(store.resolve("partial")), "partial downloads left after the pull");
         assertTrue(id.matches("sha256:[0-9a-f]{64}"), id);
         assertTrue(berth.ok("images").contains(proxy.host() + "/crash"), "the pulled image is not listed");
         assertEquals(Integer.toString(BIG_LAYER_BYTES),
@@ -246,8 +258,9 @@ class PullCrashIT {
     }
 
     /**
-     * A loopback HTTP front for the registry that sends blobs over 8 MiB at {@link #bytesPerSecond} (0: at
-     * full speed) and counts what it sent of them.
+     * A loopback HTTP front for the registry (Range requests forwarded) that sends blobs over 8 MiB at
+     * {@link #bytesPerSecond} (0: at full speed), counts what it sent of them and logs each blob request's
+     * Range ("digest-hex range", range "-" when none).
      */
     private static final class ThrottlingProxy implements AutoCloseable {
         private static final int CHUNK = 64 << 10;
@@ -256,6 +269,7 @@ class PullCrashIT {
         private final String upstream;
         private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         final AtomicLong bigBlobBytesSent = new AtomicLong();
+        final Queue<String> blobRanges = new ConcurrentLinkedQueue<>();
         volatile long bytesPerSecond;
 
         ThrottlingProxy(String upstreamHost) throws IOException {
@@ -278,13 +292,22 @@ class PullCrashIT {
                 if (accept != null) {
                     b.header("Accept", accept);
                 }
+                String range = ex.getRequestHeaders().getFirst("Range");
+                if (range != null) {
+                    b.header("Range", range);
+                }
+                String path = ex.getRequestURI().getPath();
+                if (path.contains("/blobs/")) {
+                    blobRanges.add(path.substring(path.lastIndexOf(':') + 1) + " " + (range == null ? "-" : range));
+                }
                 HttpResponse<byte[]> resp;
                 try {
                     resp = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
                 } catch (InterruptedException e) {
                     throw new IOException(e);
                 }
-                for (String h : List.of("Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "Location")) {
+                for (String h : List.of("Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "Location",
+                        "Content-Range")) {
                     resp.headers().firstValue(h).ifPresent(v -> ex.getResponseHeaders().add(h, v));
                 }
                 byte[] body = resp.body();

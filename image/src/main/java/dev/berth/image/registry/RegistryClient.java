@@ -3,6 +3,7 @@ package dev.berth.image.registry;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.spec.image.Digest;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -16,7 +17,9 @@ import java.util.function.LongConsumer;
 /**
  * The registry operations Berth uses on one repository of one registry (OCI distribution API), each run
  * by its own class ({@link ManifestPuller}, {@link BlobPuller}); this class does what they share:
- * authentication (anonymous, basic, bearer token after a challenge), redirects and error mapping.
+ * the scheme (https; plain http for loopback; for an insecure registry https without certificate
+ * verification, or plain http if it does not speak TLS), authentication (anonymous, basic, bearer token after
+ * a challenge), redirects and error mapping.
  * Thread-safe: layers are fetched in parallel through one client.
  */
 public final class RegistryClient {
@@ -24,6 +27,7 @@ public final class RegistryClient {
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 64 << 10;
+    private static final System.Logger LOG = System.getLogger(RegistryClient.class.getName());
 
     /** A manifest or index as the registry sent it; {@code digest} is the sha256 of {@code content}. */
     public record PulledManifest(byte[] content, String mediaType, Digest digest) {}
@@ -54,12 +58,17 @@ public final class RegistryClient {
         return new ManifestPuller(this, tagOrDigest, maxSize).pull();
     }
 
+    /** A blob's content from byte {@code offset} on. */
+    public record BlobStream(InputStream body, long offset) {}
+
     /**
-     * Opens a blob's content as a stream; the caller checks size and digest while reading it and closes it.
-     * {@code progress} gets the bytes read so far. A connection lost mid-blob is UNAVAILABLE.
+     * Opens a blob's content as a stream from byte {@code offset} (a Range request), or from 0 when the
+     * registry does not do ranges: the answer says which. The caller checks size and digest while reading it
+     * and closes it. {@code progress} gets the blob's bytes received so far. A connection lost mid-blob is
+     * UNAVAILABLE.
      */
-    public InputStream pullBlob(Digest digest, LongConsumer progress) {
-        return new BlobPuller(this, digest, progress).pull();
+    public BlobStream pullBlob(Digest digest, long offset, LongConsumer progress) {
+        return new BlobPuller(this, digest, progress).pull(offset);
     }
 
     /**
@@ -69,14 +78,14 @@ public final class RegistryClient {
      */
     public void checkAuth() {
         URI uri = endpoint.uri("/v2/");
-        HttpResponse<InputStream> resp = send(uri, null, authorization);
+        HttpResponse<InputStream> resp = send(uri, null, null, authorization);
         if (resp.statusCode() == 401) {
             String challenge = resp.headers().firstValue("WWW-Authenticate").orElse(null);
             String body = drain(resp);
             if (credentials.registryToken() != null) {
                 throw authFailed(op, "401 " + body + " (registry token rejected)");
             }
-            resp = send(uri, null, authenticate(challenge, body, ""));
+            resp = send(uri, null, null, authenticate(challenge, body, ""));
             if (resp.statusCode() == 401) {
                 throw authFailed(op, "401 " + endpoint.host() + " refused the user name or password: " + drain(resp));
             }
@@ -99,11 +108,18 @@ public final class RegistryClient {
         return op;
     }
 
-    /** GET {@code /v2/<repository><path>}, authenticating once if the registry challenges. */
     HttpResponse<InputStream> get(String path, String accept) {
+        return get(path, accept, null);
+    }
+
+    /**
+     * GET {@code /v2/<repository><path>}, authenticating once if the registry challenges; {@code range}
+     * (a Range header value) may be null.
+     */
+    HttpResponse<InputStream> get(String path, String accept, String range) {
         URI uri = endpoint.uri("/v2/" + repository + path);
         String auth = authorization;
-        HttpResponse<InputStream> resp = send(uri, accept, auth);
+        HttpResponse<InputStream> resp = send(uri, accept, range, auth);
         if (resp.statusCode() == 401) {
             String challenge = resp.headers().firstValue("WWW-Authenticate").orElse(null);
             String body = drain(resp);
@@ -111,7 +127,7 @@ public final class RegistryClient {
                 throw authFailed(op, "401 " + body + " (registry token rejected)");
             }
             auth = authenticate(challenge, body, "repository:" + repository + ":pull");
-            resp = send(uri, accept, auth);
+            resp = send(uri, accept, range, auth);
             if (resp.statusCode() == 401) {
                 throw authFailed(op, "401 " + drain(resp));
             }
@@ -127,7 +143,7 @@ public final class RegistryClient {
         AuthenticationMethodRetriever.Challenge challenge = AuthenticationMethodRetriever.parse(header)
                 .orElseThrow(() -> authFailed(op, "401 without a WWW-Authenticate challenge: " + body));
         if (challenge.isBearer()) {
-            return "Bearer " + new TokenFetcher(transport, credentials, op).token(challenge, scope);
+            return "Bearer " + new TokenFetcher(transport, endpoint, credentials, op).token(challenge, scope);
         }
         if (challenge.isBasic()) {
             if (!credentials.hasPassword()) {
@@ -138,17 +154,38 @@ public final class RegistryClient {
         throw authFailed(op, "401 with unsupported authentication scheme '" + challenge.scheme() + "'");
     }
 
-    private HttpResponse<InputStream> send(URI uri, String accept, String auth) {
-        URI current = uri;
+    private static URI plainHttp(URI uri) {
+        return URI.create("http" + uri.toString().substring(uri.getScheme().length()));
+    }
+
+    /** GET {@code uri} (the endpoint's), following redirects; an insecure registry found to speak http gets http. */
+    private HttpResponse<InputStream> send(URI uri, String accept, String range, String auth) {
+        URI current = transport.speaksPlainHttp(endpoint.host()) ? plainHttp(uri) : uri;
         String currentAuth = auth;
         for (int redirects = 0; ; redirects++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(current).timeout(REQUEST_TIMEOUT).GET();
             if (accept != null) b.header("Accept", accept);
+            if (range != null) b.header("Range", range);
             if (currentAuth != null) b.header("Authorization", currentAuth);
             HttpResponse<InputStream> resp;
             try {
-                resp = transport.http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                resp = transport.http(endpoint).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
+                SSLException tls = tlsFailure(e);
+                if (tls != null && endpoint.insecure() && redirects == 0 && "https".equals(current.getScheme())) {
+                    // registries.conf's insecure: TLS without verification, else plain http.
+                    LOG.log(System.Logger.Level.INFO, op + ": insecure registry " + endpoint.host()
+                            + " does not speak TLS (" + tls.getMessage() + "); using plain http");
+                    transport.rememberPlainHttp(endpoint.host());
+                    current = plainHttp(current);
+                    redirects--;
+                    continue;
+                }
+                if (tls != null) {
+                    throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": TLS connection to registry "
+                            + endpoint.host() + " failed: " + tls.getMessage() + " (for a registry whose certificate "
+                            + "cannot be verified, mark it insecure = true in the registries config)", e);
+                }
                 throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": reach registry " + endpoint.host()
                         + ": " + e, e);
             } catch (InterruptedException e) {
@@ -175,6 +212,15 @@ public final class RegistryClient {
         }
     }
 
+    /** The innermost TLS error that {@code e} was caused by, or null. */
+    private static SSLException tlsFailure(Throwable e) {
+        SSLException found = null;
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof SSLException ssl) found = ssl;
+        }
+        return found;
+    }
+
     /** The error for a non-200 answer about {@code what}; consumes the body. */
     BerthException httpError(HttpResponse<InputStream> resp, String what) {
         int code = resp.statusCode();
@@ -193,7 +239,7 @@ public final class RegistryClient {
         return s.isEmpty() ? "(empty body)" : s;
     }
 
-    private static String drain(HttpResponse<InputStream> resp) {
+    static String drain(HttpResponse<InputStream> resp) {
         try (InputStream in = resp.body()) {
             return snippet(in.readNBytes(MAX_ERROR_BODY));
         } catch (IOException e) {

@@ -3,7 +3,9 @@ package dev.berth.image.registry;
 import java.net.URI;
 
 /**
- * A registry API host ({@code host[:port]}) and whether it is spoken to over plain http.
+ * A registry API host ({@code host[:port]}) and whether it is insecure: reached over TLS without certificate
+ * verification, or over plain http when it does not speak TLS (as registries.conf's {@code insecure}).
+ * Loopback registries are insecure without configuration and always reached over plain http, as Docker does.
  * {@code docker.io} is the name in references; its API lives at {@code registry-1.docker.io}.
  */
 public record RegistryEndpoint(String host, boolean insecure) {
@@ -14,12 +16,12 @@ public record RegistryEndpoint(String host, boolean insecure) {
         if (DOCKER_HUB.equals(host)) {
             host = DOCKER_HUB_API;
         }
-        // Docker talks to loopback registries over plain http without being told to: so does Berth.
         insecure = insecure || isLoopback(host);
     }
 
+    /** The first URI to try: plain http for loopback, else https. */
     URI uri(String path) {
-        return URI.create((insecure ? "http://" : "https://") + host + path);
+        return URI.create((isLoopback(host) ? "http://" : "https://") + host + path);
     }
 
     static boolean isLoopback(String hostPort) {

@@ -23,11 +23,14 @@ final class TokenFetcher {
     private static final String CLIENT_ID = "berth";
 
     private final RegistryTransport transport;
+    private final RegistryEndpoint endpoint;
     private final RegistryCredentials credentials;
     private final String op;
 
-    TokenFetcher(RegistryTransport transport, RegistryCredentials credentials, String op) {
+    /** {@code endpoint}: the registry the token is for (an insecure one's token endpoint is not verified either). */
+    TokenFetcher(RegistryTransport transport, RegistryEndpoint endpoint, RegistryCredentials credentials, String op) {
         this.transport = transport;
+        this.endpoint = endpoint;
         this.credentials = credentials;
         this.op = op;
     }
@@ -67,14 +70,17 @@ final class TokenFetcher {
         }
         HttpResponse<byte[]> resp;
         try {
-            resp = transport.http().send(request, HttpResponse.BodyHandlers.ofByteArray());
+            resp = transport.http(endpoint).send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": reach token endpoint " + realm + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": interrupted", e);
         }
-        if (resp.statusCode() == 401 || resp.statusCode() == 403) {
+        // OAuth2 refuses a refresh token with 400 invalid_grant.
+        boolean refused = resp.statusCode() == 401 || resp.statusCode() == 403
+                || (resp.statusCode() == 400 && credentials.identityToken() != null);
+        if (refused) {
             throw RegistryClient.authFailed(op, resp.statusCode() + " from token endpoint " + realm + ": "
                     + RegistryClient.snippet(resp.body()));
         }

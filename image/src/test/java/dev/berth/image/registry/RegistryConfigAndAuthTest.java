@@ -30,6 +30,8 @@ class RegistryConfigAndAuthTest {
         assertTrue(new RegistryEndpoint("[::1]:5000", false).insecure());
         assertFalse(new RegistryEndpoint("example.com:5000", false).insecure());
         assertFalse(new RegistryEndpoint("127.0.0.1.example.com", false).insecure());
+        // Insecure is TLS without verification first (plain http only when the registry does not speak TLS).
+        assertEquals("https://example.com:5000/v2/", new RegistryEndpoint("example.com:5000", true).uri("/v2/").toString());
     }
 
     @Test
