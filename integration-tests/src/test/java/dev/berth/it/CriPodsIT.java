@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.cri.v1.*;
+import dev.berth.daemon.streaming.SpdyTestClient;
+import dev.berth.daemon.streaming.WsTestClient;
 import dev.berth.it.support.BerthHarness;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -17,6 +19,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -220,6 +224,68 @@ class CriPodsIT {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    @Test
+    void execAttachAndPortForwardStreamOverWebSocketAndSpdy() throws Exception {
+        PodSandboxConfig pod = podConfig("stream").build();
+        String podId = runPod(pod);
+        String server = createContainer(podId, pod, container("server", "sh", "-c",
+                "mkdir -p /www && echo forwarded > /www/index.html && exec httpd -f -p 8080 -h /www"));
+        start(server);
+        String talker = createContainer(podId, pod, container("talker", "sh", "-c",
+                "while read l; do echo got:$l; done").setStdin(true));
+        start(talker);
+        EventLoopGroup clients = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            String wsExec = rt().exec(ExecRequest.newBuilder().setContainerId(server).addAllCmd(List.of("sh", "-c",
+                    "read l; echo out:$l; echo err:$l >&2; exit 3")).setStdin(true).setStdout(true).setStderr(true)
+                    .build()).getUrl();
+            assertTrue(wsExec.startsWith("http://127.0.0.1:"), wsExec);
+            try (WsTestClient ws = WsTestClient.connect(clients, wsExec, "v5.channel.k8s.io")) {
+                ws.send(0, "ws\n");
+                Map<Integer, String> got = ws.awaitClosed();
+                assertEquals("out:ws\n", got.get(1));
+                assertEquals("err:ws\n", got.get(2));
+                assertTrue(got.get(3).contains("NonZeroExitCode") && got.get(3).contains("\"3\""), got.get(3));
+            }
+            String spdyExec = rt().exec(ExecRequest.newBuilder().setContainerId(server).addAllCmd(List.of("cat"))
+                    .setStdin(true).setStdout(true).build()).getUrl();
+            try (SpdyTestClient c = SpdyTestClient.connect(clients, spdyExec, "v4.channel.k8s.io").client()) {
+                int stdin = c.open(Map.of("streamtype", "stdin"));
+                int stdout = c.open(Map.of("streamtype", "stdout"));
+                int error = c.open(Map.of("streamtype", "error"));
+                c.send(stdin, "spdy", true);
+                assertEquals("spdy", c.awaitFin(stdout));
+                assertEquals("{\"metadata\":{},\"status\":\"Success\"}", c.awaitFin(error));
+            }
+            String attach = rt().attach(AttachRequest.newBuilder().setContainerId(talker).setStdin(true)
+                    .setStdout(true).build()).getUrl();
+            try (WsTestClient ws = WsTestClient.connect(clients, attach, "v5.channel.k8s.io")) {
+                ws.send(0, "hello\n");
+                ws.awaitText(1, "got:hello");
+            }
+            String wsForward = rt().portForward(PortForwardRequest.newBuilder().setPodSandboxId(podId).build())
+                    .getUrl() + "?port=8080";
+            try (WsTestClient ws = WsTestClient.connect(clients, wsForward, "v4.channel.k8s.io")) {
+                ws.send(0, "GET /index.html HTTP/1.0\r\n\r\n");
+                ws.awaitText(0, "forwarded");
+            }
+            String spdyForward = rt().portForward(PortForwardRequest.newBuilder().setPodSandboxId(podId).build())
+                    .getUrl();
+            try (SpdyTestClient c = SpdyTestClient.connect(clients, spdyForward, "portforward.k8s.io").client()) {
+                c.open(Map.of("streamtype", "error", "port", "8080", "requestid", "0"));
+                int data = c.open(Map.of("streamtype", "data", "port", "8080", "requestid", "0"));
+                c.send(data, "GET /index.html HTTP/1.0\r\n\r\n", true);
+                assertTrue(c.awaitFin(data).contains("forwarded"));
+            }
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> rt().exec(
+                    ExecRequest.newBuilder().setContainerId("0123456789").addCmd("true").setStdout(true).build()));
+            assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        } finally {
+            clients.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        removePod(podId);
     }
 
     @Test

@@ -186,7 +186,8 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ApiServer api = new ApiServer(cfg.socketPath(), routes);
         api.start();
         CriServer cri = CriServer.start(cfg.criSocketPath(), new CriServer.Backends(images, containers::imageInUse,
-                registries, auth::get, pullMetrics, cgroups.driver(), containers, pods, streams));
+                registries, auth::get, pullMetrics, cgroups.driver(), containers, pods, streams,
+                cfg.streamAddress(), cfg.streamPort()));
         MetricsServer metricsServer = cfg.metricsPort() > 0 ? MetricsServer.start(cfg.metricsPort(), metrics.registry())
                 : null;
         onSighup(() -> reload(notify, reloader));

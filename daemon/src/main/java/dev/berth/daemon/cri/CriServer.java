@@ -3,6 +3,7 @@ package dev.berth.daemon.cri;
 import dev.berth.daemon.api.ImageRoutes;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.pod.PodService;
+import dev.berth.daemon.streaming.StreamingServer;
 import dev.berth.image.ImageStore;
 import dev.berth.image.registry.RegistriesConfig;
 import dev.berth.image.registry.RegistryCredentials;
@@ -34,14 +35,18 @@ public final class CriServer implements AutoCloseable {
     private final Server server;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
+    private final StreamingServer streaming;
 
     /** What the CRI RPCs are served from. */
     public record Backends(ImageStore images, Predicate<String> imageInUse, Supplier<RegistriesConfig> registries,
             Function<String, RegistryCredentials> storedCredentials, ImageRoutes.PullListener pulls,
-            String cgroupDriver, ContainerService containers, PodService pods, ExecutorService streams) {
+            String cgroupDriver, ContainerService containers, PodService pods, ExecutorService streams,
+            String streamAddress, int streamPort) {
     }
 
-    private CriServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers) {
+    private CriServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers,
+                      StreamingServer streaming) {
+        this.streaming = streaming;
         this.socket = socket;
         this.server = server;
         this.boss = boss;
@@ -50,10 +55,15 @@ public final class CriServer implements AutoCloseable {
 
     public static CriServer start(Path socket, Backends b) {
         ContainerRpcs containers = new ContainerRpcs(b.containers(), b.pods(), b.streams());
+        CriStreaming streamingBackend = new CriStreaming(b.containers(), b.pods(), containers);
+        StreamingServer streaming = StreamingServer.start(streamingBackend, b.streamAddress(), b.streamPort(),
+                StreamingServer.DEFAULT_TOKEN_TTL);
+        streamingBackend.serveOn(streaming);
         PodSandboxRpcs pods = new PodSandboxRpcs(b.pods(), containers);
         RuntimeServiceFacade runtime = new RuntimeServiceFacade(
                 new RuntimeStatusRpc(() -> b.pods().network().readiness()), new RuntimeConfigRpc(b.cgroupDriver()),
-                pods, containers, new ContainerEventsRpc(b.containers().events(), b.pods(), containers, pods));
+                pods, containers, new ContainerEventsRpc(b.containers().events(), b.pods(), containers, pods),
+                streamingBackend);
         ImageServiceFacade images = new ImageServiceFacade(new ImageList(b.images()), new ImageStatusRpc(b.images()),
                 new ImagePull(b.images(), b.registries(), b.storedCredentials(), b.pulls()),
                 new ImageRemove(b.images(), b.imageInUse()),
@@ -74,8 +84,9 @@ public final class CriServer implements AutoCloseable {
                     .build()
                     .start();
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            return new CriServer(socket, server, boss, workers);
+            return new CriServer(socket, server, boss, workers, streaming);
         } catch (IOException | RuntimeException e) {
+            streaming.close();
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new BerthException(BerthException.Kind.UNAVAILABLE,
@@ -85,6 +96,11 @@ public final class CriServer implements AutoCloseable {
 
     public Path socket() {
         return socket;
+    }
+
+    /** The port of the Exec/Attach/PortForward streaming server. */
+    public int streamingPort() {
+        return streaming.port();
     }
 
     @Override
@@ -100,6 +116,7 @@ public final class CriServer implements AutoCloseable {
         }
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        streaming.close();
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {

@@ -14,14 +14,31 @@ final class RuntimeServiceFacade extends RuntimeServiceGrpc.RuntimeServiceImplBa
     private final PodSandboxRpcs pods;
     private final ContainerRpcs containers;
     private final ContainerEventsRpc events;
+    private final CriStreaming streaming;
 
     RuntimeServiceFacade(RuntimeStatusRpc status, RuntimeConfigRpc runtimeConfig, PodSandboxRpcs pods,
-                         ContainerRpcs containers, ContainerEventsRpc events) {
+                         ContainerRpcs containers, ContainerEventsRpc events, CriStreaming streaming) {
         this.status = status;
         this.runtimeConfig = runtimeConfig;
         this.pods = pods;
         this.containers = containers;
         this.events = events;
+        this.streaming = streaming;
+    }
+
+    @Override
+    public void exec(ExecRequest request, StreamObserver<ExecResponse> response) {
+        CriCalls.unary("Exec", response, () -> streaming.exec(request));
+    }
+
+    @Override
+    public void attach(AttachRequest request, StreamObserver<AttachResponse> response) {
+        CriCalls.unary("Attach", response, () -> streaming.attach(request));
+    }
+
+    @Override
+    public void portForward(PortForwardRequest request, StreamObserver<PortForwardResponse> response) {
+        CriCalls.unary("PortForward", response, () -> streaming.portForward(request));
     }
 
     @Override

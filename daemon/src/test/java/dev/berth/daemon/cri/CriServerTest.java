@@ -105,7 +105,7 @@ class CriServerTest {
                 Path.of("berth-pause"));
         server = CriServer.start(dir.resolve("cri.sock"), new CriServer.Backends(images, id -> false,
                 RegistriesConfig::defaults, host -> RegistryCredentials.ANONYMOUS, ImageRoutes.PullListener.NONE,
-                "cgroupfs", containers, pods, background));
+                "cgroupfs", containers, pods, background, "127.0.0.1", 0));
         clientGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(server.socket().toFile()))
                 .eventLoopGroup(clientGroup)

@@ -36,7 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /** A kubelet-protocol SPDY/3.1 client for the tests, as spdystream does it: streams named by headers. */
-final class SpdyTestClient implements AutoCloseable {
+public final class SpdyTestClient implements AutoCloseable {
     private final Channel channel;
     private final Handler handler;
     private int nextStreamId = 1;
@@ -47,9 +47,9 @@ final class SpdyTestClient implements AutoCloseable {
     }
 
     /** The upgrade response: its status and negotiated protocol; the client is usable only after a 101. */
-    record Upgrade(int status, String protocol, SpdyTestClient client) { }
+    public record Upgrade(int status, String protocol, SpdyTestClient client) { }
 
-    static Upgrade connect(EventLoopGroup group, String url, String protocol) throws Exception {
+    public static Upgrade connect(EventLoopGroup group, String url, String protocol) throws Exception {
         URI uri = URI.create(url);
         Handler handler = new Handler();
         Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -81,7 +81,7 @@ final class SpdyTestClient implements AutoCloseable {
     }
 
     /** Opens a stream with these headers and waits for the server's reply; returns its id. */
-    int open(Map<String, String> headers) throws Exception {
+    public int open(Map<String, String> headers) throws Exception {
         int id = nextStreamId;
         nextStreamId += 2;
         CompletableFuture<Boolean> replied = handler.replies.computeIfAbsent(id, k -> new CompletableFuture<>());
@@ -94,7 +94,7 @@ final class SpdyTestClient implements AutoCloseable {
         return id;
     }
 
-    void send(int streamId, String text, boolean last) {
+    public void send(int streamId, String text, boolean last) {
         DefaultSpdyDataFrame f = new DefaultSpdyDataFrame(streamId,
                 Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
         f.setLast(last);
@@ -102,7 +102,7 @@ final class SpdyTestClient implements AutoCloseable {
     }
 
     /** Waits for the server's FIN on the stream; what it sent on it. */
-    String awaitFin(int streamId) throws Exception {
+    public String awaitFin(int streamId) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             synchronized (handler) {
@@ -115,7 +115,7 @@ final class SpdyTestClient implements AutoCloseable {
         throw new AssertionError("no FIN on stream " + streamId + "; got " + text(streamId));
     }
 
-    String text(int streamId) {
+    public String text(int streamId) {
         synchronized (handler) {
             ByteArrayOutputStream b = handler.data.get(streamId);
             return b == null ? "" : b.toString(StandardCharsets.UTF_8);
@@ -123,7 +123,7 @@ final class SpdyTestClient implements AutoCloseable {
     }
 
     /** Whether the server sent GOAWAY (waits a little for it) while the connection is still open. */
-    boolean goneAway() throws Exception {
+    public boolean goneAway() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline && !handler.goneAway) {
             Thread.sleep(20);

@@ -33,7 +33,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** A kubelet-protocol WebSocket client for the tests: channel-prefixed binary messages. */
-final class WsTestClient implements AutoCloseable {
+public final class WsTestClient implements AutoCloseable {
     private final Channel channel;
     private final Handler handler;
 
@@ -43,7 +43,7 @@ final class WsTestClient implements AutoCloseable {
     }
 
     /** Connects and handshakes; fails with the server's status line if the upgrade is refused. */
-    static WsTestClient connect(EventLoopGroup group, String httpUrl, String subprotocol) throws Exception {
+    public static WsTestClient connect(EventLoopGroup group, String httpUrl, String subprotocol) throws Exception {
         URI uri = URI.create(httpUrl.replaceFirst("^http", "ws"));
         WebSocketClientHandshaker hs = WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13,
                 subprotocol, false, new DefaultHttpHeaders(), 1024 * 1024);
@@ -70,25 +70,25 @@ final class WsTestClient implements AutoCloseable {
         return client;
     }
 
-    String protocol() {
+    public String protocol() {
         return handler.hs.actualSubprotocol();
     }
 
-    void send(int ch, byte[] data) {
+    public void send(int ch, byte[] data) {
         channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {(byte) ch}, data)));
     }
 
-    void send(int ch, String text) {
+    public void send(int ch, String text) {
         send(ch, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Waits until the server closes; the bytes each channel got, without the channel bytes. */
-    Map<Integer, String> awaitClosed() throws Exception {
+    public Map<Integer, String> awaitClosed() throws Exception {
         channel.closeFuture().get(30, TimeUnit.SECONDS);
         return received();
     }
 
-    Map<Integer, String> received() {
+    public Map<Integer, String> received() {
         synchronized (handler) {
             Map<Integer, String> out = new HashMap<>();
             handler.byChannel.forEach((k, v) -> out.put(k, v.toString(StandardCharsets.UTF_8)));
@@ -97,14 +97,14 @@ final class WsTestClient implements AutoCloseable {
     }
 
     /** Every message in arrival order, channel byte included. */
-    List<byte[]> messages() {
+    public List<byte[]> messages() {
         synchronized (handler) {
             return new ArrayList<>(handler.messages);
         }
     }
 
     /** Waits until channel {@code ch} has received text containing {@code part}. */
-    String awaitText(int ch, String part) throws Exception {
+    public String awaitText(int ch, String part) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             String s = received().getOrDefault(ch, "");
@@ -116,7 +116,7 @@ final class WsTestClient implements AutoCloseable {
         throw new AssertionError("channel " + ch + " never got \"" + part + "\"; got " + received());
     }
 
-    boolean isOpen() {
+    public boolean isOpen() {
         return channel.isActive();
     }
 
