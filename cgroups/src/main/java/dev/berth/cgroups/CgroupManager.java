@@ -40,6 +40,22 @@ public interface CgroupManager {
     /** The processes (thread-group ids) in the cgroup; empty if it does not exist. */
     List<Integer> pids(String cgroupsPath);
 
+    /**
+     * Moves a container's shim out of berthd's own cgroup where the driver has a place for it: with
+     * systemd, a scope of its own, so that stopping or restarting berthd.service leaves the shim alone.
+     * cgroupfs leaves it where it is (no service manager would kill it there).
+     */
+    default void placeShim(String containerId, long shimPid) {
+    }
+
+    /** Makes a CRI pod's cgroup parent where the driver owns it (systemd: the pod's slice); idempotent. */
+    default void createPodParent(String parent) {
+    }
+
+    /** Removes what {@link #createPodParent} made; absent is fine. */
+    default void removePodParent(String parent) {
+    }
+
     /** PSI of the cgroup where a cgroup2 directory for it exists; empty otherwise. */
     default Optional<Pressure> pressure(String cgroupsPath) {
         return Optional.empty();

@@ -150,6 +150,39 @@ public final class SystemdCgroupManager implements CgroupManager {
         }
     }
 
+    /** The shim's scope: berth-shim-&lt;first 12 of the id&gt;.scope in system.slice. */
+    @Override
+    public void placeShim(String containerId, long shimPid) {
+        moveToScope("berth-shim-" + containerId.substring(0, Math.min(12, containerId.length())) + ".scope",
+                "system.slice", shimPid);
+    }
+
+    /** A kubelet pod slice that does not exist yet is made (kubelet makes its own; then this is a no-op). */
+    @Override
+    public void createPodParent(String parent) {
+        if (!isSlice(parent)) {
+            return;
+        }
+        try {
+            createSlice(parent, Resources.none());
+        } catch (BerthException e) {
+            if (e.kind() != BerthException.Kind.ALREADY_EXISTS) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void removePodParent(String parent) {
+        if (isSlice(parent)) {
+            removeSlice(parent);
+        }
+    }
+
+    private static boolean isSlice(String parent) {
+        return parent != null && parent.endsWith(".slice");
+    }
+
     /**
      * The cgroupfs manager of this host's version rooted at the container's slice: it reads and
      * writes the scope's directories like any cgroup, and never removes the slice above them.

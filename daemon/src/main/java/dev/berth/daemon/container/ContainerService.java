@@ -86,6 +86,10 @@ public final class ContainerService {
         return runtimes;
     }
 
+    public CgroupManager cgroups() {
+        return cgroups;
+    }
+
     public ContainerEvents events() {
         return events;
     }
@@ -231,6 +235,14 @@ public final class ContainerService {
         LaunchedShim launched = shims.launch(new ShimOptions(record.id(), p.bundle(), p.shimDir(),
                 runtime(record).binary(), runtime(record).root(), settings.systemdCgroup(), logPath(record),
                 settings.logMaxSize(), settings.logMaxFiles(), record.config().tty(), record.config().stdin()));
+        background.execute(() -> {
+            try {
+                cgroups.placeShim(record.id(), launched.shimPid());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "container {0}: move shim {1} to its own cgroup: {2}", record.id(),
+                        launched.shimPid(), e.getMessage());
+            }
+        });
         ContainerState launchedState = container.state().launched(launched.containerPid(), launched.shimPid());
         store.saveState(record.id(), launchedState);
         container.state(launchedState);

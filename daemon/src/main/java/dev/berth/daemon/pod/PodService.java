@@ -95,6 +95,7 @@ public final class PodService {
         store.create(pod);
         pods.put(id, pod);
         try {
+            containers.cgroups().createPodParent(pod.cgroupParent());
             writeEtcFiles(pod);
             if (pod.network() != PodRecord.NamespaceMode.NODE) {
                 Path ns = netns.create("berth-" + id.substring(0, 16));
@@ -260,6 +261,12 @@ public final class PodService {
             }
         }
         releaseNetwork(pod);
+        try {
+            containers.cgroups().removePodParent(pod.cgroupParent());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pod {0}: remove cgroup parent {1}: {2}", pod.id(), pod.cgroupParent(),
+                    e.getMessage());
+        }
         store.delete(pod.id());
         pods.remove(pod.id());
     }

@@ -269,6 +269,17 @@ public final class SystemdDriverGuest {
             assertEquals("50", unit.get("TasksMax"));
             Path memory = Path.of("/sys/fs/cgroup/memory", dir);
             assertEquals(Long.toString(64 * MIB), Files.readString(memory.resolve("memory.limit_in_bytes")).strip());
+            // The shim leaves berthd's cgroup for a scope of its own (moved in the background after launch).
+            long shimPid = (inspect.isArray() ? inspect.get(0) : inspect).get("shimPid").asLong();
+            String shimScope = "berth-shim-" + id.substring(0, 12) + ".scope";
+            assertTrue(BerthHarness.eventually(() -> {
+                try {
+                    return Files.readString(Path.of("/proc/" + shimPid + "/cgroup")).contains("/" + shimScope);
+                } catch (IOException e) {
+                    return false;
+                }
+            }, 10_000), "shim " + shimPid + " is not in " + shimScope);
+            assertEquals("yes", show(shimScope, "Delegate").get("Delegate"));
 
             berth.ok("update", "--memory", "128m", "--cpus", "1.5", "--pids-limit", "70", id);
             unit = show(scope, "MemoryLimit", "CPUQuotaPerSecUSec", "TasksMax");
