@@ -15,12 +15,21 @@ ap.add_argument("--resize", nargs=2)
 ap.add_argument("--delay", type=float, default=0)
 ap.add_argument("--timeout", type=float, default=20)
 ap.add_argument("--hangup", action="store_true", help="disconnect right after sending")
+ap.add_argument("--ready", help="file created once the request is sent (ATTACH/EXEC: once answered), "
+                "so a test acts only after this client is in place")
 a = ap.parse_args()
 
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(a.timeout)
 s.connect(a.sock)
 s.sendall((a.request + "\n").encode())
+
+def ready():
+    if a.ready:
+        open(a.ready, "w").close()
+
+if a.request.split()[0] not in ("ATTACH", "EXEC"):
+    ready()
 buf = b""
 while b"\n" not in buf:
     d = s.recv(4096)
@@ -31,6 +40,7 @@ if b"\n" not in buf:
     print("REPLY none"); sys.exit(0)
 line, buf = buf.split(b"\n", 1)
 print("REPLY " + line.decode(errors="replace"))
+ready()
 verb = a.request.split()[0]
 if verb not in ("ATTACH", "EXEC") or not (line.startswith(b"OK")):
     sys.exit(0)

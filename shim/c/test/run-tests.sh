@@ -90,6 +90,16 @@ wait_gone() {
 	return 1
 }
 
+# ready FILE: a client started with --ready FILE is in place (bounded); python alone can take 0.5 s to start
+ready() {
+	local i
+	for i in $(seq 1 $((100 * SLOW))); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 not() { ! "$@"; }
 ok() { echo "ok   - $1"; PASS=$((PASS + 1)); }
 bad() { echo "FAIL - $1: $2"; FAIL=$((FAIL + 1)); }
@@ -108,8 +118,8 @@ t_run_exit_code() {
 	check exit "shim.pid" [ "$(cat "$WORK/state/$id/shim.pid")" = "$(cut -d' ' -f3 <<<"$OUT")" ] || return
 	check exit "socket mode" [ "$(stat -c %a "$(sock $id)")" = 600 ] || return
 	local w
-	$CLIENT "$(sock $id)" WAIT --timeout $((10 * SLOW)) >"$WORK/w-exit" &
-	sleep 0.3
+	$CLIENT "$(sock $id)" WAIT --timeout $((10 * SLOW)) --ready "$WORK/r-exit" >"$WORK/w-exit" &
+	ready "$WORK/r-exit"
 	start $id
 	wait
 	w=$(cat "$WORK/w-exit")
@@ -136,8 +146,9 @@ t_attach_stdin() {
 	bundle $id false sh -c 'read x; echo got:$x; echo to-err >&2; read y; echo second:$y; cat; echo done; exit 5'
 	launch $id --stdin
 	check attach "launch $OUT" [ "$RC" = 0 ] || return
-	( sleep 0.3; start $id ) &
-	r=$($CLIENT "$(sock $id)" ATTACH --send 'abc\n' --send 'def\n' --send 'tail' --close-stdin --timeout $((10 * SLOW)))
+	( ready "$WORK/r-attach" && start $id ) &
+	r=$($CLIENT "$(sock $id)" ATTACH --send 'abc\n' --send 'def\n' --send 'tail' --close-stdin --timeout $((10 * SLOW)) \
+		--ready "$WORK/r-attach")
 	wait
 	check attach "reply: $r" grep -q '^REPLY OK$' <<<"$r" || return
 	check attach "stdout: $r" grep -q "^STDOUT 'got:abc\\\\nsecond:def\\\\ntaildone\\\\n'$" <<<"$r" || return
@@ -178,10 +189,11 @@ J
 	e=$($CLIENT "$(sock $id)" "EXEC $WORK/bad.json 0")
 	check exec "bad exec: $e" grep -q '^REPLY ERROR .' <<<"$e" || return
 	# Two attachers both see the exit; WAIT too.
-	$CLIENT "$(sock $id)" ATTACH --timeout $((10 * SLOW)) >"$WORK/a1" &
-	$CLIENT "$(sock $id)" ATTACH --timeout $((10 * SLOW)) >"$WORK/a2" &
-	$CLIENT "$(sock $id)" WAIT --timeout $((10 * SLOW)) >"$WORK/w1" &
-	sleep $((SLOW))
+	$CLIENT "$(sock $id)" ATTACH --timeout $((10 * SLOW)) --ready "$WORK/r-a1" >"$WORK/a1" &
+	$CLIENT "$(sock $id)" ATTACH --timeout $((10 * SLOW)) --ready "$WORK/r-a2" >"$WORK/a2" &
+	$CLIENT "$(sock $id)" WAIT --timeout $((10 * SLOW)) --ready "$WORK/r-w1" >"$WORK/w1" &
+	ready "$WORK/r-a1" && ready "$WORK/r-a2" && ready "$WORK/r-w1"
+	sleep 0.2
 	"$RUNC" --root "$RROOT" kill $id KILL
 	wait
 	check exec "attacher 1: $(cat "$WORK/a1")" grep -q '^EXIT 137$' "$WORK/a1" || return
@@ -197,8 +209,8 @@ t_terminal() {
 	bundle $id true sh -c 'sleep 0.5; stty size; echo tty-ok; exit 2'
 	launch $id --terminal
 	check tty "launch $OUT" [ "$RC" = 0 ] || return
-	( sleep 0.3; start $id ) &
-	r=$($CLIENT "$(sock $id)" ATTACH --resize 40 100 --timeout $((10 * SLOW)))
+	( ready "$WORK/r-tty" && start $id ) &
+	r=$($CLIENT "$(sock $id)" ATTACH --resize 40 100 --timeout $((10 * SLOW)) --ready "$WORK/r-tty")
 	wait
 	check tty "output: $r" grep -q '40 100.*tty-ok' <<<"$r" || return
 	check tty "exit: $r" grep -q '^EXIT 2$' <<<"$r" || return
@@ -247,12 +259,14 @@ t_slow_client() {
 	launch $id
 	# An attacher that never reads must not block the container or the shim.
 	python3 -c 'import socket,sys,time
-s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"ATTACH\n"); time.sleep(float(sys.argv[2]))' "$(sock $id)" $((8 * SLOW)) &
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"ATTACH\n"); open(sys.argv[3], "w").close()
+time.sleep(float(sys.argv[2]))' "$(sock $id)" $((8 * SLOW)) "$WORK/r-slow" &
 	local reader=$!
+	ready "$WORK/r-slow"
 	sleep 0.2
 	start $id
 	local w
-	w=$($CLIENT "$(sock $id)" WAIT --timeout $((6 * SLOW)))
+	w=$(exitof $id)
 	kill $reader 2>/dev/null; wait $reader 2>/dev/null
 	check slow "wait: $w" grep -q '"exitCode":0' <<<"$w" || return
 	ok "a client that never reads is dropped, the container finishes"
@@ -260,10 +274,11 @@ s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"ATTACH\n");
 
 t_reopen() {
 	local id=t-reopen r
-	bundle $id false sh -c 'echo one; sleep 1; echo two'
+	bundle $id false sh -c 'echo one; sleep 3; echo two'
 	launch $id
 	start $id
-	sleep 0.5
+	ready_log() { grep -q 'F one' "$WORK/logs/$id.log"; }
+	for _ in $(seq 1 $((40 * SLOW))); do ready_log && break; sleep 0.05; done
 	mv "$WORK/logs/$id.log" "$WORK/logs/$id.log.old"
 	r=$($CLIENT "$(sock $id)" REOPEN)
 	check reopen "reply $r" [ "$r" = "REPLY OK" ] || return
