@@ -6,7 +6,7 @@
 # in build/images/busybox), containerd, docker-registry, skopeo, umoci, containernetworking-plugins.
 # Each runtime is isolated (own root, state, socket, CNI bridge and subnet, cgroup parent); everything is removed
 # on exit, also on failure. Raw figures and logs: build/bench/cri/. CRI_WARMUP (3) and CRI_PODS (100) shrink a
-# smoke run: CRI_WARMUP=1 CRI_PODS=6 bench/cri.sh 3.
+# smoke run: CRI_WARMUP=1 CRI_PODS=6 bench/cri.sh 3. CRI_BERTH_LOG_LEVEL=debug timestamps each step in berthd.log.
 set -euo pipefail
 iterations=${1:-30}
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -102,10 +102,18 @@ pids+=($!)
 wait_for 20 curl -sf "http://$reg/v2/"
 echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$work/policy.json"
 push() { skopeo --policy "$work/policy.json" copy -q --dest-tls-verify=false "oci:$1" "docker://$reg/$2"; }
-# The containers' image: Berth's built-in busybox (from Debian's busybox-static), with sleep as its command.
-cp -a "$repo/build/images/busybox" "$work/busybox"
-umoci config --image "$work/busybox:latest" --tag bench --config.cmd sleep --config.cmd 3600
-push "$work/busybox:bench" bench/busybox:v1
+# The containers' image: the files of Berth's built-in busybox (Debian's busybox-static) plus a file unique to
+# this run, in one layer of its own. A layer shared with the built-in image would already be in berthd's store
+# and make its pulls warm.
+umoci unpack --image "$repo/build/images/busybox:latest" "$work/busybox-bundle" >/dev/null
+umoci init --layout "$work/busybox"
+umoci new --image "$work/busybox:v1"
+umoci unpack --image "$work/busybox:v1" "$work/bench-bundle" >/dev/null
+cp -a "$work/busybox-bundle/rootfs/." "$work/bench-bundle/rootfs/"
+echo "cribench $suffix $(date +%s%N)" >"$work/bench-bundle/rootfs/cribench"
+umoci repack --image "$work/busybox:v1" "$work/bench-bundle"
+umoci config --image "$work/busybox:v1" --config.cmd sleep --config.cmd 3600 --config.env PATH=/bin:/usr/bin:/sbin
+push "$work/busybox:v1" bench/busybox:v1
 image=$reg/bench/busybox:v1
 # containerd's sandbox image: the one file berth-pause, the same init Berth's pods run.
 umoci init --layout "$work/pause"
@@ -125,6 +133,7 @@ runtime = "/usr/sbin/runc"
 builtin_image = "$repo/build/images/busybox"
 cgroup_parent = "$berth_cgroup"
 cni_conf_dir = "$work/b/cni"
+log_level = "${CRI_BERTH_LOG_LEVEL:-info}"
 TOML
 BERTH_DAEMON_LIB=$repo/daemon/target/lib setsid "$repo/daemon/src/main/sh/berthd" --config "$work/b/berth.toml" \
   --root "$work/b/root" --run-root "$work/b/run" --socket "$work/b/run/berth.sock" >"$out/berthd.log" 2>&1 &
