@@ -16,7 +16,7 @@ import java.util.concurrent.Future;
 /**
  * The CRI benchmark: the same Java CRI client drives every runtime given with {@code --target}, over its unix
  * socket, and measures pod and container full cycles, image pulls and a burst of pods started in parallel.
- * The cycles and pulls alternate between the runtimes iteration by iteration (and which one goes first), so that
+ * The cycles, pulls and batches of pods alternate between the runtimes (and which one goes first), so that
  * the load of a shared machine falls on all of them alike. Warm-up iterations are run and not counted.
  * bench/cri.sh sets up the runtimes, the registry and the image, and runs this with {@code java -cp}.
  *
@@ -27,6 +27,8 @@ import java.util.concurrent.Future;
  * </pre>
  */
 public final class CriBench {
+    /** Pods per runtime per turn in the parallel phase. */
+    private static final int BATCH = 10;
     private final List<CriTarget> targets;
     private final String image;
     private final int iterations;
@@ -134,9 +136,7 @@ public final class CriBench {
         }
         benchPodCycle();
         benchContainerCycle();
-        for (CriTarget t : targets) {
-            benchParallelPods(t);
-        }
+        benchParallelPods();
     }
 
     private LatencyStats stats(String operation, CriTarget target) {
@@ -230,36 +230,49 @@ public final class CriBench {
     }
 
     /**
-     * {@code pods} RunPodSandbox calls, {@code parallel} at a time; each call's own latency is a sample, and the
-     * wall time over the number of pods is the throughput figure. The pods are removed afterwards, untimed.
+     * {@code pods} RunPodSandbox calls per runtime, {@code parallel} at a time, in batches of {@link #BATCH} that
+     * alternate between the runtimes (so a change in the machine's load falls on both); the pods stay until all
+     * are up. Each call's own latency is a sample; the summed batch wall times over the number of pods is the
+     * throughput figure. The pods are removed afterwards, untimed.
      */
-    private void benchParallelPods(CriTarget t) throws Exception {
-        System.out.println("== " + t.name() + ": " + pods + " pods, " + parallel + " at a time");
-        LatencyStats latency = stats(pods + " pods, " + parallel + " in parallel: RunPodSandbox", t);
-        List<String> ids = new ArrayList<>();
+    private void benchParallelPods() throws Exception {
+        System.out.println("== " + pods + " pods per runtime, " + parallel + " at a time, in batches of " + BATCH);
+        String operation = pods + " pods, " + parallel + " in parallel";
+        Map<CriTarget, List<String>> ids = new LinkedHashMap<>();
+        Map<CriTarget, Long> wall = new LinkedHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
         try {
-            List<Future<String>> runs = new ArrayList<>();
-            long start = System.nanoTime();
-            for (int i = 0; i < pods; i++) {
-                PodSandboxConfig config = t.podConfig("burst-" + i);
-                runs.add(pool.submit(() -> {
-                    long podStart = System.nanoTime();
-                    String id = t.runPod(config);
-                    latency.add(since(podStart));
-                    return id;
-                }));
+            for (int batch = 0; batch * BATCH < pods; batch++) {
+                for (CriTarget t : turn(batch)) {
+                    LatencyStats latency = stats(operation + ": RunPodSandbox", t);
+                    List<Future<String>> runs = new ArrayList<>();
+                    long start = System.nanoTime();
+                    for (int i = batch * BATCH; i < Math.min(pods, (batch + 1) * BATCH); i++) {
+                        PodSandboxConfig config = t.podConfig("burst-" + i);
+                        runs.add(pool.submit(() -> {
+                            long podStart = System.nanoTime();
+                            String id = t.runPod(config);
+                            latency.add(since(podStart));
+                            return id;
+                        }));
+                    }
+                    for (Future<String> f : runs) {
+                        ids.computeIfAbsent(t, k -> new ArrayList<>()).add(f.get());
+                    }
+                    wall.merge(t, since(start), Long::sum);
+                }
             }
-            for (Future<String> f : runs) {
-                ids.add(f.get());
+            for (CriTarget t : targets) {
+                stats(operation + ": wall time / pod", t).add(wall.get(t) / pods);
             }
-            stats(pods + " pods, " + parallel + " in parallel: wall time / pod", t).add(since(start) / pods);
             List<Future<?>> removals = new ArrayList<>();
-            for (String id : ids) {
-                removals.add(pool.submit(() -> {
-                    t.stopPod(id);
-                    t.removePod(id);
-                }));
+            for (var entry : ids.entrySet()) {
+                for (String id : entry.getValue()) {
+                    removals.add(pool.submit(() -> {
+                        entry.getKey().stopPod(id);
+                        entry.getKey().removePod(id);
+                    }));
+                }
             }
             for (Future<?> f : removals) {
                 f.get();
