@@ -84,6 +84,7 @@ bench: bench-deps build
 	bash bench/run.sh
 	bash bench/pull.sh
 	bash bench/viewfs.sh
+	bash bench/cri.sh
 
 clean:
 	$(MVN) clean
