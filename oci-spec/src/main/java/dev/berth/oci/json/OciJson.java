@@ -84,7 +84,10 @@ public final class OciJson {
                     "read " + what + ": malformed " + type.getSimpleName() + " JSON" + where(e) + ": "
                             + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw BerthException.internal("read " + what + ": " + e, e);
+            // The bytes are in memory, so this is about their content too: an encoding Jackson detects
+            // (UTF-16/32 from the first bytes) but that does not hold (CharConversionException).
+            throw new BerthException(BerthException.Kind.INVALID_ARGUMENT,
+                    "read " + what + ": malformed " + type.getSimpleName() + " JSON: " + e.getMessage(), e);
         } catch (BerthException e) {
             // Value types (Digest) validate in their creators; keep their kind but say where.
             throw new BerthException(e.kind(), "read " + what + ": " + e.getMessage(), e);

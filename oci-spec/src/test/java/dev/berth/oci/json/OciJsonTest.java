@@ -70,6 +70,16 @@ class OciJsonTest {
     }
 
     @Test
+    void badlyEncodedBytesAreMalformed() {
+        // Four bytes that make Jackson read UTF-32, then a character above U+10FFFF (found by ImageImportFuzzTest).
+        byte[] utf32 = {0, 0, 0, '{', 0x01, (byte) 0xbc, (byte) 0xbf, (byte) 0xef, 0, 0, 0, '}'};
+        BerthException e = assertThrows(BerthException.class, () -> OciJson.read(utf32, Spec.class));
+        assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("read Spec document: malformed Spec JSON: Invalid UTF-32 character"),
+                e.getMessage());
+    }
+
+    @Test
     void missingFileIsNotFound(@TempDir Path dir) {
         Path f = dir.resolve("nope.json");
         BerthException e = assertThrows(BerthException.class, () -> OciJson.read(f, Spec.class));
