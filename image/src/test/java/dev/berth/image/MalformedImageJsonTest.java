@@ -80,6 +80,14 @@ class MalformedImageJsonTest {
     }
 
     @Test
+    void nestedIndexWithoutDigest() throws IOException {
+        // Found by ImageImportFuzzTest: a NullPointerException escaped the import.
+        refused(layout("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"size\":2}]}",
+                MANIFEST.formatted(MediaTypes.OCI_LAYER_GZIP, ""), CONFIG.formatted("")),
+                "a " + MediaTypes.OCI_INDEX + " descriptor has no digest");
+    }
+
+    @Test
     void jsonOverTheSizeCap() throws IOException {
         String padding = ",\"annotations\":{\"pad\":\"" + "x".repeat((int) ImportImage.MAX_JSON_BLOB) + "\"}";
         refused(layout(MediaTypes.OCI_MANIFEST, MediaTypes.OCI_LAYER_GZIP, padding, ""),
