@@ -12,7 +12,7 @@ RUN_PKGS  = runc busybox-static openjdk-17-jre-headless iptables containernetwor
 TEST_PKGS = $(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev valgrind python3 umoci skopeo jq curl util-linux docker-registry apache2-utils fuse libfuse2
 BENCH_PKGS = hyperfine podman conmon containerd lxcfs
 
-.PHONY: all build shim image java deps test-deps bench-deps install demo test test-shim test-java bench clean
+.PHONY: all build shim image java deps test-deps bench-deps install demo test test-shim test-java bench fuzz clean
 
 all: build
 
@@ -85,6 +85,11 @@ bench: bench-deps build
 	bash bench/pull.sh
 	bash bench/viewfs.sh
 	bash bench/cri.sh
+
+# Fuzzes each Jazzer target for FUZZ_SECONDS (`mvn verify` only replays the committed corpus).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash contrib/fuzz.sh
 
 clean:
 	$(MVN) clean

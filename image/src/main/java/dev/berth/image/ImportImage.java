@@ -185,9 +185,7 @@ final class ImportImage {
     }
 
     private void ingest(Path layout, Descriptor d) throws IOException {
-        if (d.digest() == null) {
-            throw BerthException.invalid(op + ": a descriptor has no digest");
-        }
+        requireDigest(d);
         if (store.blobs().has(d.digest())) {
             return;
         }
@@ -211,7 +209,14 @@ final class ImportImage {
         return bytes;
     }
 
-    private static Path layoutBlob(Path layout, Descriptor d) {
+    private void requireDigest(Descriptor d) {
+        if (d.digest() == null) {
+            throw BerthException.invalid(op + ": a " + d.mediaType() + " descriptor has no digest");
+        }
+    }
+
+    private Path layoutBlob(Path layout, Descriptor d) {
+        requireDigest(d);
         return layout.resolve("blobs").resolve(d.digest().algorithm()).resolve(d.digest().hex());
     }
 

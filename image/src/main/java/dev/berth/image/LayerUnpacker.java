@@ -105,7 +105,7 @@ public class LayerUnpacker {
                 }
                 entryName = null;
                 // The diff id covers the whole uncompressed stream, including end-of-archive padding.
-                drain(digesting);
+                copyCharged(digesting, OutputStream.nullOutputStream());
                 applyDirMetadata();
                 return new Result(Digest.sha256Of(sha), digesting.count, bytes, entries);
             } catch (BerthException e) {
@@ -130,11 +130,13 @@ public class LayerUnpacker {
             return in;
         }
 
-        private void drain(InputStream in) throws IOException {
-            byte[] buf = new byte[8192];
+        /** Copies an entry's content, charging each chunk before it is written so the limit stops the write. */
+        private void copyCharged(InputStream in, OutputStream out) throws IOException {
+            byte[] buf = new byte[1 << 16];
             int n;
             while ((n = in.read(buf)) > 0) {
                 charge(n);
+                out.write(buf, 0, n);
             }
         }
 
@@ -204,14 +206,14 @@ public class LayerUnpacker {
                 throw refuse(name, "is a " + (e.isCharacterDevice() ? "character" : "block")
                         + " device (" + e.getDevMajor() + "," + e.getDevMinor() + "); device nodes are not allowed in layers");
             } else if (e.isFile()) {
-                long size = e.getSize();
+                // A sparse entry's header size counts only the bytes the archive stores; it unpacks to its real size.
+                long size = Math.max(e.getSize(), e.getRealSize());
                 if (bytes + size > maxBytes) {
                     throw BerthException.invalid(op + ": more than " + maxBytes + " unpacked bytes (limit) at entry '" + name + "'");
                 }
                 clearFor(path, false);
                 try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    long copied = tar.transferTo(out);
-                    charge(copied);
+                    copyCharged(tar, out);
                 }
                 metadata(path, e);
             } else {

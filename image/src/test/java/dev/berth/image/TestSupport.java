@@ -4,12 +4,15 @@ import dev.berth.oci.spec.image.ImageConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-final class TestSupport {
+/** Helpers shared by the image module's tests, the fuzz targets in dev.berth.image.fuzz included. */
+public final class TestSupport {
     private TestSupport() {}
 
     static boolean isRoot() {
@@ -31,21 +34,26 @@ final class TestSupport {
         return dir;
     }
 
-    /** Path → type and size of everything under {@code dir}, not following symlinks. */
-    static TreeMap<String, String> snapshot(Path dir) throws IOException {
+    /**
+     * Path → type, size, mode and mtime of everything under {@code dir}, not following symlinks: two equal
+     * snapshots around an operation mean it wrote nothing there.
+     */
+    public static TreeMap<String, String> snapshot(Path dir) throws IOException {
         TreeMap<String, String> out = new TreeMap<>();
-        if (!Files.exists(dir)) return out;
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return out;
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                String kind = Files.isSymbolicLink(p) ? "link" : Files.isDirectory(p) ? "dir" : "file:" + Files.size(p);
-                out.put(dir.relativize(p).toString(), kind);
+                Map<String, Object> a = Files.readAttributes(p, "unix:mode,size,lastModifiedTime,uid,gid,nlink",
+                        LinkOption.NOFOLLOW_LINKS);
+                out.put(dir.relativize(p).toString(), String.format("mode=%o size=%s mtime=%s owner=%s:%s nlink=%s",
+                        a.get("mode"), a.get("size"), a.get("lastModifiedTime"), a.get("uid"), a.get("gid"), a.get("nlink")));
             }
         }
         return out;
     }
 
     /** Sorted file names in {@code dir} (empty when missing). */
-    static List<String> list(Path dir) {
+    public static List<String> list(Path dir) {
         if (!Files.exists(dir)) return List.of();
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
@@ -54,7 +62,7 @@ final class TestSupport {
         }
     }
 
-    static void deleteTree(Path p) {
+    public static void deleteTree(Path p) {
         try {
             LayerUnpacker.deleteTree(p);
         } catch (IOException e) {

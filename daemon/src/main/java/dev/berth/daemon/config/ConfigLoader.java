@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.berth.oci.BerthException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,7 +75,7 @@ public final class ConfigLoader {
     private static ObjectNode read(Path file) {
         JsonNode node;
         try {
-            node = TOML.readTree(file.toFile());
+            node = TOML.readTree(utf8(file));
         } catch (IOException e) {
             throw new BerthException(BerthException.Kind.INVALID_ARGUMENT,
                     "load config " + file + ": " + e.getMessage(), e);
@@ -85,6 +88,18 @@ public final class ConfigLoader {
         }
         convert(object, file);
         return object;
+    }
+
+    /**
+     * The file's text. TOML is UTF-8, and the parser would let malformed bytes through as broken characters
+     * that then cannot be printed back ({@code berthd config}).
+     */
+    private static String utf8(Path file) throws IOException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (CharacterCodingException e) {
+            throw BerthException.invalid("load config " + file + ": not UTF-8 text (" + e + ")");
+        }
     }
 
     private static DaemonConfig convert(JsonNode node, Path file) {

@@ -95,6 +95,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void malformedUtf8IsRefused() throws Exception {
+        // Found by ConfigLoaderFuzzTest: the bytes loaded as lone surrogates that berthd config could not print.
+        Path file = dir.resolve("bad-utf8.toml");
+        Files.write(file, new byte[] {'l', 'o', 'g', '_', 'l', 'e', 'v', 'e', 'l', ' ', '=', ' ', '"', (byte) 0xf6,
+                (byte) 0x99, (byte) 0x8a, (byte) 0x88, '"', '\n'});
+        BerthException e = assertThrows(BerthException.class, () -> ConfigLoader.load(file, true));
+        assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind());
+        assertTrue(e.getMessage().startsWith("load config " + file + ": not UTF-8 text"), e.getMessage());
+    }
+
+    @Test
     void theEffectiveConfigPrintsEveryKeyAndReadsBackTheSame() throws Exception {
         DaemonConfig c = ConfigLoader.load(dir.resolve("absent.toml"), false).withSocketResolved();
         String toml = ConfigLoader.toToml(c);

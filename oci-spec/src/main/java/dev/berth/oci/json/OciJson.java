@@ -1,7 +1,10 @@
 package dev.berth.oci.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -21,11 +24,20 @@ import java.nio.file.StandardOpenOption;
  * The shared Jackson configuration and the file I/O of every JSON document Berth keeps.
  *
  * <p>The mapper ignores unknown properties (documents from newer runtimes, images and older Berth
- * versions must load) and rejects trailing content. It leaves null inclusion to each class: the OCI
+ * versions must load) and rejects trailing content, duplicate keys and nesting deeper than
+ * {@link #MAX_NESTING_DEPTH}. It leaves null inclusion to each class: the OCI
  * models omit nulls and empties themselves, API types may keep explicit nulls.
  */
 public final class OciJson {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    /** Deeper than any document Berth reads (a runtime spec nests about 8 levels); bounds parser work and stack. */
+    public static final int MAX_NESTING_DEPTH = 64;
+
+    // Duplicate keys are refused: a document that means one thing to Berth and another to the next reader
+    // (an image config with two "Entrypoint"s) is not one to trust.
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+                    .build())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
@@ -72,7 +84,10 @@ public final class OciJson {
                     "read " + what + ": malformed " + type.getSimpleName() + " JSON" + where(e) + ": "
                             + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw BerthException.internal("read " + what + ": " + e, e);
+            // The bytes are in memory, so this is about their content too: an encoding Jackson detects
+            // (UTF-16/32 from the first bytes) but that does not hold (CharConversionException).
+            throw new BerthException(BerthException.Kind.INVALID_ARGUMENT,
+                    "read " + what + ": malformed " + type.getSimpleName() + " JSON: " + e.getMessage(), e);
         } catch (BerthException e) {
             // Value types (Digest) validate in their creators; keep their kind but say where.
             throw new BerthException(e.kind(), "read " + what + ": " + e.getMessage(), e);

@@ -48,6 +48,38 @@ class OciJsonTest {
     }
 
     @Test
+    void duplicateKeysAreMalformed() {
+        BerthException e = assertThrows(BerthException.class, () -> OciJson.read(
+                "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\",\"path\":\"/\"}}".getBytes(StandardCharsets.UTF_8),
+                Spec.class));
+        assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind());
+        assertTrue(e.getMessage().startsWith("read Spec document: malformed Spec JSON at line 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("Duplicate field 'path'"), e.getMessage());
+    }
+
+    @Test
+    void nestingDeeperThanTheCapIsMalformedEvenInUnknownFields() {
+        String deep = "[".repeat(OciJson.MAX_NESTING_DEPTH + 1) + "]".repeat(OciJson.MAX_NESTING_DEPTH + 1);
+        BerthException e = assertThrows(BerthException.class, () -> OciJson.read(
+                ("{\"ociVersion\":\"1.0.2\",\"x-unknown\":" + deep + "}").getBytes(StandardCharsets.UTF_8), Spec.class));
+        assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind());
+        assertTrue(e.getMessage().contains("nesting depth"), e.getMessage());
+        String fits = "[".repeat(OciJson.MAX_NESTING_DEPTH - 1) + "]".repeat(OciJson.MAX_NESTING_DEPTH - 1);
+        assertEquals("1.0.2", OciJson.read(("{\"ociVersion\":\"1.0.2\",\"x-unknown\":" + fits + "}")
+                .getBytes(StandardCharsets.UTF_8), Spec.class).ociVersion());
+    }
+
+    @Test
+    void badlyEncodedBytesAreMalformed() {
+        // Four bytes that make Jackson read UTF-32, then a character above U+10FFFF (found by ImageImportFuzzTest).
+        byte[] utf32 = {0, 0, 0, '{', 0x01, (byte) 0xbc, (byte) 0xbf, (byte) 0xef, 0, 0, 0, '}'};
+        BerthException e = assertThrows(BerthException.class, () -> OciJson.read(utf32, Spec.class));
+        assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("read Spec document: malformed Spec JSON: Invalid UTF-32 character"),
+                e.getMessage());
+    }
+
+    @Test
     void missingFileIsNotFound(@TempDir Path dir) {
         Path f = dir.resolve("nope.json");
         BerthException e = assertThrows(BerthException.class, () -> OciJson.read(f, Spec.class));
