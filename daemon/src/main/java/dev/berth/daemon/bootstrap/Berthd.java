@@ -18,6 +18,7 @@ import dev.berth.daemon.container.BundleWriter;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.ResourceViews;
 import dev.berth.daemon.cri.CriServer;
+import dev.berth.image.LayerUnpacker;
 import dev.berth.daemon.network.CniNetwork;
 import dev.berth.daemon.network.NetnsManager;
 import dev.berth.daemon.pod.PodService;
@@ -124,7 +125,8 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         cfg.runtimes().forEach((handler, binary) -> handlers.put(handler, new RuncRuntime(
                 executable(binary, "runtimes." + handler), cfg.runRoot().resolve("runtime-" + handler),
                 systemdCgroup)));
-        ImageStore images = new ImageStore(cfg.root().resolve("images"));
+        ImageStore images = new ImageStore(cfg.root().resolve("images"),
+                new LayerUnpacker(cfg.layerMaxBytes(), cfg.layerMaxEntries()));
         ContainerStore store = new ContainerStore(cfg.root());
         ExecutorService background = Executors.newCachedThreadPool(daemonThreads("berth-bg"));
         ExecutorService streams = Executors.newCachedThreadPool(daemonThreads("berth-stream"));

@@ -3,6 +3,7 @@ package dev.berth.daemon.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.berth.cgroups.CgroupManagers;
+import dev.berth.image.LayerUnpacker;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,8 @@ public record DaemonConfig(
         @JsonProperty("cni_bin_dirs") List<Path> cniBinDirs,
         @JsonProperty("stream_address") String streamAddress,
         @JsonProperty("stream_port") Integer streamPort,
+        @JsonProperty("layer_max_bytes") Long layerMaxBytes,
+        @JsonProperty("layer_max_entries") Long layerMaxEntries,
         @JsonProperty("runtimes") Map<String, String> runtimes) {
 
     public static final Path DEFAULT_CONFIG = Path.of("/etc/berth/berth.toml");
@@ -69,6 +72,8 @@ public record DaemonConfig(
                 or(cniBinDirs, List.of(Path.of("/opt/cni/bin"), Path.of("/usr/lib/cni"))),
                 or(streamAddress, "127.0.0.1"),
                 or(streamPort, 0),
+                or(layerMaxBytes, LayerUnpacker.DEFAULT_MAX_BYTES),
+                or(layerMaxEntries, LayerUnpacker.DEFAULT_MAX_ENTRIES),
                 or(runtimes, Map.of()));
     }
 
@@ -90,21 +95,21 @@ public record DaemonConfig(
         return new DaemonConfig(root, runRoot, socket, or(path, criSocket), logLevel, runtime, shimPath,
                 cgroupManager, cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout,
                 registriesConfig, resourceViews, resourceViewsDefault, metricsPort,
-                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, runtimes);
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes);
     }
 
     public DaemonConfig withLogLevel(String level) {
         return new DaemonConfig(root, runRoot, socket, criSocket, or(level, logLevel), runtime, shimPath, cgroupManager,
                 cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout, registriesConfig,
                 resourceViews, resourceViewsDefault, metricsPort,
-                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, runtimes);
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes);
     }
 
     public DaemonConfig withPaths(Path root, Path runRoot, Path socket) {
         return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket), criSocket,
                 logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
                 builtinImage, hooksDirs, stopTimeout, registriesConfig, resourceViews, resourceViewsDefault, metricsPort,
-                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, runtimes);
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes);
     }
 
     private static <T> T or(T value, T fallback) {

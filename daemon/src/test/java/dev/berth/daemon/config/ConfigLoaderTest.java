@@ -22,6 +22,18 @@ class ConfigLoaderTest {
         assertEquals(Path.of("/run/berth/berth.sock"), c.socketPath());
         assertEquals(CgroupManagers.defaultDriver(), c.cgroupManager(), "systemd when it is PID 1, else cgroupfs");
         assertEquals(10, c.stopTimeout());
+        assertEquals(32L << 30, c.layerMaxBytes());
+        assertEquals(Path.of("/etc/cni/net.d"), c.cniConfDir());
+        assertEquals(java.util.Map.of(), c.runtimes());
+    }
+
+    @Test
+    void runtimeHandlersAndLayerLimitsAreRead() throws Exception {
+        Path file = dir.resolve("berth.toml");
+        Files.writeString(file, "layer_max_entries = 500\n[runtimes]\ncrun = \"/usr/bin/crun\"\n");
+        DaemonConfig c = ConfigLoader.load(file, true);
+        assertEquals(500, c.layerMaxEntries());
+        assertEquals(java.util.Map.of("crun", "/usr/bin/crun"), c.runtimes());
     }
 
     @Test
