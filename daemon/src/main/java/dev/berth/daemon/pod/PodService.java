@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Pod sandboxes: a pinned network namespace wired by CNI, and an infra container (berth-pause) that holds the
@@ -210,31 +211,32 @@ public final class PodService {
 
     /** StopPodSandbox: the pod's containers are killed, its network torn down; unknown pods are fine. */
     public void stop(String ref) {
-        Optional<PodRecord> found = find(ref);
-        if (found.isEmpty()) {
-            return;
-        }
-        String id = found.get().id();
-        synchronized (lock(id)) {
-            PodRecord pod = pods.get(id);
-            if (pod == null) {
-                return;
-            }
-            for (Container c : containersOf(id)) {
+        withPod(ref, pod -> {
+            for (Container c : containersOf(pod.id())) {
                 if (c.state().hasShim()) {
                     containers.stop(c.id(), 0);
                 }
             }
             releaseNetwork(pod);
-            pod = pod.withNetwork(null, pod.ip(), pod.additionalIps()).withState(PodRecord.State.NOTREADY);
-            store.save(pod);
-            pods.put(id, pod);
-            LOG.log(Level.INFO, "stopped pod {0}", id);
-        }
+            PodRecord stopped = pod.withNetwork(null, pod.ip(), pod.additionalIps())
+                    .withState(PodRecord.State.NOTREADY);
+            store.save(stopped);
+            pods.put(pod.id(), stopped);
+            LOG.log(Level.INFO, "stopped pod {0}", pod.id());
+        });
     }
 
     /** RemovePodSandbox: everything the pod owns goes; unknown pods are fine. */
     public void remove(String ref) {
+        withPod(ref, pod -> {
+            tearDown(pod);
+            locks.remove(pod.id());
+            LOG.log(Level.INFO, "removed pod {0}", pod.id());
+        });
+    }
+
+    /** Runs {@code action} on the pod under its lock; nothing when the pod is unknown or went meanwhile. */
+    private void withPod(String ref, Consumer<PodRecord> action) {
         Optional<PodRecord> found = find(ref);
         if (found.isEmpty()) {
             return;
@@ -242,13 +244,10 @@ public final class PodService {
         String id = found.get().id();
         synchronized (lock(id)) {
             PodRecord pod = pods.get(id);
-            if (pod == null) {
-                return;
+            if (pod != null) {
+                action.accept(pod);
             }
-            tearDown(pod);
-            LOG.log(Level.INFO, "removed pod {0}", id);
         }
-        locks.remove(id);
     }
 
     /** Undoes whatever of the pod exists; each step tolerates what is already gone. */
