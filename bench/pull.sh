@@ -22,12 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-wait_for() { # seconds, command...: polls until the command succeeds
-  local t=$1; shift
-  for _ in $(seq 1 $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "timed out waiting for: $*" >&2; return 1
-}
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+. "$repo/bench/lib.sh"
+port=$(free_port)
 reg=127.0.0.1:$port
 ref=$reg/big:v1
 

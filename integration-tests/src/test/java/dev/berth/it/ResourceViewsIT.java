@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.it.support.BerthHarness;
+import dev.berth.it.support.ViewFsProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** With berth-viewfs mounted, a container sees its own CPUs and memory in /proc and /sys. */
 class ResourceViewsIT {
     private static Path mount;
-    private static Process viewfs;
+    private static ViewFsProcess viewfs;
     private static BerthHarness berth;
 
     @BeforeAll
@@ -24,12 +24,8 @@ class ResourceViewsIT {
         assumeTrue(Files.exists(Path.of("/dev/fuse")), "resource views need /dev/fuse");
         mount = Files.createTempDirectory(Path.of("/tmp"), "bvfs");
         berth = new BerthHarness(List.of("resource_views = \"" + mount + "\""));
-        viewfs = new ProcessBuilder(BerthHarness.REPO.resolve("viewfs/src/main/sh/berth-viewfs").toString(),
-                mount.toString(), "--cgroup-parent", berth.cgroupParent())
-                .redirectErrorStream(true)
-                .redirectOutput(berth.base().resolve("viewfs.log").toFile()).start();
-        assertTrue(BerthHarness.eventually(() -> Files.exists(mount.resolve("proc/meminfo")), 20_000),
-                "berth-viewfs did not mount " + mount);
+        viewfs = new ViewFsProcess(mount, berth.cgroupParent(), berth.base().resolve("viewfs.log"));
+        viewfs.start();
     }
 
     @AfterAll
@@ -40,14 +36,7 @@ class ResourceViewsIT {
             }
         } finally {
             if (viewfs != null) {
-                viewfs.destroy();
-                if (!viewfs.waitFor(10, TimeUnit.SECONDS)) {
-                    viewfs.destroyForcibly();
-                }
-            }
-            if (mount != null) {
-                BerthHarness.run("umount", "-l", mount.toString());
-                Files.deleteIfExists(mount);
+                viewfs.close();
             }
         }
     }

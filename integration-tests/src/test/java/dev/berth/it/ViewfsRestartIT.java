@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.it.support.BerthHarness;
-import dev.berth.viewfs.caller.ProcFs;
-import dev.berth.viewfs.restart.RestartHealer;
+import dev.berth.it.support.ViewFsProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +34,7 @@ class ViewfsRestartIT {
     static final int READ_INTERVAL_MILLIS = 200;
     private static Path mount;
     private static Path out;
-    private static Process viewfs;
+    private static ViewFsProcess viewfs;
     private static BerthHarness berth;
 
     @BeforeAll
@@ -47,16 +46,8 @@ class ViewfsRestartIT {
         mount = Files.createTempDirectory(Path.of("/tmp"), "bvfr");
         berth = new BerthHarness(List.of("resource_views = \"" + mount + "\""));
         out = Files.createDirectory(berth.base().resolve("counts"));
-        startViewfs();
-    }
-
-    static void startViewfs() throws IOException {
-        viewfs = new ProcessBuilder(BerthHarness.REPO.resolve("viewfs/src/main/sh/berth-viewfs").toString(),
-                mount.toString(), "--cgroup-parent", berth.cgroupParent())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(berth.base().resolve("viewfs.log").toFile())).start();
-        assertTrue(BerthHarness.eventually(() -> Files.exists(mount.resolve("proc/meminfo")), 20_000),
-                "berth-viewfs did not mount " + mount);
+        viewfs = new ViewFsProcess(mount, berth.cgroupParent(), berth.base().resolve("viewfs.log"));
+        viewfs.start();
     }
 
     @AfterAll
@@ -71,22 +62,7 @@ class ViewfsRestartIT {
             }
         } finally {
             if (viewfs != null) {
-                viewfs.destroy();
-                if (!viewfs.waitFor(10, TimeUnit.SECONDS)) {
-                    viewfs.destroyForcibly();
-                }
-            }
-            if (mount != null) {
-                for (RestartHealer.Keeper k : new RestartHealer(ProcFs.host(), mount, null, null).keepers()) {
-                    ProcessHandle.of(k.pid()).ifPresent(ProcessHandle::destroyForcibly);
-                }
-            }
-            if (mount != null) {
-                // the killed server's mount was detached by the restarted one; the last one is unmounted on SIGTERM
-                for (int i = 0; i < 3 && Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mount + " "); i++) {
-                    BerthHarness.run("umount", "-l", mount.toString());
-                }
-                Files.deleteIfExists(mount);
+                viewfs.close();
             }
         }
     }
@@ -146,9 +122,8 @@ class ViewfsRestartIT {
 
         long[][] atKill = counts();
         long killedAt = System.nanoTime();
-        viewfs.destroyForcibly();
-        assertTrue(viewfs.waitFor(10, TimeUnit.SECONDS));
-        startViewfs();
+        viewfs.kill();
+        viewfs.start();
         // healed: every reader has read its view successfully a few times since the kill
         assertTrue(BerthHarness.eventually(() -> {
             try {

@@ -186,8 +186,7 @@ public final class ContainerService {
      * directory the bundle binds read-only; the upper layer stays empty and goes with the container.
      */
     private void mountImageVolumes(ContainerRecord record) {
-        List<ContainerCreate.Mount> mounts = record.config().linux() == null
-                || record.config().linux().mounts() == null ? List.of() : record.config().linux().mounts();
+        List<ContainerCreate.Mount> mounts = mounts(record);
         for (int i = 0; i < mounts.size(); i++) {
             String ref = mounts.get(i).image();
             if (ref == null) {
@@ -210,9 +209,14 @@ public final class ContainerService {
         }
     }
 
+    /** The container's mounts, by index: image volume i lives in {@link ContainerPaths#imageVolume(int)}. */
+    private static List<ContainerCreate.Mount> mounts(ContainerRecord record) {
+        ContainerCreate.LinuxOptions linux = record.config().linux();
+        return linux == null || linux.mounts() == null ? List.of() : linux.mounts();
+    }
+
     private void unmountImageVolumes(ContainerRecord record) {
-        List<ContainerCreate.Mount> mounts = record.config().linux() == null
-                || record.config().linux().mounts() == null ? List.of() : record.config().linux().mounts();
+        List<ContainerCreate.Mount> mounts = mounts(record);
         for (int i = 0; i < mounts.size(); i++) {
             if (mounts.get(i).image() != null) {
                 OverlayRootfs.unmount(paths(record.id()).imageVolume(i).resolve("merged"));

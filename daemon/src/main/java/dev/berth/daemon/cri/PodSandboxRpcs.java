@@ -2,12 +2,14 @@ package dev.berth.daemon.cri;
 
 import dev.berth.cgroups.CgroupStats;
 import dev.berth.cri.v1.ContainerStats;
+import dev.berth.cri.v1.CpuUsage;
 import dev.berth.cri.v1.LinuxPodSandboxStats;
 import dev.berth.cri.v1.LinuxPodSandboxStatus;
 import dev.berth.cri.v1.ListPodSandboxRequest;
 import dev.berth.cri.v1.ListPodSandboxResponse;
 import dev.berth.cri.v1.ListPodSandboxStatsRequest;
 import dev.berth.cri.v1.ListPodSandboxStatsResponse;
+import dev.berth.cri.v1.MemoryUsage;
 import dev.berth.cri.v1.Namespace;
 import dev.berth.cri.v1.NamespaceOption;
 import dev.berth.cri.v1.PodIP;
@@ -37,6 +39,7 @@ import dev.berth.daemon.network.PortMapping;
 import dev.berth.daemon.pod.PodRecord;
 import dev.berth.daemon.pod.PodService;
 import dev.berth.oci.BerthException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -152,7 +155,7 @@ final class PodSandboxRpcs {
 
     /** The pod's usage is the sum of its running containers' (the infra container's included). */
     private PodSandboxStats stats(PodRecord pod) {
-        long now = CriTime.nanos(java.time.Instant.now());
+        long now = CriTime.nanos(Instant.now());
         long cpu = 0;
         long workingSet = 0;
         long usage = 0;
@@ -172,9 +175,9 @@ final class PodSandboxRpcs {
                 linux.addContainers(cs);
             }
         }
-        linux.setCpu(dev.berth.cri.v1.CpuUsage.newBuilder().setTimestamp(now)
+        linux.setCpu(CpuUsage.newBuilder().setTimestamp(now)
                         .setUsageCoreNanoSeconds(UInt64Value.newBuilder().setValue(cpu)))
-                .setMemory(dev.berth.cri.v1.MemoryUsage.newBuilder().setTimestamp(now)
+                .setMemory(MemoryUsage.newBuilder().setTimestamp(now)
                         .setWorkingSetBytes(UInt64Value.newBuilder().setValue(workingSet))
                         .setUsageBytes(UInt64Value.newBuilder().setValue(usage)))
                 .setProcess(ProcessUsage.newBuilder().setTimestamp(now)
