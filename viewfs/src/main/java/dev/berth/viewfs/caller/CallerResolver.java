@@ -21,10 +21,17 @@ public final class CallerResolver {
     /** v1 hierarchies tried in turn for the container's identity; the memory one is what limits it most visibly. */
     static final List<String> V1_PRIMARY = List.of("memory", "cpu", "cpuacct", "pids");
     public static final long MAX_AGE_NANOS = 1_000_000_000L;
+    /**
+     * How long after a check a thread's entry is used without reading its start time again. The kernel
+     * hands out pids cyclically, so a tid comes back only after pid_max (32768 at the least) others:
+     * not within milliseconds. A reader in a loop thus pays the start-time read once per this time,
+     * not on every open (on this VM that read is 3 of the ~12 syscalls an open costs the server).
+     */
+    static final long RECHECK_NANOS = 5_000_000L;
     /** Beyond this many cached threads, expired entries are swept on the next miss. */
     private static final int SWEEP_ABOVE = 4096;
 
-    private record Entry(long startTime, Caller caller, long resolvedAt) {
+    private record Entry(long startTime, Caller caller, long resolvedAt, long checkedAt) {
     }
 
     private final ProcFs proc;
@@ -47,10 +54,14 @@ public final class CallerResolver {
     }
 
     public Caller resolve(int tid) {
-        long start = proc.startTime(tid);
         long now = nanoTime.getAsLong();
         Entry e = byTid.get(tid);
+        if (e != null && now - e.checkedAt < RECHECK_NANOS && now - e.resolvedAt < MAX_AGE_NANOS) {
+            return e.caller;
+        }
+        long start = proc.startTime(tid);
         if (e != null && start >= 0 && e.startTime == start && now - e.resolvedAt < MAX_AGE_NANOS) {
+            byTid.put(tid, new Entry(start, e.caller, e.resolvedAt, now));
             return e.caller;
         }
         Caller c = resolveNow(tid);
@@ -60,7 +71,7 @@ public final class CallerResolver {
             if (byTid.size() > SWEEP_ABOVE) {
                 byTid.values().removeIf(old -> now - old.resolvedAt >= MAX_AGE_NANOS);
             }
-            byTid.put(tid, new Entry(start, c, now));
+            byTid.put(tid, new Entry(start, c, now, now));
         }
         return c;
     }

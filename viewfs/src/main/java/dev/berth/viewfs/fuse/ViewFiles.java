@@ -54,6 +54,21 @@ public final class ViewFiles {
      */
     static final long HOST_CPU_MAX_AGE_NANOS = 1_000_000_000L;
 
+    /**
+     * How long one rendering of a file is served to every caller of the same container (or to every
+     * host caller). A meminfo render costs 4 file reads here (usage, memsw usage, memory.stat, the
+     * host's meminfo), and syscalls are what this VM makes dear; readers that poll (JVMs, agents,
+     * top) see values at most this old, as if they had read a few ms earlier, which procfs values
+     * in motion cannot tell apart.
+     */
+    public static final long RENDER_MAX_AGE_NANOS = 5_000_000L;
+
+    private record RenderKey(String container, String file) {
+    }
+
+    private record Rendering(byte[] content, long at) {
+    }
+
     /** The host's cpuinfo and online list at one moment, and the cpuinfo views cut from them so far. */
     private record HostCpus(String cpuinfo, List<Integer> online, long readAt, Map<List<Integer>, String> cpuinfoViews) {
     }
@@ -67,6 +82,8 @@ public final class ViewFiles {
     private final LongSupplier nanoTime;
     private final List<String> files;
     private volatile HostCpus hostCpus;
+    private final Map<RenderKey, Rendering> renderings = new ConcurrentHashMap<>();
+    private volatile long lastRenderSweep;
 
     /**
      * @param sys        the host's /sys (tests give a fake one)
@@ -82,6 +99,7 @@ public final class ViewFiles {
         this.load = load;
         this.epochNanos = epochNanos;
         this.nanoTime = nanoTime;
+        this.lastRenderSweep = nanoTime.getAsLong();
         List<String> all = new ArrayList<>(BASE_FILES);
         if (source.offersPressure() && proc.read(proc.root().resolve("pressure/cpu")) != null) {
             all.addAll(PRESSURE_FILES);
@@ -99,8 +117,21 @@ public final class ViewFiles {
      * kept as ISO-8859-1 from read to write, so the host's bytes pass through unchanged.
      */
     public byte[] render(String file, Caller caller) {
+        RenderKey key = new RenderKey(caller.isHost() ? "" : caller.container().id(), file);
+        long now = nanoTime.getAsLong();
+        Rendering r = renderings.get(key);
+        if (r != null && now - r.at() < RENDER_MAX_AGE_NANOS) {
+            return r.content();
+        }
         String text = caller.isHost() ? host(file) : container(file, caller.container());
-        return text.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] content = text.getBytes(StandardCharsets.ISO_8859_1);
+        renderings.put(key, new Rendering(content, now));
+        if (now - lastRenderSweep > HOST_CPU_MAX_AGE_NANOS) {
+            // drops the renderings of containers no longer read (removed ones among them)
+            lastRenderSweep = now;
+            renderings.values().removeIf(old -> now - old.at() >= RENDER_MAX_AGE_NANOS);
+        }
+        return content;
     }
 
     private String container(String file, ContainerCgroup c) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -54,6 +55,27 @@ class CallerResolverTest {
         assertEquals("/berth/c1", c.container().path("memory"), "nested cgroups belong to their container");
         assertEquals("/berth/c1", c.container().path("cpu"));
         assertEquals(c.container(), r.resolve(500).container());
+    }
+
+    /** Fields 1-22 of /proc/TID/stat with the given start time. */
+    void startTime(int tid, long ticks) throws IOException {
+        Files.writeString(proc.resolve(tid + "/stat"), tid + " (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 " + ticks + " 0 0\n");
+    }
+
+    @Test
+    void aCachedThreadIsRecheckedAfterAFewMillisecondsAndAReusedTidResolvedAgain() throws IOException {
+        process(900, "4:memory:/berth/c1\n");
+        startTime(900, 100);
+        AtomicLong clock = new AtomicLong(-3_000_000_000L);
+        CallerResolver r = new CallerResolver(new ProcFs(proc), new CgroupParents(List.of("/berth")), false, clock::get);
+        assertEquals("/berth/c1", r.resolve(900).container().id());
+        // the process exits and another one in another container gets its tid
+        process(900, "4:memory:/berth/c2\n");
+        startTime(900, 250);
+        clock.addAndGet(CallerResolver.RECHECK_NANOS - 1);
+        assertEquals("/berth/c1", r.resolve(900).container().id(), "within the recheck time the entry is trusted");
+        clock.addAndGet(1);
+        assertEquals("/berth/c2", r.resolve(900).container().id(), "a later start time means another thread");
     }
 
     @Test

@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -47,9 +49,13 @@ class ViewFilesTest {
     }
 
     ViewFiles files(CgroupLayout layout, ProcFs proc) {
+        return files(layout, proc, System::nanoTime);
+    }
+
+    ViewFiles files(CgroupLayout layout, ProcFs proc, LongSupplier nanoTime) {
         CgroupSource source = CgroupSource.forLayout(layout);
         return new ViewFiles(proc, tmp.resolve("sys"), source, new LoadTracker(source, new CgroupParents(List.of("berth")), proc),
-                System::nanoTime, System::nanoTime);
+                System::nanoTime, nanoTime);
     }
 
     @Test
@@ -74,6 +80,26 @@ class ViewFilesTest {
         Files.delete(noPsi.root().resolve("pressure/cpu"));
         CgroupLayout v2 = new CgroupLayout(CgroupMode.V2, Map.of(), tmp.resolve("unified"), Set.of());
         assertEquals(ViewFiles.BASE_FILES, files(v2, noPsi).files(), "psi=0: no /proc/pressure on the host");
+    }
+
+    @Test
+    void aRenderingIsSharedByTheContainersCallersForAFewMillisecondsOnly() throws IOException {
+        Path root = tmp.resolve("unified");
+        Path pressure = root.resolve("berth/c1/cpu.pressure");
+        write(pressure, CGROUP_CPU_PRESSURE);
+        AtomicLong clock = new AtomicLong(-7_000_000_000L);
+        ViewFiles files = files(new CgroupLayout(CgroupMode.V2, Map.of(), root, Set.of("cpu")), proc(), clock::get);
+        ContainerCgroup c1 = new ContainerCgroup("/berth/c1", Map.of("", "/berth/c1"));
+        assertEquals(CGROUP_CPU_PRESSURE, text(files.render("/proc/pressure/cpu", new Caller(7, c1))));
+        write(pressure, HOST_CPU_PRESSURE);
+        clock.addAndGet(ViewFiles.RENDER_MAX_AGE_NANOS - 1);
+        assertEquals(CGROUP_CPU_PRESSURE, text(files.render("/proc/pressure/cpu", new Caller(8, c1))),
+                "another process of the same container within the age gets the same rendering");
+        assertEquals(HOST_CPU_PRESSURE, text(files.render("/proc/pressure/cpu", new Caller(1, null))),
+                "the host has its own rendering");
+        clock.addAndGet(1);
+        assertEquals(HOST_CPU_PRESSURE, text(files.render("/proc/pressure/cpu", new Caller(7, c1))),
+                "once the age is reached the cgroup is read again");
     }
 
     static String text(byte[] b) {
