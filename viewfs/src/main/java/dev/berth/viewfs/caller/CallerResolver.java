@@ -23,7 +23,7 @@ public final class CallerResolver {
     public static final long MAX_AGE_NANOS = 1_000_000_000L;
     /**
      * How long after a check a thread's entry is used without reading its start time again. The kernel
-     * hands out pids cyclically, so a tid comes back only after pid_max (32768 at the least) others:
+     * hands out pids cyclically, so a tid comes back only after pid_max others (32768 by default):
      * not within milliseconds. A reader in a loop thus pays the start-time read once per this time,
      * not on every open (on this VM that read is 3 of the ~12 syscalls an open costs the server).
      */
