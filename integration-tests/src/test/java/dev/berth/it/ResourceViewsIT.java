@@ -70,6 +70,23 @@ class ResourceViewsIT {
         berth.ok("rm", "-f", small, large);
     }
 
+    /**
+     * glibc's sysconf(_SC_NPROCESSORS_ONLN) reads /sys/devices/system/cpu/online, so getconf (and
+     * Python's os.cpu_count, OpenMP...) counts the view's CPUs; nproc asks sched_getaffinity, the
+     * cpuset, which no file view changes. The host's /usr for glibc's getconf (busybox has none).
+     */
+    @Test
+    void glibcCountsTheViewsCpusAndNprocTheCpuset() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/getconf")), "the host has no /usr/bin/getconf");
+        Process nproc = new ProcessBuilder("nproc").redirectErrorStream(true).start();
+        String hostCpus = new String(nproc.getInputStream().readAllBytes()).trim();
+        assertEquals(0, nproc.waitFor(), "nproc on the host: " + hostCpus);
+        assumeTrue(Integer.parseInt(hostCpus) >= 2, "one CPU cannot be told from a view of one CPU");
+        String out = berth.ok("run", "--rm", "--cpus", "0.5", "-v", "/usr:/usr:ro", "-v", "/lib:/lib:ro",
+                "-v", "/lib64:/lib64:ro", "busybox", "sh", "-c", "/usr/bin/getconf _NPROCESSORS_ONLN; nproc");
+        assertEquals(List.of("1", hostCpus), out.lines().toList(), out);
+    }
+
     /** The host's JDK, mounted read-only into the busybox image, with no JVM flags. */
     @Test
     void aJvmSizesItselfByTheContainersLimits() throws Exception {
