@@ -1,13 +1,13 @@
 #!/bin/bash
-# Runs the systemd cgroup driver checks (dev.berth.it.systemd.SystemdDriverGuest) inside a
+# Runs a guest's checks (dev.berth.it.systemd.SystemdDriverGuest, SystemdServiceGuest) inside a
 # throw-away Debian guest with systemd as PID 1: systemd-nspawn on the host's cgroup v1 hybrid
 # layout (sysd-env.sh "nspawn v1"). The guest is built once (debootstrap, a few minutes) and
 # cached in $BERTH_SYSD_DIR (default /var/tmp/berth-sysd/env); each run boots it from that
 # pristine copy in about a second.
 #
-#   run-in-nspawn.sh CLASSPATH
+#   run-in-nspawn.sh CLASSPATH [MAIN_CLASS]
 #
-# CLASSPATH is the test classpath; the guest sees the repository and ~/.m2 read-only at the same
+# MAIN_CLASS defaults to dev.berth.it.systemd.SystemdDriverGuest. CLASSPATH is the test classpath; the guest sees the repository and ~/.m2 read-only at the same
 # paths, so every entry must lie under one of them. Exit code: the guest's (0 = all steps passed);
 # 77 = no guest can be built or booted here (reason on stderr); 124/125 = the guest timed out or
 # gave no result.
@@ -15,7 +15,9 @@ set -euo pipefail
 here=$(dirname "$(realpath "$0")")
 repo=$(realpath "$here/../../../../..")
 m2=$(realpath "${HOME:-/root}/.m2")
-classpath=${1:?usage: run-in-nspawn.sh CLASSPATH}
+classpath=${1:?usage: run-in-nspawn.sh CLASSPATH [MAIN_CLASS]}
+main_class=${2:-dev.berth.it.systemd.SystemdDriverGuest}
+case $main_class in *[!A-Za-z0-9_.]*) echo "bad main class: $main_class" >&2; exit 2 ;; esac
 export SYSD_DIR=${BERTH_SYSD_DIR:-/var/tmp/berth-sysd/env}
 export SYSD_EXTRA_PACKAGES=openjdk-17-jre-headless
 export SYSD_TIMEOUT=${SYSD_TIMEOUT:-600}
@@ -58,5 +60,5 @@ printf '%s\n' "$repo" > "$scratch/repo"
 rc=0
 bash "$here/sysd-env.sh" nspawn v1 "$scratch" \
   'BERTH_SYSTEMD_GUEST=1 java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dberth.repo="$(cat /src/repo)" \
-     -cp "$(cat /src/classpath)" dev.berth.it.systemd.SystemdDriverGuest' || rc=$?
+     -cp "$(cat /src/classpath)" '"$main_class" || rc=$?
 exit $rc

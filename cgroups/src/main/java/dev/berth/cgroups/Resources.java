@@ -15,13 +15,23 @@ import dev.berth.oci.BerthException;
  *     period 1000..1000000.</li>
  * <li>{@code cpusetCpus}/{@code cpusetMems}: list strings like "0-1,3".</li>
  * <li>{@code pidsLimit}: zero or negative means unlimited ("max"), as in the OCI spec.</li>
+ * <li>{@code blkioWeight}: the OCI {@code blockIO.weight}, 10..1000; on v2 it is converted with
+ *     {@link #blkioWeightToIoWeight(long)}. Only the systemd driver applies it live (BlockIOWeight on v1,
+ *     IOWeight on v2, and systemd writes the file); the cgroupfs drivers leave it to runc's config.json.</li>
  * </ul>
  */
 public record Resources(Long memoryLimit, Long memorySwap, Long cpuShares, Long cpuQuota, Long cpuPeriod,
-                        String cpusetCpus, String cpusetMems, Long pidsLimit) {
+                        String cpusetCpus, String cpusetMems, Long pidsLimit, Long blkioWeight) {
     public static final long DEFAULT_CPU_PERIOD = 100_000L;
     public static final long MIN_SHARES = 2, MAX_SHARES = 262_144;
     public static final long MIN_WEIGHT = 1, MAX_WEIGHT = 10_000;
+    public static final long MIN_BLKIO_WEIGHT = 10, MAX_BLKIO_WEIGHT = 1000;
+
+    /** Without a block I/O weight: what most updates carry. */
+    public Resources(Long memoryLimit, Long memorySwap, Long cpuShares, Long cpuQuota, Long cpuPeriod,
+                     String cpusetCpus, String cpusetMems, Long pidsLimit) {
+        this(memoryLimit, memorySwap, cpuShares, cpuQuota, cpuPeriod, cpusetCpus, cpusetMems, pidsLimit, null);
+    }
 
     public Resources {
         if (memoryLimit != null && memoryLimit != -1 && memoryLimit <= 0) {
@@ -50,6 +60,9 @@ public record Resources(Long memoryLimit, Long memorySwap, Long cpuShares, Long 
         }
         if (cpusetMems != null && !cpusetMems.matches("[0-9,\\- ]*")) {
             throw BerthException.invalid("resources: bad cpuset mems '" + cpusetMems + "'");
+        }
+        if (blkioWeight != null && (blkioWeight < MIN_BLKIO_WEIGHT || blkioWeight > MAX_BLKIO_WEIGHT)) {
+            throw BerthException.invalid("resources: blkio weight must be in 10..1000, got " + blkioWeight);
         }
     }
 
@@ -87,11 +100,16 @@ public record Resources(Long memoryLimit, Long memorySwap, Long cpuShares, Long 
         return new Resources(null, null, null, null, null, cpus, mems, null);
     }
 
+    public static Resources ofBlkioWeight(long weight) {
+        return new Resources(null, null, null, null, null, null, null, null, weight);
+    }
+
     /** This update with {@code other}'s non-null fields laid over it. */
     public Resources and(Resources other) {
         return new Resources(pick(other.memoryLimit, memoryLimit), pick(other.memorySwap, memorySwap),
                 pick(other.cpuShares, cpuShares), pick(other.cpuQuota, cpuQuota), pick(other.cpuPeriod, cpuPeriod),
-                pick(other.cpusetCpus, cpusetCpus), pick(other.cpusetMems, cpusetMems), pick(other.pidsLimit, pidsLimit));
+                pick(other.cpusetCpus, cpusetCpus), pick(other.cpusetMems, cpusetMems), pick(other.pidsLimit, pidsLimit),
+                pick(other.blkioWeight, blkioWeight));
     }
 
     private static <T> T pick(T a, T b) {
@@ -116,6 +134,15 @@ public record Resources(Long memoryLimit, Long memorySwap, Long cpuShares, Long 
     public static long weightToShares(long weight) {
         long w = Math.max(MIN_WEIGHT, Math.min(MAX_WEIGHT, weight));
         return 2 + ((w - 1) * 262142) / 9999;
+    }
+
+    /**
+     * v1 blkio weight to v2 io.weight, runc 1.1's ConvertBlkIOToIOWeightValue: [10, 1000] onto
+     * [1, 10000], {@code weight = 1 + (blkio - 10) * 9999 / 990}. The v1 default 500 gives 4950.
+     */
+    public static long blkioWeightToIoWeight(long blkioWeight) {
+        long w = Math.max(MIN_BLKIO_WEIGHT, Math.min(MAX_BLKIO_WEIGHT, blkioWeight));
+        return 1 + (w - MIN_BLKIO_WEIGHT) * 9999 / 990;
     }
 
     /**

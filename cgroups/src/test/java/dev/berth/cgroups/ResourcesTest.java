@@ -41,6 +41,16 @@ class ResourcesTest {
         assertThrows(BerthException.class, () -> new Resources(null, null, null, null, 999L, null, null, null));
         assertThrows(BerthException.class, () -> Resources.ofCpuset("0;rm", null));
         assertEquals(-1L, Resources.ofMemory(-1, -1).memorySwap());
+        BerthException low = assertThrows(BerthException.class, () -> Resources.ofBlkioWeight(9));
+        assertTrue(low.getMessage().contains("blkio weight must be in 10..1000, got 9"), low.getMessage());
+        assertThrows(BerthException.class, () -> Resources.ofBlkioWeight(1001));
+    }
+
+    @Test
+    void blkioToIoWeightMatchesRunc() {
+        assertEquals(1, Resources.blkioWeightToIoWeight(10));
+        assertEquals(4950, Resources.blkioWeightToIoWeight(500));
+        assertEquals(10_000, Resources.blkioWeightToIoWeight(1000));
     }
 
     @Test
@@ -49,6 +59,9 @@ class ResourcesTest {
         assertEquals(1L << 20, r.memoryLimit());
         assertEquals(50_000L, r.cpuQuota());
         assertEquals(10L, r.pidsLimit());
+        assertNull(r.blkioWeight());
+        assertEquals(200L, r.and(Resources.ofBlkioWeight(200)).blkioWeight());
+        assertEquals(10L, r.and(Resources.ofBlkioWeight(200)).pidsLimit());
     }
 
     @Test

@@ -10,8 +10,8 @@ import java.util.List;
 /**
  * Translates a {@link Resources} update into the unit properties a given systemd understands, the
  * way runc's systemd drivers do: on the legacy/hybrid layout (systemd drives the v1 controllers)
- * MemoryLimit and CPUShares, on the unified layout MemoryMax, MemorySwapMax, CPUWeight and the
- * cpuset masks; on both CPUQuotaPerSecUSec, CPUQuotaPeriodUSec (systemd 242+) and TasksMax.
+ * MemoryLimit, CPUShares and BlockIOWeight, on the unified layout MemoryMax, MemorySwapMax, CPUWeight,
+ * IOWeight and the cpuset masks; on both CPUQuotaPerSecUSec, CPUQuotaPeriodUSec (systemd 242+) and TasksMax.
  * Null fields give no property. What systemd cannot express or rounds (the quota's 1% steps, the
  * cpuset on v1) is written to the cgroup files afterwards by the driver.
  *
@@ -43,12 +43,18 @@ public record ResourceProperties(int systemdVersion, boolean unified) {
             if (r.cpuShares() != null) {
                 out.add(UnitProperty.uint64("CPUWeight", Resources.sharesToWeight(r.cpuShares())));
             }
+            if (r.blkioWeight() != null) {
+                out.add(UnitProperty.uint64("IOWeight", Resources.blkioWeightToIoWeight(r.blkioWeight())));
+            }
         } else {
             if (r.memoryLimit() != null) {
                 out.add(UnitProperty.uint64("MemoryLimit", r.memoryLimit()));
             }
             if (r.cpuShares() != null) {
                 out.add(UnitProperty.uint64("CPUShares", r.cpuShares()));
+            }
+            if (r.blkioWeight() != null) {
+                out.add(UnitProperty.uint64("BlockIOWeight", r.blkioWeight()));
             }
         }
         if (r.cpuPeriod() != null && systemdVersion >= QUOTA_PERIOD_SINCE) {

@@ -78,6 +78,18 @@ class ResourcePropertiesTest {
     }
 
     @Test
+    void blkioWeightIsBlockIOWeightOnV1AndIOWeightOnV2() {
+        Resources r = Resources.ofBlkioWeight(300).and(Resources.ofShares(512));
+        Map<String, Object> v1 = values(V1_252.of(r));
+        assertEquals(List.of("CPUShares", "BlockIOWeight"), List.copyOf(v1.keySet()));
+        assertEquals(BigInteger.valueOf(300), v1.get("BlockIOWeight"));
+        Map<String, Object> v2 = values(V2_252.of(r));
+        assertEquals(List.of("CPUWeight", "IOWeight"), List.copyOf(v2.keySet()));
+        assertEquals(BigInteger.valueOf(2930), v2.get("IOWeight"), "runc's conversion: 1 + (300 - 10) * 9999 / 990");
+        assertFalse(values(V1_252.of(ALL)).containsKey("BlockIOWeight"), "no weight asked, none set");
+    }
+
+    @Test
     void badSwapOnV2ChangesNothing() {
         BerthException e = assertThrows(BerthException.class,
                 () -> V2_252.of(new Resources(null, 1L << 30, null, null, null, null, null, null)));

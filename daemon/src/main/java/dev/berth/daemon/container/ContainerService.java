@@ -44,6 +44,8 @@ import java.util.concurrent.TimeoutException;
  * update and remove. Operations on one container are serialized; different containers run in parallel.
  */
 public final class ContainerService {
+    /** How long a SIGKILL to the container's cgroup may take before its init is killed directly. */
+    static final int KILL_ALL_GRACE_SECONDS = 2;
     private static final System.Logger LOG = System.getLogger(ContainerService.class.getName());
     /** Exit code reported when the shim died and took the container's real status with it. */
     public static final int UNKNOWN_EXIT_CODE = 255;
@@ -380,6 +382,20 @@ public final class ContainerService {
             LOG.log(Level.INFO, "container {0} ignored SIGTERM for {1} s, sending SIGKILL", c.id(), timeoutSeconds);
         }
         killQuietly(c.record(), Signals.KILL);
+        if (awaitExit(c, KILL_ALL_GRACE_SECONDS)) {
+            return;
+        }
+        // runc's systemd driver on cgroup v1 lists a container's processes from its devices cgroup, and systemd
+        // can move them out of it when it re-realises a slice's units (seen with a CRI pod's infra container in
+        // its pod slice, SystemdServiceIT): `kill --all` then signals nobody. runc signals the init itself
+        // (checked against its start time, so never a reused pid), and its pid namespace goes with it.
+        LOG.log(Level.WARNING, "container {0} still runs {1} s after kill --all; sending SIGKILL to its init",
+                c.id(), KILL_ALL_GRACE_SECONDS);
+        try {
+            runtime(c.record()).kill(c.id(), Signals.KILL, false);
+        } catch (BerthException e) {
+            LOG.log(Level.DEBUG, "kill init of container {0}: {1}", c.id(), e.getMessage());
+        }
         if (!awaitExit(c, 30)) {
             throw new BerthException(BerthException.Kind.UNAVAILABLE,
                     "stop container " + c.id() + ": it did not exit after SIGKILL");

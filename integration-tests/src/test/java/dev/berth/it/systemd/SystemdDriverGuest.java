@@ -27,13 +27,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.opentest4j.TestAbortedException;
 
 /**
  * The systemd cgroup driver against a real systemd (PID 1) on the v1 hybrid layout: run inside the
- * nspawn guest by run-in-nspawn.sh (for {@link SystemdDriverIT}), never on the bare host. A plain
- * main, not a JUnit class, because the guest has no Maven and the launcher is not on this module's
- * classpath; the checks are JUnit assertions. Exit code 0 when every step passed.
+ * nspawn guest by run-in-nspawn.sh (for {@link SystemdDriverIT}), never on the bare host; the steps run
+ * through {@link GuestSteps}. Exit code 0 when every step passed.
  */
 public final class SystemdDriverGuest {
     static final String RUNC_ROOT = "/run/berth-sysd-it/runc";
@@ -53,49 +51,20 @@ public final class SystemdDriverGuest {
     }
 
     public static void main(String[] args) throws Exception {
-        if (!"1".equals(System.getenv("BERTH_SYSTEMD_GUEST"))) {
-            System.err.println("SystemdDriverGuest runs only in the systemd guest (BERTH_SYSTEMD_GUEST=1)");
-            System.exit(2);
-        }
+        GuestSteps.requireGuest(SystemdDriverGuest.class);
         long t0 = System.nanoTime();
         CgroupLayout layout = CgroupDetector.detect();
         SystemdDriverGuest t = new SystemdDriverGuest(layout,
                 (SystemdCgroupManager) CgroupManagers.create(CgroupManagers.defaultDriver(), layout));
         System.out.printf("connected to systemd in %d ms, layout %s%n", (System.nanoTime() - t0) / 1_000_000,
                 layout.mode());
-        Map<String, ThrowingRunnable> steps = new LinkedHashMap<>();
-        steps.put("runc container in a scope with limits, update, remove", t::containerScopeLifecycle);
-        steps.put("moveToScope of a process, and a bad pid", t::moveToScope);
-        steps.put("pod slice holds a scope, removing it stops the scope", t::podSlice);
-        steps.put("reconnect after dbus restarts", t::reconnectAfterDbusRestart);
-        steps.put("berthd with the default (systemd) driver: limits, update, rm", SystemdDriverGuest::berthd);
-        int passed = 0;
-        int skipped = 0;
-        try {
-            for (Map.Entry<String, ThrowingRunnable> step : steps.entrySet()) {
-                long s = System.nanoTime();
-                try {
-                    step.getValue().run();
-                    passed++;
-                    System.out.printf("PASS %s (%d ms)%n", step.getKey(), (System.nanoTime() - s) / 1_000_000);
-                } catch (TestAbortedException e) {
-                    skipped++;
-                    System.out.printf("SKIP %s: %s%n", step.getKey(), e.getMessage());
-                } catch (Throwable e) {
-                    System.out.printf("FAIL %s: %s%n", step.getKey(), e);
-                    e.printStackTrace(System.out);
-                }
-            }
-        } finally {
-            t.cleanUp();
-        }
-        int failed = steps.size() - passed - skipped;
-        System.out.printf("steps: %d passed, %d skipped, %d failed%n", passed, skipped, failed);
-        System.exit(failed == 0 ? 0 : 1);
-    }
-
-    interface ThrowingRunnable {
-        void run() throws Exception;
+        System.exit(new GuestSteps()
+                .add("runc container in a scope with limits, update, remove", t::containerScopeLifecycle)
+                .add("moveToScope of a process, and a bad pid", t::moveToScope)
+                .add("pod slice holds a scope, removing it stops the scope", t::podSlice)
+                .add("reconnect after dbus restarts", t::reconnectAfterDbusRestart)
+                .add("berthd with the default (systemd) driver: limits, update, rm", SystemdDriverGuest::berthd)
+                .run(t::cleanUp));
     }
 
     void containerScopeLifecycle() throws Exception {
