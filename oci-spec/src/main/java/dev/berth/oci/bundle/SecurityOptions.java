@@ -21,7 +21,8 @@ import java.util.Set;
 
 /**
  * A container's security context (the CRI's LinuxContainerSecurityContext, in runtime terms), applied over
- * the secure defaults. Null fields keep the defaults.
+ * the secure defaults. Null fields keep the defaults (a null {@code seccomp} keeps the RuntimeDefault profile
+ * of {@link SpecDefaults#secure()}; the CRI, whose unset profile means unconfined, says so explicitly).
  *
  * @param capabilitiesAdd  names with or without CAP_, or ALL
  * @param capabilitiesDrop names with or without CAP_, or ALL (drop ALL then add is the usual hardening)
@@ -90,7 +91,11 @@ public record SecurityOptions(
         }
         p = p.withApparmorProfile(apparmor(apparmorEnabled));
         Linux l = spec.linux();
-        l = l.withSeccomp(privileged ? null : seccompProfile());
+        if (privileged) {
+            l = l.withSeccomp(null);
+        } else if (seccomp != null) {
+            l = l.withSeccomp(seccompProfile());
+        }
         if (privileged) {
             l = l.withMaskedPaths(null).withReadonlyPaths(null)
                     .withResources(l.resources().withDevices(List.of(
@@ -150,7 +155,7 @@ public record SecurityOptions(
     }
 
     private JsonNode seccompProfile() {
-        if (seccomp == null || seccomp == Seccomp.UNCONFINED) {
+        if (seccomp == Seccomp.UNCONFINED) {
             return null;
         }
         if (seccomp == Seccomp.RUNTIME_DEFAULT) {
