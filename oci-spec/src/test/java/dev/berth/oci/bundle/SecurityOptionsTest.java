@@ -49,6 +49,19 @@ class SecurityOptionsTest {
     }
 
     @Test
+    void everyCapabilityMeansEveryOneTheHostHas() {
+        assertEquals(SecurityOptions.ALL_CAPABILITIES, SecurityOptions.grantable(-1L));
+        assertEquals(List.of("CHOWN", "KILL"), SecurityOptions.grantable(0b100001L));
+        // A host whose bounding set lacks CAP_SYS_RESOURCE (bit 24), as this project's test hosts do.
+        List<String> withoutSysResource = SecurityOptions.grantable(0x1fffeffffffL);
+        assertEquals(SecurityOptions.ALL_CAPABILITIES.size() - 1, withoutSysResource.size());
+        assertFalse(withoutSysResource.contains("SYS_RESOURCE"));
+        assertEquals("SYS_RESOURCE", SecurityOptions.ALL_CAPABILITIES.get(24), "the list is in bit order");
+        assertEquals("CHECKPOINT_RESTORE", SecurityOptions.ALL_CAPABILITIES.get(40));
+        assertTrue(SecurityOptions.hostBoundingSet() != 0, "this process has a bounding set");
+    }
+
+    @Test
     void unknownCapabilityIsRefused() {
         BerthException e = assertThrows(BerthException.class,
                 () -> build(security(false, List.of("CAP_FLY"), null, null, null)));
@@ -58,7 +71,8 @@ class SecurityOptionsTest {
     @Test
     void privilegedGetsEveryCapabilityAndNoMaskedPathsOrSeccomp() {
         Spec spec = build(security(true, null, null, SecurityOptions.Seccomp.RUNTIME_DEFAULT, null));
-        assertEquals(SecurityOptions.ALL_CAPABILITIES.size(), spec.process().capabilities().bounding().size());
+        assertEquals(SecurityOptions.grantable(SecurityOptions.hostBoundingSet()).stream().map(c -> "CAP_" + c).toList(),
+                spec.process().capabilities().bounding());
         assertNull(spec.linux().maskedPaths());
         assertNull(spec.linux().readonlyPaths());
         assertNull(spec.linux().seccomp());
