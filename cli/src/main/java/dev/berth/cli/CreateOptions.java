@@ -53,6 +53,21 @@ public final class CreateOptions {
     @Option(names = {"-l", "--label"}, paramLabel = "K=V", description = "Set a label")
     List<String> labels;
 
+    @Option(names = "--privileged",
+            description = "Every capability and host device; no seccomp filter, masked or read-only paths")
+    boolean privileged;
+
+    @Option(names = "--cap-add", paramLabel = "CAP", description = "Add a capability (e.g. NET_ADMIN, or ALL)")
+    List<String> capAdd;
+
+    @Option(names = "--cap-drop", paramLabel = "CAP", description = "Drop a capability (e.g. NET_RAW, or ALL)")
+    List<String> capDrop;
+
+    @Option(names = "--security-opt", paramLabel = "OPT",
+            description = "seccomp=unconfined (no seccomp filter) or seccomp=PROFILE.json (that profile instead of"
+                    + " the default RuntimeDefault one)")
+    List<String> securityOpts;
+
     @Option(names = "--pull", paramLabel = "always|missing|never",
             description = "Pull the image first: always, when it is missing (default), or never")
     String pull = "missing";
@@ -195,7 +210,41 @@ public final class CreateOptions {
             }
             b.put("network", network);
         }
+        Map<String, Object> security = security();
+        if (!security.isEmpty()) {
+            b.put("linux", Map.of("security", security));
+        }
         return b;
+    }
+
+    /** api.md's SecurityOptions; empty keeps the daemon's defaults. */
+    private Map<String, Object> security() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        if (privileged) {
+            s.put("privileged", true);
+        }
+        if (capAdd != null && !capAdd.isEmpty()) {
+            s.put("capabilitiesAdd", List.copyOf(capAdd));
+        }
+        if (capDrop != null && !capDrop.isEmpty()) {
+            s.put("capabilitiesDrop", List.copyOf(capDrop));
+        }
+        for (String opt : securityOpts == null ? List.<String>of() : securityOpts) {
+            int eq = opt.indexOf('=');
+            String value = eq < 0 ? "" : opt.substring(eq + 1);
+            if (eq < 0 || !opt.substring(0, eq).equals("seccomp") || value.isEmpty()) {
+                throw new CliException("invalid --security-opt '" + opt
+                        + "': use seccomp=unconfined or seccomp=PROFILE.json");
+            }
+            if (value.equals("unconfined")) {
+                s.put("seccomp", "UNCONFINED");
+                s.remove("seccompLocalhost");
+            } else {
+                s.put("seccomp", "LOCALHOST");
+                s.put("seccompLocalhost", Path.of(value).toAbsolutePath().normalize().toString());
+            }
+        }
+        return s;
     }
 
     static String absoluteWorkdir(String dir) {

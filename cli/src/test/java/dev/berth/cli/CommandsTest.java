@@ -155,6 +155,32 @@ class CommandsTest extends FakeDaemonTest {
     }
 
     @Test
+    void securityOptionsGoToLinuxSecurity() throws Exception {
+        daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 201, "{\"id\":\"" + ID + "\"}"));
+        assertEquals(0, Cli.run(daemon.socket(), "create", "busybox").code);
+        assertEquals(null, daemon.requests.get(0).json().get("linux"), "the daemon's defaults");
+
+        Cli r = Cli.run(daemon.socket(), "create", "--privileged", "--cap-add", "NET_ADMIN", "--cap-drop", "ALL",
+                "--security-opt", "seccomp=unconfined", "busybox");
+        assertEquals(0, r.code, r.toString());
+        assertEquals(Map.of("security", Map.of("privileged", true, "capabilitiesAdd", List.of("NET_ADMIN"),
+                "capabilitiesDrop", List.of("ALL"), "seccomp", "UNCONFINED")), daemon.requests.get(1).json().get("linux"));
+
+        r = Cli.run(daemon.socket(), "create", "--security-opt", "seccomp=profile.json", "busybox");
+        assertEquals(0, r.code, r.toString());
+        assertEquals(Map.of("security", Map.of("seccomp", "LOCALHOST",
+                "seccompLocalhost", Path.of("profile.json").toAbsolutePath().toString())),
+                daemon.requests.get(2).json().get("linux"));
+
+        for (String bad : new String[] {"seccomp", "seccomp=", "apparmor=unconfined", "label=disable"}) {
+            r = Cli.run(daemon.socket(), "run", "--security-opt", bad, "busybox");
+            assertEquals(125, r.code, bad + "\n" + r);
+            assertTrue(r.err.startsWith("Error: invalid --security-opt '" + bad + "'"), r.err);
+        }
+        assertEquals(3, daemon.requests.size(), "no call for bad values");
+    }
+
+    @Test
     void optionsAfterTheImageBelongToTheCommand() throws Exception {
         daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 201, "{\"id\":\"" + ID + "\"}"));
         Cli r = Cli.run(daemon.socket(), "create", "-e", "A=1", "busybox", "ls", "-l", "--name", "x", "-e", "B=2");

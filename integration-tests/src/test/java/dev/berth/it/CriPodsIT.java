@@ -377,6 +377,31 @@ class CriPodsIT {
     }
 
     @Test
+    void aDefaultContainerCannotMountWriteProcSysLoadModulesOrReadMaskedFiles() {
+        PodSandboxConfig pod = podConfig("confined").build();
+        String podId = runPod(pod);
+        try {
+            String id = createContainer(podId, pod, container("plain", "sleep", "3600")
+                    .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext
+                            .newBuilder().setSeccomp(SecurityProfile.newBuilder()
+                                    .setProfileType(SecurityProfile.ProfileType.RuntimeDefault)))));
+            start(id);
+            String statusFile = exec(id, "cat", "/proc/self/status").getStdout().toStringUtf8();
+            assertTrue(statusFile.contains("CapBnd:\t00000000a80425fb"), statusFile);
+            assertTrue(statusFile.contains("NoNewPrivs:\t1"), statusFile);
+            assertEquals("mount: permission denied (are you root?)\n",
+                    exec(id, "sh", "-c", "mkdir /m && mount -t tmpfs none /m").getStderr().toStringUtf8());
+            assertEquals("sh: can't create /proc/sys/kernel/hostname: Read-only file system\n",
+                    exec(id, "sh", "-c", "echo x > /proc/sys/kernel/hostname").getStderr().toStringUtf8());
+            assertEquals("insmod: can't insert '/bin/busybox': Operation not permitted\n",
+                    exec(id, "insmod", "/bin/busybox").getStderr().toStringUtf8());
+            assertEquals("0\n", exec(id, "sh", "-c", "wc -c < /proc/timer_list").getStdout().toStringUtf8());
+        } finally {
+            removePod(podId);
+        }
+    }
+
+    @Test
     void runAndCreateRetriedWithTheSameNameGetTheSameObject() {
         PodSandboxConfig pod = podConfig("retry").build();
         String first = runPod(pod);

@@ -229,6 +229,10 @@ class ImagePullIT {
         assertTrue(berth.ok("logout", locked.host()).contains(locked.host()));
         assertFalse(Files.readString(authFile).contains(locked.host()), "logout forgets the credentials");
         assertEquals("Not logged in to " + locked.host(), berth.ok("logout", locked.host()));
+        String log = berth.daemonLog();
+        assertFalse(log.contains(PASSWORD) || log.contains(java.util.Base64.getEncoder().encodeToString(
+                (USER + ":" + PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                "berthd never logs credentials, not even at debug level");
     }
 
     @Test

@@ -15,12 +15,12 @@ import io.netty.util.concurrent.EventExecutorGroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The REST API on a unix socket (docs/api.md): Netty's epoll domain-socket transport and HTTP codec.
- * Handlers may block (they drive runc), so they run on their own executor group, not the event loop.
+ * Handlers may block (they drive runc), so they run on their own executor group, not the event loop. Only
+ * root and the socket group ({@link SocketAccess}) get in.
  */
 public final class ApiServer implements AutoCloseable {
     static final String CODEC = "http-codec";
@@ -29,24 +29,25 @@ public final class ApiServer implements AutoCloseable {
     private static final int MAX_BODY = 1024 * 1024;
 
     private final Path socket;
+    private final SocketAccess access;
     private final ApiHandler.Routes routes;
     private EventLoopGroup group;
     private EventExecutorGroup workers;
     private Channel channel;
 
-    public ApiServer(Path socket, ApiHandler.Routes routes) {
+    public ApiServer(Path socket, SocketAccess access, ApiHandler.Routes routes) {
         this.socket = socket;
+        this.access = access;
         this.routes = routes;
     }
 
     public void start() throws IOException, InterruptedException {
-        Files.createDirectories(socket.getParent());
-        Files.deleteIfExists(socket);
         group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         workers = new DefaultEventExecutorGroup(16);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(EpollServerDomainSocketChannel.class)
+                .handler(new PeerCredentialsGate(socket, access))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -56,8 +57,7 @@ public final class ApiServer implements AutoCloseable {
                                 .addLast(workers, API, new ApiHandler(routes));
                     }
                 });
-        channel = bootstrap.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        channel = access.bind(socket, path -> bootstrap.bind(new DomainSocketAddress(path.toFile())).sync().channel());
     }
 
     /**

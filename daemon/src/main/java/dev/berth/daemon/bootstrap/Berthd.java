@@ -9,6 +9,7 @@ import dev.berth.daemon.api.ApiHandler;
 import dev.berth.daemon.api.ApiServer;
 import dev.berth.daemon.api.ContainerRoutes;
 import dev.berth.daemon.api.ImageRoutes;
+import dev.berth.daemon.api.SocketAccess;
 import dev.berth.daemon.api.SystemRoutes;
 import dev.berth.daemon.auth.AuthRoutes;
 import dev.berth.daemon.auth.AuthStore;
@@ -111,6 +112,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         DaemonConfig cfg = loadConfig();
         LogSetup.configure(cfg.logLevel());
         checkRunRootLength(cfg.runRoot());
+        SocketAccess socketAccess = SocketAccess.forGroup(cfg.socketGroup());
         Files.createDirectories(cfg.root());
         Files.createDirectories(cfg.runRoot());
 
@@ -185,9 +187,9 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         new ImageRoutes(images, containers, registries, auth::get, pullMetrics).register(routes);
         new AuthRoutes(auth, registries).register(routes);
         routes.observe((method, route, status, nanos) -> metrics.apiRequest(method, route, status, nanos / 1e9));
-        ApiServer api = new ApiServer(cfg.socketPath(), routes);
+        ApiServer api = new ApiServer(cfg.socketPath(), socketAccess, routes);
         api.start();
-        CriServer cri = CriServer.start(cfg.criSocketPath(), new CriServer.Backends(images, containers::imageInUse,
+        CriServer cri = CriServer.start(cfg.criSocketPath(), socketAccess, new CriServer.Backends(images, containers::imageInUse,
                 registries, auth::get, pullMetrics, cgroups.driver(), containers, pods, streams,
                 cfg.streamAddress(), cfg.streamPort()));
         MetricsServer metricsServer = cfg.metricsPort() > 0 ? MetricsServer.start(cfg.metricsPort(), metrics.registry())

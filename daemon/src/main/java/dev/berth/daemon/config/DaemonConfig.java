@@ -3,6 +3,7 @@ package dev.berth.daemon.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.berth.cgroups.CgroupManagers;
+import dev.berth.daemon.api.SocketAccess;
 import dev.berth.image.LayerUnpacker;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.Map;
  * berthd's configuration: /etc/berth/berth.toml then /etc/berth/berth.toml.d/*.toml, every key optional
  * with the default below. Command-line flags override the paths and the log level. {@code runtimes} maps CRI
  * runtime handler names to runc-compatible binaries (e.g. {@code crun = "/usr/bin/crun"}), next to the default
- * {@code runtime}.
+ * {@code runtime}. {@code socket_group} is the group that may use both sockets beside root (0660 root:GROUP).
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record DaemonConfig(
@@ -20,6 +21,7 @@ public record DaemonConfig(
         @JsonProperty("run_root") Path runRoot,
         @JsonProperty("socket") Path socket,
         @JsonProperty("cri_socket") Path criSocket,
+        @JsonProperty("socket_group") String socketGroup,
         @JsonProperty("log_level") String logLevel,
         @JsonProperty("runtime") String runtime,
         @JsonProperty("shim_path") String shimPath,
@@ -52,6 +54,7 @@ public record DaemonConfig(
                 or(runRoot, Path.of("/run/berth")),
                 socket,
                 criSocket,
+                or(socketGroup, SocketAccess.DEFAULT_GROUP),
                 or(logLevel, "info"),
                 or(runtime, "runc"),
                 or(shimPath, "berth-shim"),
@@ -92,14 +95,14 @@ public record DaemonConfig(
     }
 
     public DaemonConfig withCriSocket(Path path) {
-        return new DaemonConfig(root, runRoot, socket, or(path, criSocket), logLevel, runtime, shimPath,
+        return new DaemonConfig(root, runRoot, socket, or(path, criSocket), socketGroup, logLevel, runtime, shimPath,
                 cgroupManager, cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout,
                 registriesConfig, resourceViews, resourceViewsDefault, metricsPort,
                 pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes);
     }
 
     public DaemonConfig withLogLevel(String level) {
-        return new DaemonConfig(root, runRoot, socket, criSocket, or(level, logLevel), runtime, shimPath, cgroupManager,
+        return new DaemonConfig(root, runRoot, socket, criSocket, socketGroup, or(level, logLevel), runtime, shimPath, cgroupManager,
                 cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout, registriesConfig,
                 resourceViews, resourceViewsDefault, metricsPort,
                 pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes);
@@ -107,7 +110,7 @@ public record DaemonConfig(
 
     public DaemonConfig withPaths(Path root, Path runRoot, Path socket) {
         return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket), criSocket,
-                logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
+                socketGroup, logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
                 builtinImage, hooksDirs, stopTimeout, registriesConfig, resourceViews, resourceViewsDefault, metricsPort,
                 pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes);
     }

@@ -1,6 +1,8 @@
 package dev.berth.daemon.cri;
 
 import dev.berth.daemon.api.ImageRoutes;
+import dev.berth.daemon.api.PeerCredentialsGate;
+import dev.berth.daemon.api.SocketAccess;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.pod.PodService;
 import dev.berth.daemon.streaming.StreamingServer;
@@ -18,7 +20,6 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +28,9 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * The CRI gRPC server on its own unix socket (mode 0600: kubelet runs as root, and whoever can reach the
- * socket can run anything as root). Netty epoll, the transport the REST API already uses.
+ * The CRI gRPC server on its own unix socket, open to root and the socket group alone ({@link SocketAccess}:
+ * kubelet runs as root, and whoever can reach the socket can run anything as root). Netty epoll, the
+ * transport the REST API already uses.
  */
 public final class CriServer implements AutoCloseable {
     private final Path socket;
@@ -53,7 +55,7 @@ public final class CriServer implements AutoCloseable {
         this.workers = workers;
     }
 
-    public static CriServer start(Path socket, Backends b) {
+    public static CriServer start(Path socket, SocketAccess access, Backends b) {
         ContainerRpcs containers = new ContainerRpcs(b.containers(), b.pods(), b.streams());
         CriStreaming streamingBackend = new CriStreaming(b.containers(), b.pods(), containers);
         StreamingServer streaming = StreamingServer.start(streamingBackend, b.streamAddress(), b.streamPort(),
@@ -70,22 +72,22 @@ public final class CriServer implements AutoCloseable {
                 new ImageFsInfoRpc(b.images().root(), Clock.systemUTC()));
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        PeerCredentialsGate gate = new PeerCredentialsGate(socket, access);
         try {
-            Files.createDirectories(socket.toAbsolutePath().getParent());
-            // A socket file left by a berthd that died: binding over it would fail with EADDRINUSE.
-            Files.deleteIfExists(socket);
             // The RPCs block (a pull takes minutes), so they run on gRPC's default executor, not the event loop.
-            Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
+            Server server = access.bind(socket, path -> NettyServerBuilder.forAddress(new DomainSocketAddress(path.toFile()))
                     .bossEventLoopGroup(boss)
                     .workerEventLoopGroup(workers)
-                    .channelType(EpollServerDomainSocketChannel.class)
+                    .channelFactory(() -> gate.guard(new EpollServerDomainSocketChannel()))
                     .addService(CriCalls.withUnimplementedExplained(runtime, runtime.bindService()))
                     .addService(CriCalls.withUnimplementedExplained(images, images.bindService()))
                     .build()
-                    .start();
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+                    .start());
             return new CriServer(socket, server, boss, workers, streaming);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             streaming.close();
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);

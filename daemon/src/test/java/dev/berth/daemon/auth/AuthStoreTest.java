@@ -36,6 +36,18 @@ class AuthStoreTest {
     }
 
     @Test
+    void aFileOthersCouldReadIsReplacedByARootOnlyOne() throws Exception {
+        Path file = dir.resolve("auth.json");
+        Files.writeString(file, "{\"auths\": {}}");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        new AuthStore(file).put("127.0.0.1:5000", RegistryCredentials.basic("alice", "s3:cret"));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(file), left.toList(), "no temp file left beside it");
+        }
+    }
+
+    @Test
     void registryNamesAreTheHostsPullsReach() {
         RegistriesConfig defaults = RegistriesConfig.defaults();
         assertEquals("registry-1.docker.io", AuthStore.endpoint("docker.io", defaults).host());

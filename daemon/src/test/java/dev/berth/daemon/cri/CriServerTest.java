@@ -2,6 +2,7 @@ package dev.berth.daemon.cri;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,9 @@ import dev.berth.cri.v1.StatusRequest;
 import dev.berth.cri.v1.VersionRequest;
 import dev.berth.cri.v1.VersionResponse;
 import dev.berth.daemon.BerthVersion;
+import dev.berth.daemon.api.CurlAs;
 import dev.berth.daemon.api.ImageRoutes;
+import dev.berth.daemon.api.SocketAccess;
 import dev.berth.cgroups.CgroupDetector;
 import dev.berth.cgroups.CgroupManagers;
 import dev.berth.daemon.container.BundleWriter;
@@ -103,7 +106,7 @@ class CriServerTest {
         PodService pods = new PodService(new PodStore(dir), containers, images, new NetnsManager(dir.resolve("netns")),
                 new CniNetwork(dir.resolve("net.d"), List.of(Path.of("/usr/lib/cni")), dir.resolve("cni")),
                 Path.of("berth-pause"));
-        server = CriServer.start(dir.resolve("cri.sock"), new CriServer.Backends(images, id -> false,
+        server = CriServer.start(dir.resolve("cri.sock"), SocketAccess.rootOnly(), new CriServer.Backends(images, id -> false,
                 RegistriesConfig::defaults, host -> RegistryCredentials.ANONYMOUS, ImageRoutes.PullListener.NONE,
                 "cgroupfs", containers, pods, background, "127.0.0.1", 0));
         clientGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
@@ -126,8 +129,21 @@ class CriServerTest {
     }
 
     @Test
-    void theSocketIsForRootAlone() throws Exception {
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(server.socket())));
+    void theSocketIsForRootAndTheSocketGroupAlone() throws Exception {
+        assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(server.socket())));
+        assertEquals(0, Files.getAttribute(server.socket(), "unix:gid"));
+    }
+
+    @Test
+    void peerCredentialsAreCheckedOnTheCriSocket() throws Exception {
+        CurlAs.assumeAvailable();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // Open to all on the file system: only the SO_PEERCRED check stands between nobody and the CRI.
+        Files.setPosixFilePermissions(server.socket(), PosixFilePermissions.fromString("rw-rw-rw-"));
+        CurlAs.Result root = CurlAs.get(server.socket(), 0, 0, List.of(), "http://d/", "--http2-prior-knowledge");
+        assertNotEquals("000", root.httpCode(), "gRPC answers root: " + root);
+        CurlAs.Result nobody = CurlAs.get(server.socket(), 65534, 65534, List.of(), "http://d/", "--http2-prior-knowledge");
+        assertEquals("000", nobody.httpCode(), "closed before any answer: " + nobody);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.daemon.api.ApiHandler;
 import dev.berth.daemon.api.ApiServer;
+import dev.berth.daemon.api.SocketAccess;
 import dev.berth.oci.BerthException;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
@@ -63,7 +64,7 @@ class MetricsTest {
                 })
                 .observe((method, route, status, nanos) -> metrics.apiRequest(method, route, status, nanos / 1e9));
         Path socket = dir.resolve("api.sock");
-        ApiServer api = new ApiServer(socket, routes);
+        ApiServer api = new ApiServer(socket, SocketAccess.rootOnly(), routes);
         api.start();
         try (MetricsServer server = MetricsServer.start(0, metrics.registry())) {
             assertTrue(call(socket, "GET /v1/things/a").startsWith("HTTP/1.1 200"));

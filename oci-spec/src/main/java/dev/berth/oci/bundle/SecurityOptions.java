@@ -18,10 +18,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * A container's security context (the CRI's LinuxContainerSecurityContext, in runtime terms), applied over
- * the secure defaults. Null fields keep the defaults.
+ * the secure defaults. Null fields keep the defaults (a null {@code seccomp} keeps the RuntimeDefault profile
+ * of {@link SpecDefaults#secure()}; the CRI, whose unset profile means unconfined, says so explicitly).
  *
  * @param capabilitiesAdd  names with or without CAP_, or ALL
  * @param capabilitiesDrop names with or without CAP_, or ALL (drop ALL then add is the usual hardening)
@@ -46,7 +48,7 @@ public record SecurityOptions(
 
     public enum Seccomp { UNCONFINED, RUNTIME_DEFAULT, LOCALHOST }
 
-    /** Every capability of Linux 6.x, the set a privileged container gets. */
+    /** Every capability of Linux 6.x in bit order (CHOWN is bit 0): what a privileged container asks for. */
     public static final List<String> ALL_CAPABILITIES = List.of(
             "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
             "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
@@ -75,9 +77,35 @@ public record SecurityOptions(
         return p;
     }
 
-    Spec applyTo(Spec spec, boolean apparmorEnabled) {
+    /**
+     * The capabilities of {@link #ALL_CAPABILITIES} in {@code boundingSet} (a CapBnd mask): what "every
+     * capability" can mean on this host. runc cannot give a container one that its own bounding set lacks
+     * ("unable to apply caps"), such as CAP_SYS_RESOURCE on hosts that drop it; Docker and containerd
+     * likewise give privileged containers the capabilities they have themselves.
+     */
+    static List<String> grantable(long boundingSet) {
+        List<String> out = new ArrayList<>();
+        for (int bit = 0; bit < ALL_CAPABILITIES.size(); bit++) {
+            if ((boundingSet & (1L << bit)) != 0) {
+                out.add(ALL_CAPABILITIES.get(bit));
+            }
+        }
+        return out;
+    }
+
+    /** This process's bounding set (CapBnd of /proc/self/status); every bit when it cannot be read. */
+    static long hostBoundingSet() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
+            return lines.filter(l -> l.startsWith("CapBnd:")).findFirst()
+                    .map(l -> Long.parseUnsignedLong(l.substring("CapBnd:".length()).trim(), 16)).orElse(-1L);
+        } catch (IOException | RuntimeException e) {
+            return -1L;
+        }
+    }
+
+    Spec applyTo(Spec spec, boolean apparmorEnabled, long hostBoundingSet) {
         Process p = spec.process();
-        p = p.withCapabilities(capabilities(p.capabilities()));
+        p = p.withCapabilities(capabilities(p.capabilities(), grantable(hostBoundingSet)));
         if (noNewPrivileges != null) {
             p = p.withNoNewPrivileges(noNewPrivileges);
         }
@@ -90,7 +118,11 @@ public record SecurityOptions(
         }
         p = p.withApparmorProfile(apparmor(apparmorEnabled));
         Linux l = spec.linux();
-        l = l.withSeccomp(privileged ? null : seccompProfile());
+        if (privileged) {
+            l = l.withSeccomp(null);
+        } else if (seccomp != null) {
+            l = l.withSeccomp(seccompProfile());
+        }
         if (privileged) {
             l = l.withMaskedPaths(null).withReadonlyPaths(null)
                     .withResources(l.resources().withDevices(List.of(
@@ -107,10 +139,10 @@ public record SecurityOptions(
         return spec.withProcess(p).withLinux(l);
     }
 
-    private Process.Capabilities capabilities(Process.Capabilities base) {
+    private Process.Capabilities capabilities(Process.Capabilities base, List<String> all) {
         Set<String> caps = new LinkedHashSet<>();
         if (privileged) {
-            ALL_CAPABILITIES.forEach(c -> caps.add("CAP_" + c));
+            all.forEach(c -> caps.add("CAP_" + c));
         } else {
             if (base != null && base.bounding() != null) {
                 caps.addAll(base.bounding());
@@ -123,7 +155,7 @@ public record SecurityOptions(
             }
             List<String> add = normalize(capabilitiesAdd);
             if (add.contains("ALL")) {
-                ALL_CAPABILITIES.forEach(c -> caps.add("CAP_" + c));
+                all.forEach(c -> caps.add("CAP_" + c));
             } else {
                 caps.addAll(add);
             }
@@ -150,7 +182,7 @@ public record SecurityOptions(
     }
 
     private JsonNode seccompProfile() {
-        if (seccomp == null || seccomp == Seccomp.UNCONFINED) {
+        if (seccomp == Seccomp.UNCONFINED) {
             return null;
         }
         if (seccomp == Seccomp.RUNTIME_DEFAULT) {

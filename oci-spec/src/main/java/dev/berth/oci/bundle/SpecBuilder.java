@@ -362,7 +362,7 @@ public final class SpecBuilder {
         }
         spec = spec.withLinux(linux(spec.linux()));
         if (security != null) {
-            spec = security.applyTo(spec, SecurityOptions.apparmorEnabled());
+            spec = security.applyTo(spec, SecurityOptions.apparmorEnabled(), SecurityOptions.hostBoundingSet());
             if (security.readonlyRootfs()) {
                 spec = spec.withRoot(new Root(spec.root().path(), true));
             }

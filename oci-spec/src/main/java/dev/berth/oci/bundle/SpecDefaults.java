@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Berth's secure default spec: the same confinement Docker (moby oci/defaults.go) and CRI-O give a
- * container, so images behave as they do there.
+ * container, so images behave as they do there: Docker's 14 capabilities, no_new_privs, runc's masked and
+ * read-only /proc and /sys paths, the standard devices only, and Berth's RuntimeDefault seccomp profile
+ * (an allow-list; {@code --security-opt seccomp=unconfined} or {@code --privileged} opt out).
  */
 public final class SpecDefaults {
     private static final System.Logger LOG = System.getLogger(SpecDefaults.class.getName());
@@ -64,7 +66,7 @@ public final class SpecDefaults {
                         new Linux.Namespace("mount"), new Linux.Namespace("network")),
                 null, null, null, null,
                 LinuxResources.empty().withDevices(deviceRules()),
-                null, null, MASKED_PATHS, READONLY_PATHS, null, null);
+                null, SecurityOptions.runtimeDefaultProfile(), MASKED_PATHS, READONLY_PATHS, null, null);
         return new Spec(Spec.OCI_VERSION, process, new Root("rootfs", false), null, mounts(), null, null, linux);
     }
 

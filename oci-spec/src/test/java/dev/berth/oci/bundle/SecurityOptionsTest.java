@@ -49,6 +49,19 @@ class SecurityOptionsTest {
     }
 
     @Test
+    void everyCapabilityMeansEveryOneTheHostHas() {
+        assertEquals(SecurityOptions.ALL_CAPABILITIES, SecurityOptions.grantable(-1L));
+        assertEquals(List.of("CHOWN", "KILL"), SecurityOptions.grantable(0b100001L));
+        // A host whose bounding set lacks CAP_SYS_RESOURCE (bit 24), as this project's test hosts do.
+        List<String> withoutSysResource = SecurityOptions.grantable(0x1fffeffffffL);
+        assertEquals(SecurityOptions.ALL_CAPABILITIES.size() - 1, withoutSysResource.size());
+        assertFalse(withoutSysResource.contains("SYS_RESOURCE"));
+        assertEquals("SYS_RESOURCE", SecurityOptions.ALL_CAPABILITIES.get(24), "the list is in bit order");
+        assertEquals("CHECKPOINT_RESTORE", SecurityOptions.ALL_CAPABILITIES.get(40));
+        assertTrue(SecurityOptions.hostBoundingSet() != 0, "this process has a bounding set");
+    }
+
+    @Test
     void unknownCapabilityIsRefused() {
         BerthException e = assertThrows(BerthException.class,
                 () -> build(security(false, List.of("CAP_FLY"), null, null, null)));
@@ -58,7 +71,8 @@ class SecurityOptionsTest {
     @Test
     void privilegedGetsEveryCapabilityAndNoMaskedPathsOrSeccomp() {
         Spec spec = build(security(true, null, null, SecurityOptions.Seccomp.RUNTIME_DEFAULT, null));
-        assertEquals(SecurityOptions.ALL_CAPABILITIES.size(), spec.process().capabilities().bounding().size());
+        assertEquals(SecurityOptions.grantable(SecurityOptions.hostBoundingSet()).stream().map(c -> "CAP_" + c).toList(),
+                spec.process().capabilities().bounding());
         assertNull(spec.linux().maskedPaths());
         assertNull(spec.linux().readonlyPaths());
         assertNull(spec.linux().seccomp());
@@ -74,11 +88,47 @@ class SecurityOptionsTest {
                 .linux().seccomp();
         assertEquals("SCMP_ACT_ERRNO", profile.get("defaultAction").asText());
         List<String> allowed = new ArrayList<>();
-        profile.get("syscalls").get(0).get("names").forEach(n -> allowed.add(n.asText()));
-        assertTrue(allowed.containsAll(List.of("read", "write", "execve", "clone", "exit_group")));
-        for (String denied : List.of("mount", "init_module", "kexec_load", "reboot", "unshare", "setns")) {
+        for (JsonNode rule : profile.get("syscalls")) {
+            if (rule.get("action").asText().equals("SCMP_ACT_ALLOW") && !rule.has("args")) {
+                rule.get("names").forEach(n -> allowed.add(n.asText()));
+            }
+        }
+        assertTrue(allowed.containsAll(List.of("read", "write", "execve", "fork", "exit_group")));
+        for (String denied : List.of("mount", "init_module", "finit_module", "kexec_load", "reboot", "unshare",
+                "setns", "keyctl", "bpf", "clone", "clone3")) {
             assertFalse(allowed.contains(denied), denied);
         }
+    }
+
+    @Test
+    void cloneIsAllowedWithoutNamespaceFlagsAndClone3FallsBackToIt() {
+        JsonNode profile = SecurityOptions.runtimeDefaultProfile();
+        JsonNode clone = null;
+        JsonNode clone3 = null;
+        for (JsonNode rule : profile.get("syscalls")) {
+            if (rule.get("names").toString().equals("[\"clone\"]")) {
+                clone = rule;
+            } else if (rule.get("names").toString().equals("[\"clone3\"]")) {
+                clone3 = rule;
+            }
+        }
+        // CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET must all be clear (Docker's rule).
+        assertEquals("SCMP_ACT_ALLOW", clone.get("action").asText());
+        assertEquals(0x7E020000L, clone.at("/args/0/value").asLong());
+        assertEquals(0L, clone.at("/args/0/valueTwo").asLong());
+        assertEquals("SCMP_CMP_MASKED_EQ", clone.at("/args/0/op").asText());
+        // clone3 passes its flags in memory, out of seccomp's sight: ENOSYS makes libc fall back to clone.
+        assertEquals("SCMP_ACT_ERRNO", clone3.get("action").asText());
+        assertEquals(38, clone3.get("errnoRet").asInt());
+    }
+
+    @Test
+    void theSecureDefaultsHaveTheRuntimeDefaultProfileUntilUnconfinedIsAsked() {
+        JsonNode runtimeDefault = SecurityOptions.runtimeDefaultProfile();
+        assertEquals(runtimeDefault, SpecBuilder.secureDefaults(1 << 30).cmd(List.of("true")).build().linux().seccomp());
+        assertEquals(runtimeDefault, build(security(false, List.of("NET_ADMIN"), null, null, null)).linux().seccomp(),
+                "a security context without a seccomp choice keeps the default");
+        assertNull(build(security(false, null, null, SecurityOptions.Seccomp.UNCONFINED, null)).linux().seccomp());
     }
 
     @Test
