@@ -103,6 +103,7 @@ class LoadIT {
                         "every container was removed");
                 report(seconds);
                 Counts after = awaitCountsBackTo(berth, before);
+                System.out.println("LoadIT: berthd before " + before + ", after " + after);
                 assertEquals(before.shims(), after.shims(), "shims before " + before + ", after " + after);
                 assertTrue(after.fds() <= before.fds(), "berthd's fds before " + before + ", after " + after
                         + "\n" + fdTargets(berth));
