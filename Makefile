@@ -12,7 +12,7 @@ RUN_PKGS  = runc busybox-static openjdk-17-jre-headless iptables containernetwor
 TEST_PKGS = $(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev valgrind python3 umoci skopeo jq curl util-linux docker-registry apache2-utils fuse libfuse2
 BENCH_PKGS = hyperfine podman conmon containerd lxcfs
 
-.PHONY: all build shim image java deps test-deps bench-deps install demo test test-shim test-java bench fuzz clean
+.PHONY: all build shim image java deps test-deps bench-deps install demo test test-shim test-java soak bench fuzz clean
 
 all: build
 
@@ -79,6 +79,11 @@ test-shim:
 
 test-java:
 	mvn -B -ntp verify
+
+# LoadIT at full size: SOAK_CONTAINERS containers through their CRI lifecycle at once (`make test` runs 30).
+SOAK_CONTAINERS ?= 100
+soak: test-deps build
+	mvn -B -ntp -pl integration-tests verify -Dit.test=LoadIT -Dberth.load.containers=$(SOAK_CONTAINERS)
 
 bench: bench-deps build
 	bash bench/run.sh

@@ -26,6 +26,8 @@ public record Resources(Long memoryLimit, Long memorySwap, Long cpuShares, Long 
     public static final long MIN_SHARES = 2, MAX_SHARES = 262_144;
     public static final long MIN_WEIGHT = 1, MAX_WEIGHT = 10_000;
     public static final long MIN_BLKIO_WEIGHT = 10, MAX_BLKIO_WEIGHT = 1000;
+    /** The kernel refuses a CFS quota above 2^44-1 us (max_cfs_runtime) with a bare EINVAL. */
+    public static final long MAX_CPU_QUOTA = (1L << 44) - 1;
 
     /** Without a block I/O weight: what most updates carry. */
     public Resources(Long memoryLimit, Long memorySwap, Long cpuShares, Long cpuQuota, Long cpuPeriod,
@@ -49,8 +51,9 @@ public record Resources(Long memoryLimit, Long memorySwap, Long cpuShares, Long 
         if (cpuShares != null && (cpuShares < MIN_SHARES || cpuShares > MAX_SHARES)) {
             throw BerthException.invalid("resources: cpu shares must be in 2..262144, got " + cpuShares);
         }
-        if (cpuQuota != null && cpuQuota != -1 && cpuQuota < 1000) {
-            throw BerthException.invalid("resources: cpu quota must be >= 1000 us or -1, got " + cpuQuota);
+        if (cpuQuota != null && cpuQuota != -1 && (cpuQuota < 1000 || cpuQuota > MAX_CPU_QUOTA)) {
+            throw BerthException.invalid("resources: cpu quota must be in 1000.." + MAX_CPU_QUOTA
+                    + " us or -1, got " + cpuQuota);
         }
         if (cpuPeriod != null && (cpuPeriod < 1000 || cpuPeriod > 1_000_000)) {
             throw BerthException.invalid("resources: cpu period must be in 1000..1000000 us, got " + cpuPeriod);

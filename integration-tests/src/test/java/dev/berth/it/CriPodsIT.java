@@ -77,7 +77,7 @@ class CriPodsIT {
         berth = new BerthHarness(List.of("cni_conf_dir = \"" + cni + "\"", "[runtimes]",
                 "wrapped = \"" + wrapper + "\""));
         group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(berth.runRoot().resolve("cri.sock").toFile()))
+        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(berth.criSocket().toFile()))
                 .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
         runtime = RuntimeServiceGrpc.newBlockingStub(channel);
         asyncRuntime = RuntimeServiceGrpc.newStub(channel);

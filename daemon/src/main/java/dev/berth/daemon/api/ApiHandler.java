@@ -1,5 +1,6 @@
 package dev.berth.daemon.api;
 
+import dev.berth.daemon.container.InputRules;
 import dev.berth.oci.BerthException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -99,11 +100,11 @@ public final class ApiHandler extends SimpleChannelInboundHandler<FullHttpReques
         try {
             route = routes.dispatch(exchange);
         } catch (BerthException e) {
-            exchange.error(status(e.kind()), e.getMessage());
+            exchange.error(status(e.kind()), InputRules.clientMessage(e.getMessage()));
         } catch (Exception e) {
             LOG.log(Level.ERROR, "{0} {1}: {2}", exchange.method(), exchange.path(), e.toString(), e);
             exchange.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    exchange.method() + " " + exchange.path() + ": internal error: " + e.getMessage());
+                    exchange.method() + " " + exchange.path() + ": internal error, logged by berthd");
         } finally {
             long nanos = System.nanoTime() - started;
             LOG.log(Level.DEBUG, "{0} {1} in {2,number,#} ms", exchange.method(), exchange.path(), nanos / 1_000_000);

@@ -1,6 +1,9 @@
 package dev.berth.daemon.api;
 
 import dev.berth.oci.BerthException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.berth.oci.json.OciJson;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -86,10 +89,36 @@ public final class Exchange {
         }
         try {
             return OciJson.mapper().readValue(bytes, type);
-        } catch (IOException e) {
+        } catch (MismatchedInputException e) {
+            // Jackson's own message names Java types and Berth's classes: the client gets the field instead.
+            throw BerthException.invalid(method() + " " + path() + ": malformed JSON body: field " + field(e)
+                    + " does not take that value");
+        } catch (JsonProcessingException e) {
+            // Malformed JSON, or a number too large for its field (then the path names the field).
+            String field = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? " (field " + field(m) + ")"
+                    : "";
             throw BerthException.invalid(method() + " " + path() + ": malformed JSON body: "
-                    + e.getMessage().lines().findFirst().orElse(""));
+                    + e.getOriginalMessage().lines().findFirst().orElse("") + locationOf(e) + field);
+        } catch (IOException e) {
+            throw BerthException.invalid(method() + " " + path() + ": malformed JSON body: " + e.getMessage());
         }
+    }
+
+    private static String field(JsonMappingException e) {
+        StringBuilder out = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                out.append(out.length() == 0 ? "" : ".").append(ref.getFieldName());
+            } else {
+                out.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return out.length() == 0 ? "(the body)" : out.toString();
+    }
+
+    private static String locationOf(JsonProcessingException e) {
+        return e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                + e.getLocation().getColumnNr();
     }
 
     public void json(HttpResponseStatus status, Object value) {

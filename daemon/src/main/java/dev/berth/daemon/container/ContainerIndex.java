@@ -16,8 +16,8 @@ final class ContainerIndex {
 
     static void checkName(String name) {
         if (!NAME.matcher(name).matches()) {
-            throw BerthException.invalid("invalid container name '" + name
-                    + "': use letters, digits, '_', '.' and '-', starting with a letter or digit (at most 128)");
+            throw BerthException.invalid("invalid container name " + InputRules.shown(name)
+                    + ": use letters, digits, '_', '.' and '-', starting with a letter or digit (at most 128)");
         }
     }
 
@@ -49,6 +49,10 @@ final class ContainerIndex {
     }
 
     Container resolve(String ref) {
+        if (!NAME.matcher(ref).matches()) {
+            throw BerthException.invalid("container reference " + InputRules.shown(ref)
+                    + " is neither a container name nor an id");
+        }
         String byName = idByName.get(ref);
         if (byName != null && byId.containsKey(byName)) {
             return byId.get(byName);

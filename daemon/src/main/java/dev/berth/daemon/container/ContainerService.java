@@ -115,10 +115,7 @@ public final class ContainerService {
     }
 
     public Container create(ContainerCreate request) {
-        if (request.image() == null || request.image().isBlank()) {
-            throw BerthException.invalid("create container: an image is required");
-        }
-        checkResources(request.memory(), request.cpus(), request.pidsLimit());
+        InputRules.checkCreate(request);
         if (request.network() != null && !List.of("none", "host").contains(request.network())) {
             throw BerthException.invalid("create container: network must be 'none' or 'host', not '"
                     + request.network() + "'");
@@ -453,7 +450,7 @@ public final class ContainerService {
 
     public void update(String ref, ContainerUpdate update) {
         Container c = resolve(ref);
-        checkResources(update.memory(), update.cpus(), update.pidsLimit());
+        InputRules.checkUpdate(update);
         withLock(c, () -> {
             ContainerCreate config = c.record().config().withResources(update.memory(), update.cpus(),
                     update.pidsLimit());
@@ -514,19 +511,6 @@ public final class ContainerService {
 
     private static <T> T or(T value, T fallback) {
         return value != null ? value : fallback;
-    }
-
-    private static void checkResources(Long memory, Double cpus, Long pidsLimit) {
-        if (memory != null && (memory < 6 * 1024 * 1024)) {
-            throw BerthException.invalid("memory limit " + memory + " is below the minimum of 6 MiB");
-        }
-        if (cpus != null && (cpus <= 0 || cpus > Runtime.getRuntime().availableProcessors() * 1024.0
-                || cpus.isNaN())) {
-            throw BerthException.invalid("cpus must be a positive number, not " + cpus);
-        }
-        if (pidsLimit != null && pidsLimit <= 0 && pidsLimit != -1) {
-            throw BerthException.invalid("pids limit must be positive (or -1 for unlimited), not " + pidsLimit);
-        }
     }
 
     /** Frees what a run holds in the runtime: runc's state and the container's cgroup. */

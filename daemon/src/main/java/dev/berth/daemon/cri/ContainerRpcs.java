@@ -42,6 +42,7 @@ import dev.berth.daemon.api.model.ContainerUpdate;
 import dev.berth.daemon.api.model.ExecCreate;
 import dev.berth.daemon.container.Container;
 import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.pod.PodRecord;
 import dev.berth.daemon.pod.PodService;
 import dev.berth.daemon.pod.SingleFlight;
@@ -91,7 +92,10 @@ final class ContainerRpcs {
     }
 
     CreateContainerResponse create(CreateContainerRequest request) {
-        PodRecord pod = pods.get(request.getPodSandboxId());
+        if (!request.hasConfig()) {
+            throw BerthException.invalid("CreateContainer: config is required");
+        }
+        PodRecord pod = pods.get(PodSandboxRpcs.podId(request.getPodSandboxId()));
         if (pod.state() != PodRecord.State.READY) {
             throw new BerthException(BerthException.Kind.FAILED_PRECONDITION, "CreateContainer: pod " + pod.id()
                     + " is not ready");
@@ -174,7 +178,7 @@ final class ContainerRpcs {
         return new ContainerCreate(name, c.getImage().getImage(),
                 c.getCommandCount() > 0 ? c.getCommandList() : null, c.getArgsCount() > 0 ? c.getArgsList() : null,
                 env, null, c.getWorkingDir(), sc.getRunAsUsername().isEmpty() ? null : sc.getRunAsUsername(),
-                c.getTty(), c.getStdin(), r.getMemoryLimitInBytes() > 0 ? r.getMemoryLimitInBytes() : null, null, null,
+                c.getTty(), c.getStdin(), zeroToNull(r.getMemoryLimitInBytes()), null, null,
                 false, labels, null, views, pod.id(), annotations, logPath, linux, pod.runtimeHandler());
     }
 
@@ -187,7 +191,8 @@ final class ContainerRpcs {
             return null;
         }
         int own = ownOomScoreAdj();
-        return (int) Math.max(asked, own);
+        // Clamped to int before the cast, so an out-of-range ask stays out of range for InputRules to refuse.
+        return (int) Math.max(Math.min(asked, Integer.MAX_VALUE), own);
     }
 
     private static int ownOomScoreAdj() {
@@ -207,7 +212,7 @@ final class ContainerRpcs {
     }
 
     StartContainerResponse start(StartContainerRequest request) {
-        containers.start(request.getContainerId());
+        containers.start(criContainer(request.getContainerId()).id());
         return StartContainerResponse.getDefaultInstance();
     }
 
@@ -289,7 +294,7 @@ final class ContainerRpcs {
     UpdateContainerResourcesResponse update(UpdateContainerResourcesRequest request) {
         Container c = criContainer(request.getContainerId());
         LinuxContainerResources r = request.getLinux();
-        containers.update(c.id(), new ContainerUpdate(r.getMemoryLimitInBytes() > 0 ? r.getMemoryLimitInBytes() : null,
+        containers.update(c.id(), new ContainerUpdate(zeroToNull(r.getMemoryLimitInBytes()),
                 null, null, zeroToNull(r.getCpuShares()), zeroToNull(r.getCpuQuota()), zeroToNull(r.getCpuPeriod()),
                 r.getCpusetCpus().isEmpty() ? null : r.getCpusetCpus(),
                 r.getCpusetMems().isEmpty() ? null : r.getCpusetMems()));
@@ -341,7 +346,8 @@ final class ContainerRpcs {
             killExec(c, session);
             throw new BerthException(BerthException.Kind.UNAVAILABLE, "ExecSync in container " + c.id(), e);
         } catch (ExecutionException e) {
-            throw BerthException.internal("ExecSync in container " + c.id() + ": " + e.getCause(), e.getCause());
+            throw BerthException.internal("ExecSync in container " + c.id() + ": " + e.getCause().getMessage(),
+                    e.getCause());
         } finally {
             closeQuietly(c, session);
         }
@@ -376,7 +382,7 @@ final class ContainerRpcs {
 
     ContainerStatsResponse stats(ContainerStatsRequest request) {
         Container c = criContainer(request.getContainerId());
-        return ContainerStatsResponse.newBuilder().setStats(stats(c, cgroupStats(c))).build();
+        return ContainerStatsResponse.newBuilder().setStats(stats(c, containers.stats(c))).build();
     }
 
     ListContainerStatsResponse listStats(ListContainerStatsRequest request) {
@@ -386,14 +392,26 @@ final class ContainerRpcs {
             if (c.state().isRunning() && (f.getId().isEmpty() || c.id().startsWith(f.getId()))
                     && (f.getPodSandboxId().isEmpty() || c.record().config().podId().startsWith(f.getPodSandboxId()))
                     && CriLabels.match(c.record().config().labels(), f.getLabelSelectorMap())) {
-                out.addStats(stats(c, cgroupStats(c)));
+                runningStats(c).ifPresent(s -> out.addStats(stats(c, s)));
             }
         }
         return out.build();
     }
 
-    CgroupStats cgroupStats(Container c) {
-        return containers.stats(c);
+    /**
+     * The stats of a container a list found running, or none if it exited since: its cgroup goes with the
+     * exit, before its state says so, and one container stopping must not fail the whole list.
+     */
+    Optional<CgroupStats> runningStats(Container c) {
+        try {
+            return Optional.of(containers.stats(c));
+        } catch (BerthException e) {
+            if (e.kind() != BerthException.Kind.NOT_FOUND && e.kind() != BerthException.Kind.FAILED_PRECONDITION) {
+                throw e;
+            }
+            LOG.log(Level.DEBUG, "stats of container {0} left out of the list, it exited: {1}", c.id(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     ContainerStats stats(Container c, CgroupStats s) {
@@ -421,9 +439,7 @@ final class ContainerRpcs {
     }
 
     private Optional<Container> find(String ref) {
-        if (ref == null || ref.isEmpty()) {
-            throw BerthException.invalid("a container id is required");
-        }
+        InputRules.checkIdPrefix("container", ref);
         List<Container> matches = criContainers().stream().filter(c -> c.id().startsWith(ref)).toList();
         if (matches.size() > 1) {
             throw BerthException.invalid("container id prefix " + ref + " is ambiguous");

@@ -1,5 +1,6 @@
 package dev.berth.daemon.cri;
 
+import dev.berth.daemon.container.InputRules;
 import dev.berth.oci.BerthException;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -52,11 +53,12 @@ final class CriCalls {
             if (b.kind() == BerthException.Kind.INTERNAL) {
                 LOG.log(Level.ERROR, "CRI " + rpc + ": " + b.getMessage(), b);
             }
-            return status.withDescription(b.getMessage());
+            return status.withDescription(InputRules.clientMessage(b.getMessage()));
         }
-        // Not a BerthException: a bug, so the stack trace goes to the log and the caller gets the gist.
+        // Not a BerthException: a bug, so the stack trace goes to the log; the caller learns where to look, not
+        // Berth's class names.
         LOG.log(Level.ERROR, "CRI " + rpc + " failed unexpectedly", e);
-        return Status.INTERNAL.withDescription(rpc + ": " + e).withCause(e);
+        return Status.INTERNAL.withDescription(rpc + ": internal error, logged by berthd").withCause(e);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.berth.cri.v1.PullImageRequest;
 import dev.berth.cri.v1.PullImageResponse;
 import dev.berth.daemon.api.ImageRoutes;
 import dev.berth.image.ImageRecord;
+import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
 import dev.berth.image.PullOptions;
 import dev.berth.image.PullProgress;
@@ -34,6 +35,8 @@ final class ImagePull {
         if (ref.isEmpty()) {
             throw BerthException.invalid("pull image: the image reference is empty");
         }
+        // Refused here, before the pull's own messages quote the whole reference ahead of saying what it is.
+        ImageReference.parse(ref);
         PullOptions options = PullOptions.defaults().withRegistries(registries.get())
                 .withStoredCredentials(storedCredentials)
                 .withCredentials(credentials(request.getAuth()));

@@ -35,6 +35,7 @@ import dev.berth.cri.v1.StopPodSandboxRequest;
 import dev.berth.cri.v1.StopPodSandboxResponse;
 import dev.berth.cri.v1.UInt64Value;
 import dev.berth.daemon.container.Container;
+import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.network.PortMapping;
 import dev.berth.daemon.pod.PodRecord;
 import dev.berth.daemon.pod.PodService;
@@ -43,6 +44,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /** The pod sandbox RPCs of runtime.v1.RuntimeService over {@link PodService}. */
 final class PodSandboxRpcs {
@@ -78,17 +80,17 @@ final class PodSandboxRpcs {
     }
 
     StopPodSandboxResponse stop(StopPodSandboxRequest request) {
-        pods.stop(request.getPodSandboxId());
+        pods.stop(podId(request.getPodSandboxId()));
         return StopPodSandboxResponse.getDefaultInstance();
     }
 
     RemovePodSandboxResponse remove(RemovePodSandboxRequest request) {
-        pods.remove(request.getPodSandboxId());
+        pods.remove(podId(request.getPodSandboxId()));
         return RemovePodSandboxResponse.getDefaultInstance();
     }
 
     PodSandboxStatusResponse status(PodSandboxStatusRequest request) {
-        PodRecord pod = pods.get(request.getPodSandboxId());
+        PodRecord pod = pods.get(podId(request.getPodSandboxId()));
         PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder().setStatus(status(pod));
         if (request.getVerbose()) {
             out.putInfo("info", "{\"netns\":\"" + (pod.netns() == null ? "" : pod.netns())
@@ -138,7 +140,7 @@ final class PodSandboxRpcs {
     }
 
     PodSandboxStatsResponse stats(PodSandboxStatsRequest request) {
-        return PodSandboxStatsResponse.newBuilder().setStats(stats(pods.get(request.getPodSandboxId()))).build();
+        return PodSandboxStatsResponse.newBuilder().setStats(stats(pods.get(podId(request.getPodSandboxId())))).build();
     }
 
     ListPodSandboxStatsResponse listStats(ListPodSandboxStatsRequest request) {
@@ -162,10 +164,11 @@ final class PodSandboxRpcs {
         long processes = 0;
         LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder();
         for (Container c : pods.containersOf(pod.id())) {
-            if (!c.state().isRunning()) {
+            Optional<CgroupStats> running = c.state().isRunning() ? containers.runningStats(c) : Optional.empty();
+            if (running.isEmpty()) {
                 continue;
             }
-            CgroupStats s = containers.cgroupStats(c);
+            CgroupStats s = running.get();
             cpu += Math.max(0, s.cpuUsageNanos());
             workingSet += Math.max(0, s.memoryWorkingSet());
             usage += Math.max(0, s.memoryUsage());
@@ -186,6 +189,11 @@ final class PodSandboxRpcs {
                 .setAttributes(PodSandboxAttributes.newBuilder().setId(pod.id()).setMetadata(metadata(pod))
                         .putAllLabels(orEmpty(pod.labels())).putAllAnnotations(orEmpty(pod.annotations())))
                 .setLinux(linux).build();
+    }
+
+    static String podId(String ref) {
+        InputRules.checkIdPrefix("pod sandbox", ref);
+        return ref;
     }
 
     static PodSandboxMetadata metadata(PodRecord pod) {

@@ -3,6 +3,7 @@ package dev.berth.daemon.pod;
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.container.Container;
 import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.container.NameGenerator;
 import dev.berth.daemon.network.NetnsManager;
 import dev.berth.daemon.network.NetworkStatus;
@@ -77,8 +78,11 @@ public final class PodService {
         }
         String name = podName(m);
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,252}")) {
-            throw BerthException.invalid("run pod: invalid name \"" + name + "\"");
+            throw BerthException.invalid("run pod: invalid name " + InputRules.shown(name)
+                    + ": metadata's name, namespace and uid may hold letters, digits, '_', '.' and '-'");
         }
+        InputRules.checkMap("run pod " + name + ": labels", request.labels());
+        InputRules.checkMap("run pod " + name + ": annotations", request.annotations());
         try {
             containers.runtimeHandlers().get(request.runtimeHandler());
         } catch (BerthException e) {

@@ -186,8 +186,11 @@ public final class RegistryClient {
                             + endpoint.host() + " failed: " + tls.getMessage() + " (for a registry whose certificate "
                             + "cannot be verified, mark it insecure = true in the registries config)", e);
                 }
+                // The JDK's connect failures often have no message; their class name is no message for a client.
+                String why = e.getMessage() != null ? e.getMessage()
+                        : e instanceof java.net.ConnectException ? "cannot connect" : "I/O error";
                 throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": reach registry " + endpoint.host()
-                        + ": " + e, e);
+                        + ": " + why, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": interrupted", e);

@@ -107,7 +107,7 @@ public final class BerthHarness implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
-            if (daemonAnswers()) {
+            if (answers(socket)) {
                 return;
             }
             if (!daemon.isAlive()) {
@@ -118,7 +118,14 @@ public final class BerthHarness implements AutoCloseable {
         throw new IllegalStateException("berthd did not serve within 30 s:\n" + daemonLog());
     }
 
-    private boolean daemonAnswers() {
+    /** The CRI socket once it accepts connections: berthd binds it after the REST socket. */
+    public Path criSocket() {
+        Path cri = runRoot.resolve("cri.sock");
+        assertTrue(eventually(() -> answers(cri), 30_000), "berthd's CRI socket did not serve within 30 s");
+        return cri;
+    }
+
+    private static boolean answers(Path socket) {
         if (!Files.exists(socket)) {
             return false;
         }
