@@ -238,7 +238,7 @@ class FaultToleranceIT {
         berth = new BerthHarness(List.of(), h -> mountTmpfs(h.root(), "24m"));
         Path store = berth.root().resolve("images");
         long freeBefore = freeBytes(berth.root());
-        String imagesBefore = berth.ok("images");
+        String imagesBefore = berth.ok("images", "-q", "--no-trunc");
 
         BerthHarness.Result pull = berth.berth("pull", registry.host() + "/too-big:v1");
         assertNotEquals(0, pull.exitCode(), "a pull larger than the disk succeeded");
@@ -246,7 +246,7 @@ class FaultToleranceIT {
         assertTrue(said.toLowerCase().contains("no space left"), "no 'no space left' error: " + said);
         assertTrue(said.contains(registry.host() + "/too-big:v1"), "the error does not name the pull: " + said);
 
-        assertEquals(imagesBefore, berth.ok("images"), "the image list changed");
+        assertEquals(imagesBefore, berth.ok("images", "-q", "--no-trunc"), "the image list changed");
         assertEquals(List.of(), entries(store.resolve("tmp")), "temp files left");
         assertEquals(List.of(), entries(store.resolve("partial")), "a partial download fills the disk");
         assertTrue(freeBytes(berth.root()) >= freeBefore - (1 << 20),

@@ -16,7 +16,6 @@ import java.util.stream.Stream;
  * record) and state.json (its state), both written atomically so a crash leaves the old or the new file.
  */
 public final class ContainerStore {
-
     private final Path containersDir;
 
     /**
