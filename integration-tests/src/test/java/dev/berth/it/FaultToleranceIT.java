@@ -347,7 +347,8 @@ class FaultToleranceIT {
         assertFalse(Files.exists(berth.root().resolve("containers").resolve(id)), "container directory left: " + id);
         assertFalse(Files.exists(berth.runRoot().resolve("shims").resolve(id.substring(0, 32))), "shim dir left");
         assertFalse(Files.exists(berth.runRoot().resolve("runc").resolve(id)), "runc state left: " + id);
-        assertTrue(BerthHarness.eventually(() -> cgroupDirsOf(id).isEmpty(), 5_000), "cgroups left: " + cgroupDirsOf(id));
+        assertTrue(BerthHarness.eventually(() -> cgroupDirsOf(id).isEmpty(), 5_000),
+                "cgroups left: " + cgroupDirsOf(id));
         assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(id), "mounts left for " + id);
         assertTrue(BerthHarness.eventually(() -> processesNaming(id).isEmpty(), 10_000),
                 "processes left: " + processesNaming(id));

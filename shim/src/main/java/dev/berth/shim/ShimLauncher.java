@@ -79,8 +79,10 @@ public final class ShimLauncher {
         if (out.startsWith("error create: ")) {
             String msg = out.substring("error create: ".length());
             // A runtime killed by a signal (OOM killer, kill -9) says nothing about the request.
-            BerthException.Kind kind = msg.contains("container with id exists") ? BerthException.Kind.ALREADY_EXISTS
-                    : msg.startsWith(RUNTIME_KILLED) ? BerthException.Kind.INTERNAL : BerthException.Kind.INVALID_ARGUMENT;
+            BerthException.Kind kind = msg.contains("container with id exists")
+                    ? BerthException.Kind.ALREADY_EXISTS
+                    : msg.startsWith(RUNTIME_KILLED) ? BerthException.Kind.INTERNAL
+                    : BerthException.Kind.INVALID_ARGUMENT;
             return thrower(new BerthException(kind, op + ": " + msg));
         }
         if (out.startsWith("error ")) {
