@@ -64,15 +64,32 @@ static void rotate(struct crilog *l)
 		log_error("reopen log %s: %s", l->path, strerror(errno));
 }
 
+/* A write that fails (disk full, quota) drops the entry rather than block the container on its stdout:
+ * a short write is cut back so that the file holds whole entries only, the first failure and the
+ * recovery are logged once each, and the next entry tries again, so logging resumes once there is space. */
+static void entry_failed(struct crilog *l, ssize_t written)
+{
+	int err = errno;
+
+	if (written > 0 && ftruncate(l->fd, l->size) < 0)
+		log_warn("cut partial log entry in %s: %s", l->path, strerror(errno));
+	if (l->dropped++ == 0)
+		log_warn("write log %s: %s; dropping entries until it works again", l->path,
+			 written >= 0 ? "short write" : strerror(err));
+}
+
 static void emit(struct crilog *l, int stream, char tag, const char *data, size_t n)
 {
 	char head[RFC3339NANO_LEN + 16];
 	struct iovec iov[3];
 	int hl;
 	size_t total;
+	ssize_t written;
 
-	if (l->fd < 0)
+	if (l->fd < 0 && open_log(l) < 0) {
+		entry_failed(l, -1);
 		return;
+	}
 	rfc3339nano_now(head);
 	hl = snprintf(head + RFC3339NANO_LEN - 1, 16, " %s %c ", stream == 2 ? "stderr" : "stdout", tag);
 	iov[0].iov_base = head;
@@ -83,9 +100,14 @@ static void emit(struct crilog *l, int stream, char tag, const char *data, size_
 	iov[2].iov_len = 1;
 	total = iov[0].iov_len + n + 1;
 	/* One writev per entry keeps entries whole for readers tailing the file. */
-	if (writev(l->fd, iov, 3) < 0) {
-		log_warn("write log: %s", strerror(errno));
+	written = writev(l->fd, iov, 3);
+	if (written != (ssize_t)total) {
+		entry_failed(l, written);
 		return;
+	}
+	if (l->dropped > 0) {
+		log_warn("write log %s works again; %lld entries were dropped", l->path, l->dropped);
+		l->dropped = 0;
 	}
 	l->size += (long long)total;
 	if (l->max_size > 0 && l->size >= l->max_size)

@@ -18,6 +18,7 @@ struct crilog {
 	long long size;
 	long long max_size; /* 0: never rotate */
 	int max_files;      /* files kept, including the live one */
+	long long dropped;  /* entries lost since the last write that failed (disk full) */
 	struct crilog_line lines[2]; /* stdout, stderr */
 };
 

@@ -353,8 +353,41 @@ J
 	ok "six concurrent execs while the container logs"
 }
 
+# A full log file system: the container keeps running (its stdout is drained, entries dropped), the log
+# holds whole entries only, and logging resumes once there is space again.
+t_log_disk_full() {
+	local id=t-full fs=$WORK/fullfs before after
+	mkdir -p "$fs"
+	check full "mount a 256k tmpfs" mount -t tmpfs -o size=256k berth-shim-test-full "$fs" || return
+	bundle $id false sh -c 'i=0; while :; do i=$((i+1)); echo "line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; usleep 2000; done'
+	launch $id --log-path "$fs/$id.log"
+	check full "launch $OUT" [ "$RC" = 0 ] || { umount "$fs"; return; }
+	start $id
+	for i in $(seq 1 $((100 * SLOW))); do
+		[ "$(df --output=avail "$fs" | tail -1)" -lt 8 ] && break
+		sleep 0.1
+	done
+	sleep $SLOW
+	before=$(tail -1 "$fs/$id.log" | grep -o 'line-[0-9]*' | cut -d- -f2)
+	check full "shim alive while the disk is full" kill -0 "$(cat "$WORK/state/$id/shim.pid")" || { umount -l "$fs"; return; }
+	check full "entries are whole: $(grep -vE "^[0-9-]{10}T[0-9:]{8}\\.[0-9]{9}Z stdout F line-[0-9]+-x+$" "$fs/$id.log" | head -3)" not grep -vqE '^[0-9-]{10}T[0-9:]{8}\.[0-9]{9}Z stdout F line-[0-9]+-x+$' "$fs/$id.log" \
+		|| { umount -l "$fs"; return; }
+	check full "the log ends with a whole entry" [ -z "$(tail -c1 "$fs/$id.log")" ] || { umount -l "$fs"; return; }
+	: >"$fs/$id.log"
+	for i in $(seq 1 $((50 * SLOW))); do
+		after=$(head -1 "$fs/$id.log" | grep -o 'line-[0-9]*' | cut -d- -f2)
+		[ -n "$after" ] && break
+		sleep 0.1
+	done
+	"$RUNC" --root "$RROOT" kill $id KILL
+	check full "exit" grep -q '"exitCode":137' <<<"$(exitof $id)" || { umount -l "$fs"; return; }
+	umount -l "$fs"
+	check full "logging resumed after line $before: first line after ${after:-none}" [ "${after:-0}" -gt "${before:-0}" ] || return
+	ok "full log disk: container kept running, whole entries only, logging resumed at line $after (last before: $before)"
+}
+
 for t in t_fds t_parallel_exec t_run_exit_code t_create_error t_attach_stdin t_two_attachers_and_exec t_terminal t_exec_tty \
-	t_partial_and_rotation t_slow_client t_reopen t_oom t_daemon_gone; do
+	t_partial_and_rotation t_slow_client t_reopen t_oom t_daemon_gone t_log_disk_full; do
 	if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$t" ]; then continue; fi
 	$t
 done

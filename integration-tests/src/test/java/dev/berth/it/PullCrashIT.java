@@ -3,20 +3,18 @@ package dev.berth.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.berth.it.support.BerthHarness;
+import dev.berth.it.support.TestRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +25,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -52,18 +49,14 @@ class PullCrashIT {
     private static final long THROTTLED_BYTES_PER_SECOND = 2 << 20;
 
     private Path work;
-    private Process registry;
+    private TestRegistry registry;
     private ThrottlingProxy proxy;
     private BerthHarness berth;
     private Process pull;
 
     @BeforeEach
     void start() throws Exception {
-        for (String tool : List.of("docker-registry", "skopeo", "umoci", "tar")) {
-            assumeTrue(onPath(tool), tool + " is not installed: pull crash test skipped");
-        }
-        assumeTrue(Files.isDirectory(BerthHarness.REPO.resolve("build/images/busybox")),
-                "build the built-in image first (build/images/busybox)");
+        TestRegistry.assumeTools("pull crash test");
         work = Files.createTempDirectory(Path.of("/tmp"), "bpcrash");
     }
 
@@ -82,8 +75,7 @@ class PullCrashIT {
                 proxy.close();
             }
             if (registry != null) {
-                registry.destroyForcibly();
-                registry.waitFor(10, TimeUnit.SECONDS);
+                registry.close();
             }
             if (work != null) {
                 BerthHarness.run("rm", "-rf", work.toString());
@@ -93,15 +85,14 @@ class PullCrashIT {
 
     @Test
     void killNineMidPullLeavesAConsistentStoreAndThePullThenWorks() throws Exception {
-        String upstream = startRegistry();
-        Path layout = work.resolve("layout");
-        BerthHarness.run("cp", "-a", BerthHarness.REPO.resolve("build/images/busybox").toString(), layout.toString());
+        registry = TestRegistry.start(work);
+        Path layout = registry.busyboxLayout("layout");
         // A small layer of its own (the busybox one is in the store already, as the built-in image) that
         // completes before the kill, and a big one that cannot.
-        addRandomLayer(layout, "small", 64 << 10);
-        addRandomLayer(layout, "big", BIG_LAYER_BYTES);
-        push(layout, upstream + "/crash:v1");
-        proxy = new ThrottlingProxy(upstream);
+        registry.addRandomLayer(layout, "small", 64 << 10);
+        registry.addRandomLayer(layout, "big", BIG_LAYER_BYTES);
+        registry.push(layout, "crash:v1");
+        proxy = new ThrottlingProxy(registry.host());
         proxy.bytesPerSecond = THROTTLED_BYTES_PER_SECOND;
         String ref = proxy.host() + "/crash:v1";
 
@@ -193,68 +184,6 @@ class PullCrashIT {
         pb.environment().put("BERTH_SOCKET", berth.socket().toString());
         pb.environment().put("BERTH_LIB", BerthHarness.REPO.resolve("cli/target/lib").toString());
         return pb.redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-    }
-
-    /** Appends a layer holding {@code /<name>/random} of incompressible bytes to the layout's latest tag. */
-    private void addRandomLayer(Path layout, String name, int bytes) throws Exception {
-        Path tree = work.resolve("tree-" + name);
-        Files.createDirectories(tree.resolve(name));
-        byte[] data = new byte[bytes];
-        new Random(name.hashCode()).nextBytes(data);
-        Files.write(tree.resolve(name).resolve("random"), data);
-        Path tar = work.resolve(name + ".tar");
-        check("tar", "-C", tree.toString(), "-cf", tar.toString(), name);
-        check("umoci", "raw", "add-layer", "--image", layout + ":latest", tar.toString());
-        BerthHarness.run("rm", "-rf", tree.toString(), tar.toString());
-    }
-
-    private void push(Path layout, String dest) throws Exception {
-        Files.writeString(work.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}\n");
-        check("skopeo", "--policy", work.resolve("policy.json").toString(), "copy", "--dest-tls-verify=false",
-                "oci:" + layout + ":latest", "docker://" + dest);
-    }
-
-    private static void check(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-        }
-    }
-
-    /** docker-registry on a free loopback port, storing under work/; returns host:port. */
-    private String startRegistry() throws Exception {
-        Path dir = work.resolve("registry");
-        Files.createDirectories(dir);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String host = "127.0.0.1:" + port;
-        Files.writeString(dir.resolve("config.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
-                + dir.resolve("data") + "\nhttp:\n  addr: " + host + "\n");
-        registry = new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        assertTrue(BerthHarness.eventually(() -> answers(host), 20_000),
-                "docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
-        return host;
-    }
-
-    private static boolean answers(String host) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host + "/v2/").toURL().openConnection();
-            c.setConnectTimeout(500);
-            int code = c.getResponseCode();
-            c.disconnect();
-            return code == 200;
-        } catch (IOException notYet) {
-            return false;
-        }
-    }
-
-    private static boolean onPath(String tool) {
-        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
     }
 
     /**

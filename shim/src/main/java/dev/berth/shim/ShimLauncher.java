@@ -15,6 +15,8 @@ public final class ShimLauncher {
     private static final System.Logger LOG = System.getLogger(ShimLauncher.class.getName());
     /** The shim gives the runtime 120 s. */
     private static final long TIMEOUT_SECONDS = 150;
+    /** How the shim's create error starts when the runtime died of a signal (shim/c/runtime.c). */
+    private static final String RUNTIME_KILLED = "runtime was killed";
 
     private final Path shimBinary;
 
@@ -76,8 +78,11 @@ public final class ShimLauncher {
         }
         if (out.startsWith("error create: ")) {
             String msg = out.substring("error create: ".length());
+            // A runtime killed by a signal (OOM killer, kill -9) says nothing about the request.
             BerthException.Kind kind = msg.contains("container with id exists")
-                    ? BerthException.Kind.ALREADY_EXISTS : BerthException.Kind.INVALID_ARGUMENT;
+                    ? BerthException.Kind.ALREADY_EXISTS
+                    : msg.startsWith(RUNTIME_KILLED) ? BerthException.Kind.INTERNAL
+                    : BerthException.Kind.INVALID_ARGUMENT;
             return thrower(new BerthException(kind, op + ": " + msg));
         }
         if (out.startsWith("error ")) {

@@ -47,6 +47,10 @@ class ExitStatusAndFramesTest {
         assertEquals("create container c1: runc create failed: boom", e.getMessage());
         assertEquals(BerthException.Kind.ALREADY_EXISTS, assertThrows(BerthException.class,
                 () -> ShimLauncher.parse("c1", "error create: container with id exists: c1", "")).kind());
+        BerthException killed = assertThrows(BerthException.class,
+                () -> ShimLauncher.parse("c1", "error create: runtime was killed (status 9)", ""));
+        assertEquals(BerthException.Kind.INTERNAL, killed.kind());
+        assertEquals("create container c1: runtime was killed (status 9)", killed.getMessage());
         assertEquals(BerthException.Kind.INTERNAL, assertThrows(BerthException.class,
                 () -> ShimLauncher.parse("c1", "error listen: x", "")).kind());
         assertEquals(BerthException.Kind.INTERNAL, assertThrows(BerthException.class,

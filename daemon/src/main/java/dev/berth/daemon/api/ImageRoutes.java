@@ -22,6 +22,7 @@ import java.util.Optional;
 /** /v1/images: the REST edge of the {@link ImageStore}. */
 public final class ImageRoutes {
     private static final String ONE = "/v1/images/(.+)";
+    private static final System.Logger LOG = System.getLogger(ImageRoutes.class.getName());
 
     private final ImageStore images;
     private final ContainerService containers;
@@ -110,6 +111,7 @@ public final class ImageRoutes {
             ex.jsonLine(Map.of("image", summary(record, false)));
         } catch (BerthException e) {
             pulls.pulled(false);
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
             ex.jsonLine(Map.of("error", e.getMessage()));
         } finally {
             ex.endJsonLines();

@@ -110,11 +110,16 @@ public final class BundleWriter {
         }
     }
 
+    /** The bundle's config.json; NOT_FOUND or INVALID_ARGUMENT naming the file if it is missing or malformed. */
+    static Spec read(Path bundle) {
+        return OciJson.read(bundle.resolve("config.json"), Spec.class);
+    }
+
     /** Keeps the bundle's resources in step with a live update, so a restart applies the new limits. */
     void updateResources(Path bundle, ContainerRecord record) {
         Path file = bundle.resolve("config.json");
         ContainerCreate c = record.config();
-        Spec current = OciJson.read(file, Spec.class);
+        Spec current = read(bundle);
         SpecBuilder builder = SpecBuilder.from(current).args(current.process().args())
                 .memory(c.memory()).cpus(c.cpus()).pidsLimit(c.pidsLimit());
         ContainerCreate.LinuxOptions l = c.linux();

@@ -32,8 +32,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +71,7 @@ public final class ContainerService {
     private final ContainerEvents events = new ContainerEvents();
     private final ContainerIndex index = new ContainerIndex();
     private final NameGenerator names = new NameGenerator();
+    private final Map<String, BrokenContainer> broken = new ConcurrentHashMap<>();
 
     public ContainerService(ContainerStore store, ImageStore images, CgroupManager cgroups,
             RuntimeHandlers runtimes, ShimLauncher shims, ShimExitMonitor exitMonitor, BundleWriter bundles,
@@ -100,8 +104,43 @@ public final class ContainerService {
         return new ContainerPaths(store.dir(id), settings.runRoot().resolve("shims").resolve(ContainerPaths.shimKey(id)));
     }
 
+    /** The container {@code ref} names; FAILED_PRECONDITION naming the problem if it is a broken one. */
     public Container resolve(String ref) {
-        return index.resolve(ref);
+        try {
+            return index.resolve(ref);
+        } catch (BerthException e) {
+            throw brokenNamedBy(ref, e).map(BrokenContainer::unusable).orElse(e);
+        }
+    }
+
+    /** The broken container {@code ref} names, when the index's lookup failed with NOT_FOUND. */
+    private Optional<BrokenContainer> brokenNamedBy(String ref, BerthException lookupFailure) {
+        if (lookupFailure.kind() != BerthException.Kind.NOT_FOUND) {
+            return Optional.empty();
+        }
+        return broken.values().stream().filter(b -> b.isNamedBy(ref)).findFirst();
+    }
+
+    /**
+     * Registers a container found on disk whose files cannot be used: it is not listed or served, its
+     * name stays taken, and {@link #remove} with force removes whatever of it is left.
+     */
+    public void registerBroken(BrokenContainer b) {
+        if (b.record() != null) {
+            try {
+                index.reserveName(b.record().name(), b.id());
+            } catch (BerthException nameTaken) {
+                LOG.log(Level.WARNING, "broken container {0}: {1}", b.id(), nameTaken.getMessage());
+            }
+        }
+        broken.put(b.id(), b);
+        LOG.log(Level.ERROR, "container {0} is broken and not served until removed with force: {1}", b.id(),
+                b.problem());
+    }
+
+    /** Throws if the container's bundle (bundle/config.json) is missing or unreadable. */
+    public void checkBundle(ContainerRecord record) {
+        BundleWriter.read(paths(record.id()).bundle());
     }
 
     public List<Container> list() {
@@ -214,12 +253,18 @@ public final class ContainerService {
         return linux == null || linux.mounts() == null ? List.of() : linux.mounts();
     }
 
-    private void unmountImageVolumes(ContainerRecord record) {
-        List<ContainerCreate.Mount> mounts = mounts(record);
-        for (int i = 0; i < mounts.size(); i++) {
-            if (mounts.get(i).image() != null) {
-                OverlayRootfs.unmount(paths(record.id()).imageVolume(i).resolve("merged"));
+    /** Unmounts every image volume the container has on disk, which needs no record to find them. */
+    private void unmountImageVolumes(String id) {
+        Path volumes = paths(id).imageVolume(0).getParent();
+        if (!Files.isDirectory(volumes)) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(volumes)) {
+            for (Path volume : dirs.toList()) {
+                OverlayRootfs.unmount(volume.resolve("merged"));
             }
+        } catch (IOException e) {
+            throw BerthException.internal("remove container " + id + ": list " + volumes + ": " + e.getMessage(), e);
         }
     }
 
@@ -307,7 +352,13 @@ public final class ContainerService {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "clean up runtime of exited container {0}: {1}", id, e.getMessage());
             }
-            store.saveState(id, exited);
+            try {
+                store.saveState(id, exited);
+            } catch (RuntimeException e) {
+                // A full disk must not hide the exit from waiters and clients; after a restart, recovery asks
+                // the shim (or finds it gone) and learns the exit again.
+                LOG.log(Level.ERROR, "container {0}: save its exit: {1}", id, e.getMessage());
+            }
             container.state(exited);
             exitRecorded.accept(exited);
             events.publish(ContainerEvents.Type.STOPPED, container);
@@ -431,7 +482,13 @@ public final class ContainerService {
     }
 
     public void remove(String ref, boolean force) {
-        Container c = resolve(ref);
+        Container c;
+        try {
+            c = index.resolve(ref);
+        } catch (BerthException e) {
+            removeBroken(brokenNamedBy(ref, e).orElseThrow(() -> e), force);
+            return;
+        }
         withLock(c, () -> {
             if (c.state().hasShim()) {
                 if (!force && c.state().isRunning()) {
@@ -526,15 +583,58 @@ public final class ContainerService {
 
     /** Removes everything a container owns; every step tolerates what is already gone. */
     private void cleanUp(ContainerRecord record) {
-        String id = record.id();
-        ContainerPaths p = paths(id);
         try {
             releaseRuntime(record);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "remove container {0}: runtime clean-up: {1}", id, e.getMessage());
+            LOG.log(Level.WARNING, "remove container {0}: runtime clean-up: {1}", record.id(), e.getMessage());
         }
+        removeFiles(record.id());
+    }
+
+    /**
+     * Removes a broken container. Its run may still be going (a state.json lost while it ran), and without
+     * container.json its runtime handler and cgroup are unknown: every runtime holding state for the id
+     * deletes it (runc delete --force kills its processes, and its shim then exits), and the cgroup is the
+     * one the record names or, without one, the one berthd gives a container by default.
+     */
+    private void removeBroken(BrokenContainer b, boolean force) {
+        if (!force) {
+            throw BerthException.conflict("remove container " + b.id() + ": its files are broken (" + b.problem()
+                    + ") and it may still be running; use force");
+        }
+        if (!broken.remove(b.id(), b)) {
+            throw BerthException.notFound("no such container: " + b.id() + " (it was just removed)");
+        }
+        for (String handler : runtimes.names()) {
+            OciRuntime runtime = runtimes.get(handler);
+            try {
+                if (Files.exists(runtime.root().resolve(b.id()))) {
+                    runtime.delete(b.id());
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "remove broken container {0}: runtime {1}: {2}", b.id(), handler,
+                        e.getMessage());
+            }
+        }
+        String cgroupsPath = b.record() != null ? b.record().cgroupsPath()
+                : cgroups.cgroupsPath(settings.cgroupParent(), b.id());
+        try {
+            cgroups.remove(cgroupsPath);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "remove broken container {0}: cgroup {1}: {2}", b.id(), cgroupsPath, e.getMessage());
+        }
+        removeFiles(b.id());
+        if (b.record() != null) {
+            index.releaseName(b.record().name(), b.id());
+        }
+        LOG.log(Level.INFO, "removed broken container {0}", b.id());
+    }
+
+    /** Unmounts the container's rootfs and image volumes and deletes its directory and shim directory. */
+    private void removeFiles(String id) {
+        ContainerPaths p = paths(id);
         OverlayRootfs.unmount(p.rootfs());
-        unmountImageVolumes(record);
+        unmountImageVolumes(id);
         ContainerStore.deleteTree(p.shimDir());
         store.delete(id);
     }

@@ -1,5 +1,6 @@
 package dev.berth.daemon.recovery;
 
+import dev.berth.daemon.container.BrokenContainer;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.store.ContainerState;
 import dev.berth.daemon.store.ContainerStore;
@@ -9,7 +10,8 @@ import java.lang.System.Logger.Level;
  * Finds every container again when berthd starts. Running ones are re-adopted with their shim (whose WAIT
  * answer also covers exits that happened while berthd was down, and a dead shim); containers whose
  * creation never finished are removed, since no client was told they exist; a container whose files are
- * unreadable is reported and left alone, and the others are served.
+ * unreadable (container.json, state.json, bundle/config.json) is logged and registered as broken (not
+ * listed or served, removable with force), and the others are served.
  */
 public final class Recovery {
     private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
@@ -32,7 +34,7 @@ public final class Recovery {
         for (ContainerStore.Loaded loaded : store.loadAll()) {
             if (loaded.problem() != null) {
                 broken++;
-                LOG.log(Level.ERROR, "recover container {0}: {1}; it is skipped", loaded.id(), loaded.problem());
+                containers.registerBroken(new BrokenContainer(loaded.id(), loaded.record(), loaded.problem()));
                 continue;
             }
             try {
@@ -40,12 +42,13 @@ public final class Recovery {
                     containers.discard(loaded.record());
                     discarded++;
                 } else {
+                    containers.checkBundle(loaded.record());
                     containers.adopt(loaded.record(), loaded.state());
                     adopted++;
                 }
             } catch (RuntimeException e) {
                 broken++;
-                LOG.log(Level.ERROR, "recover container {0}: {1}", loaded.id(), e.getMessage());
+                containers.registerBroken(new BrokenContainer(loaded.id(), loaded.record(), e.getMessage()));
             }
         }
         LOG.log(Level.INFO, "recovered {0} containers ({1} half-created removed, {2} unreadable)", adopted,

@@ -4,7 +4,6 @@ import dev.berth.oci.BerthException;
 import dev.berth.oci.json.OciJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,11 +16,12 @@ import java.util.stream.Stream;
  * record) and state.json (its state), both written atomically so a crash leaves the old or the new file.
  */
 public final class ContainerStore {
-    private static final System.Logger LOG = System.getLogger(ContainerStore.class.getName());
-
     private final Path containersDir;
 
-    /** A container read back from disk, or the reason it could not be. */
+    /**
+     * A container read back from disk, or the reason it could not be: then {@code state} is null, and so is
+     * {@code record} unless only state.json was unreadable.
+     */
     public record Loaded(String id, ContainerRecord record, ContainerState state, String problem) {
     }
 
@@ -44,8 +44,14 @@ public final class ContainerStore {
         } catch (IOException e) {
             throw BerthException.internal("create container " + record.id() + ": " + e.getMessage(), e);
         }
-        saveRecord(record);
-        saveState(record.id(), state);
+        try {
+            saveRecord(record);
+            saveState(record.id(), state);
+        } catch (RuntimeException e) {
+            // A directory without both files would come back as a broken container at the next start.
+            delete(record.id());
+            throw e;
+        }
     }
 
     public void saveRecord(ContainerRecord record) {
@@ -61,13 +67,13 @@ public final class ContainerStore {
         try (Stream<Path> dirs = Files.list(containersDir)) {
             for (Path d : dirs.sorted().toList()) {
                 String id = d.getFileName().toString();
+                ContainerRecord record = null;
                 try {
-                    ContainerRecord record = OciJson.read(d.resolve("container.json"), ContainerRecord.class);
+                    record = OciJson.read(d.resolve("container.json"), ContainerRecord.class);
                     ContainerState state = OciJson.read(d.resolve("state.json"), ContainerState.class);
                     result.add(new Loaded(id, record, state, null));
                 } catch (RuntimeException e) {
-                    LOG.log(Level.ERROR, "load container {0}: {1}", id, e.getMessage());
-                    result.add(new Loaded(id, null, null, e.getMessage()));
+                    result.add(new Loaded(id, record, null, e.getMessage()));
                 }
             }
         } catch (IOException e) {

@@ -44,6 +44,19 @@ public final class BerthHarness implements AutoCloseable {
 
     /** @param extraConfig more berth.toml lines, e.g. {@code resource_views = "/path"} */
     public BerthHarness(List<String> extraConfig) throws IOException {
+        this(extraConfig, harness -> { });
+    }
+
+    /** What a test sets up before berthd first starts, e.g. a small file system mounted on {@link #root()}. */
+    public interface BeforeStart {
+        void prepare(BerthHarness harness) throws Exception;
+    }
+
+    /**
+     * @param beforeStart runs once the directories are chosen, before berthd starts; whatever it mounts under
+     *                    {@link #base()} is unmounted by {@link #close()}, or here if berthd does not start
+     */
+    public BerthHarness(List<String> extraConfig, BeforeStart beforeStart) throws IOException {
         assumeTrue("root".equals(System.getProperty("user.name")), "end-to-end tests need root");
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "end-to-end tests need runc");
         assumeTrue(Files.isExecutable(shim()), "build the shim first (make shim): " + shim());
@@ -61,7 +74,20 @@ public final class BerthHarness implements AutoCloseable {
                 "builtin_image = \"" + REPO.resolve("build/images/busybox") + "\"",
                 "hooks_dirs = [\"" + base.resolve("hooks.d") + "\"]",
                 "log_level = \"debug\"", String.join("\n", extraConfig), ""));
-        startDaemon();
+        try {
+            beforeStart.prepare(this);
+            startDaemon();
+        } catch (Exception | AssertionError e) {
+            try {
+                forceCleanUp();
+            } catch (Exception cleanUpFailure) {
+                e.addSuppressed(cleanUpFailure);
+            }
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw e instanceof RuntimeException r ? r : new IllegalStateException("start the test daemon", e);
+        }
     }
 
     /** The cgroup parent this daemon puts its containers under (berthd's cgroup_parent). */

@@ -1,0 +1,434 @@
+package dev.berth.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.it.support.BerthHarness;
+import dev.berth.it.support.TestRegistry;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The parts of a container dying under berthd (kill -9 of a shim, of runc mid-create, of the container's
+ * init), the state root's disk filling up (during a pull, during logging) and state files corrupted while
+ * berthd was down: each costs only the container concerned, with a clear error, and berthd keeps serving
+ * the others. docs/hardening.md describes the behaviour per case.
+ */
+class FaultToleranceIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A CRI log entry of the logging containers below, whole. */
+    private static final Pattern LOG_ENTRY =
+            Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z stdout F line-(\\d+)-x+");
+    private static final String LOGGING_SCRIPT = "i=0; while :; do i=$((i+1)); echo \"line-$i-"
+            + "x".repeat(100) + "\"; usleep 2000; done";
+
+    private BerthHarness berth;
+    private TestRegistry registry;
+    private Path work;
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            if (berth != null) {
+                berth.close();
+            }
+        } finally {
+            try {
+                if (registry != null) {
+                    registry.close();
+                }
+            } finally {
+                if (work != null) {
+                    BerthHarness.run("rm", "-rf", work.toString());
+                }
+            }
+        }
+    }
+
+    @Test
+    void killNineOfAShimReportsItsContainerExitedBeforeAndAfterARestart() throws Exception {
+        berth = new BerthHarness();
+        berth.ok("run", "-d", "--name", "bystander", "busybox", "sleep", "1000");
+        String live = berth.ok("run", "-d", "--name", "shim-killed-live", "busybox", "sleep", "1000");
+        JsonNode before = inspect(live);
+        BerthHarness.run("kill", "-9", before.get("shimPid").asText());
+        awaitStatus(live, "exited");
+        assertShimDeathReported(live, before);
+        berth.ok("rm", "-f", live);
+        assertNoTrace(live);
+
+        // The shim dies while berthd is down: recovery finds it dead.
+        String down = berth.ok("run", "-d", "--name", "shim-killed-down", "busybox", "sleep", "1000");
+        before = inspect(down);
+        berth.killDaemon();
+        BerthHarness.run("kill", "-9", before.get("shimPid").asText());
+        berth.startDaemon();
+        awaitStatus(down, "exited");
+        assertShimDeathReported(down, before);
+        berth.ok("rm", "-f", down);
+        assertNoTrace(down);
+
+        assertEquals("running", state("bystander").get("status").asText());
+        assertEquals("unaffected", berth.ok("exec", "bystander", "echo", "unaffected"));
+    }
+
+    private void assertShimDeathReported(String id, JsonNode before) throws Exception {
+        JsonNode s = state(id);
+        assertEquals(255, s.get("exitCode").asInt(), s.toString());
+        assertTrue(s.get("reason").asText().contains("shim"), "no reason naming the shim: " + s);
+        int pid = before.at("/state/pid").asInt();
+        assertTrue(BerthHarness.eventually(() -> !Files.exists(Path.of("/proc/" + pid)), 10_000),
+                "the container's init outlived its shim");
+        assertTrue(berth.ok("ps", "-a").contains("Exited (255)"), berth.ok("ps", "-a"));
+        assertFalse(Files.exists(berth.runRoot().resolve("runc").resolve(id)), "runc state left for " + id);
+        assertEquals(List.of(), cgroupDirsOf(id), "cgroups left for an exited container");
+    }
+
+    @Test
+    void killNineOfRuncMidCreateFailsTheCreateAndLeavesNothing() throws Exception {
+        work = Files.createTempDirectory(Path.of("/tmp"), "bkdrunc");
+        Path calls = work.resolve("calls.log");
+        Path wrapper = work.resolve("runc-killed-mid-create");
+        // On create: start runc, wait until it has made the container's state directory (it is mid-way
+        // through), then kill -9 runc and the wrapper the shim waits for. Other calls go to runc.
+        Files.writeString(wrapper, String.join("\n", "#!/bin/sh",
+                "echo \"$*\" >> " + calls,
+                "case \" $* \" in",
+                "*\" create \"*)",
+                "  prev=; for a in \"$@\"; do [ \"$prev\" = --root ] && root=$a; prev=$a; id=$a; done",
+                "  /usr/sbin/runc \"$@\" &",
+                "  i=0; while [ ! -d \"$root/$id\" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done",
+                "  echo \"killed after $i waits\" >> " + calls,
+                "  kill -9 $! $$",
+                "  ;;",
+                "esac",
+                "exec /usr/sbin/runc \"$@\"", ""));
+        assertTrue(wrapper.toFile().setExecutable(true));
+        berth = new BerthHarness(List.of("[runtimes]", "killed-mid-create = \"" + wrapper + "\""));
+
+        Result create = api("POST", "/v1/containers", "{\"image\":\"busybox\",\"name\":\"mid-create\","
+                + "\"cmd\":[\"sleep\",\"1000\"],\"runtimeHandler\":\"killed-mid-create\"}");
+        assertEquals(500, create.status(), create.body());
+        Matcher m = Pattern.compile("create container ([0-9a-f]{64}): runtime was killed").matcher(create.body());
+        assertTrue(m.find(), "the error does not name the container and the killed runtime: " + create.body());
+        String id = m.group(1);
+        String log = Files.readString(calls);
+        assertTrue(log.contains("killed after"), "the wrapper did not kill runc: " + log);
+
+        assertFalse(berth.ok("ps", "-a", "-q", "--no-trunc").contains(id), "the failed container is listed");
+        assertNoTrace(id);
+        Path namedRuntimeRoot = Path.of(log.lines().filter(l -> l.contains(" create ")).findFirst().orElseThrow()
+                .replaceAll(".*--root (\\S+).*", "$1"));
+        assertFalse(Files.exists(namedRuntimeRoot.resolve(id)), "runc state left in " + namedRuntimeRoot);
+        assertTrue(log.contains("delete --force " + id), "runc's half-made state was not deleted: " + log);
+
+        // The name is free again, and the default runtime serves on.
+        assertEquals("ok", berth.ok("run", "--rm", "--name", "mid-create", "busybox", "echo", "ok"));
+    }
+
+    @Test
+    void killNineOfTheInitReportsExitCode137AndKeepsTheLogs() throws Exception {
+        berth = new BerthHarness();
+        String id = berth.ok("run", "-d", "--name", "init-killed", "busybox", "sh", "-c",
+                "echo before-the-kill; exec sleep 1000");
+        assertTrue(BerthHarness.eventually(() -> logsOf(id).contains("before-the-kill"), 10_000), logsOf(id));
+        int pid = state(id).get("pid").asInt();
+        BerthHarness.run("kill", "-9", Integer.toString(pid));
+        awaitStatus(id, "exited");
+        JsonNode s = state(id);
+        assertEquals(137, s.get("exitCode").asInt(), s.toString());
+        assertFalse(s.get("oomKilled").asBoolean(), s.toString());
+        assertTrue(berth.ok("ps", "-a").contains("Exited (137)"), berth.ok("ps", "-a"));
+        assertEquals("before-the-kill", berth.ok("logs", id));
+        assertEquals("137", berth.ok("wait", id));
+        berth.ok("rm", id);
+        assertNoTrace(id);
+    }
+
+    @Test
+    void brokenStateFilesCostOnlyTheirContainer() throws Exception {
+        berth = new BerthHarness();
+        String healthy = berth.ok("run", "-d", "--name", "healthy", "busybox", "sleep", "1000");
+        String truncatedState = berth.ok("create", "--name", "truncated-state", "busybox", "true");
+        String emptyStateRunning = berth.ok("run", "-d", "--name", "empty-state", "busybox", "sleep", "1000");
+        String badRecord = berth.ok("create", "--name", "bad-record", "busybox", "true");
+        String noConfig = berth.ok("run", "-d", "--name", "no-config", "busybox", "sleep", "1000");
+        String noBundle = berth.ok("create", "--name", "no-bundle", "busybox", "true");
+        List<Integer> brokenInits = List.of(state(emptyStateRunning).get("pid").asInt(),
+                state(noConfig).get("pid").asInt());
+        berth.stopDaemon();
+
+        Path containers = berth.root().resolve("containers");
+        Files.writeString(containers.resolve(truncatedState).resolve("state.json"), "{\"status\": ");
+        Files.writeString(containers.resolve(emptyStateRunning).resolve("state.json"), "");
+        Files.writeString(containers.resolve(badRecord).resolve("container.json"), "{not json");
+        Files.delete(containers.resolve(noConfig).resolve("bundle/config.json"));
+        Path bundle = containers.resolve(noBundle).resolve("bundle");
+        BerthHarness.run("umount", bundle.resolve("rootfs").toString());
+        BerthHarness.run("rm", "-rf", bundle.toString());
+        berth.startDaemon();
+
+        assertEquals("running", state(healthy).get("status").asText());
+        assertEquals("served", berth.ok("exec", "healthy", "echo", "served"));
+        String listed = berth.ok("ps", "-a", "-q", "--no-trunc");
+        Map<String, String> problems = Map.of(truncatedState, "state.json", emptyStateRunning, "state.json",
+                badRecord, "container.json", noConfig, "bundle/config.json", noBundle, "bundle/config.json");
+        String daemonLog = berth.daemonLog();
+        for (Map.Entry<String, String> broken : problems.entrySet()) {
+            String id = broken.getKey();
+            assertFalse(listed.contains(id), "a broken container is listed: " + id);
+            assertTrue(daemonLog.lines().anyMatch(l -> l.contains(id) && l.contains(broken.getValue())
+                            && l.contains("broken")),
+                    "the daemon log does not name " + id + " and its " + broken.getValue());
+            BerthHarness.Result inspect = berth.berth("inspect", id);
+            assertNotEquals(0, inspect.exitCode());
+            assertTrue(inspect.stderr().contains(id) && inspect.stderr().contains("broken")
+                    && inspect.stderr().contains(broken.getValue()), inspect.stderr());
+            BerthHarness.Result rm = berth.berth("rm", id);
+            assertNotEquals(0, rm.exitCode(), "a broken container was removed without force");
+            assertTrue(rm.stderr().contains("use force"), rm.stderr());
+        }
+        assertNotEquals(0, berth.berth("start", "truncated-state").exitCode(), "a broken container started");
+        assertTrue(berth.berth("create", "--name", "no-config", "busybox", "true").stderr().contains("in use"),
+                "a broken container's name was given away");
+
+        berth.ok("rm", "-f", "truncated-state");
+        for (String id : problems.keySet()) {
+            if (!id.equals(truncatedState)) {
+                berth.ok("rm", "-f", id);
+            }
+            assertNoTrace(id);
+        }
+        for (int pid : brokenInits) {
+            assertTrue(BerthHarness.eventually(() -> !Files.exists(Path.of("/proc/" + pid)), 10_000),
+                    "a broken container's init outlived rm -f: " + pid);
+        }
+        berth.ok("create", "--name", "no-config", "busybox", "true");
+        assertEquals("running", state(healthy).get("status").asText());
+        berth.stopDaemon();
+        long linesBefore = berth.daemonLog().lines().count();
+        berth.startDaemon();
+        assertFalse(berth.daemonLog().lines().skip(linesBefore).anyMatch(l -> l.contains("broken")),
+                "a removed broken container came back");
+    }
+
+    @Test
+    void aPullThatDoesNotFitFailsWithNoSpaceLeftAndLeavesNothing() throws Exception {
+        TestRegistry.assumeTools("disk-full pull test");
+        work = Files.createTempDirectory(Path.of("/tmp"), "bkdpull");
+        registry = TestRegistry.start(work);
+        Path layout = registry.busyboxLayout("layout");
+        registry.addRandomLayer(layout, "too-big", 40 << 20);
+        registry.push(layout, "too-big:v1");
+        berth = new BerthHarness(List.of(), h -> mountTmpfs(h.root(), "24m"));
+        Path store = berth.root().resolve("images");
+        long freeBefore = freeBytes(berth.root());
+        String imagesBefore = berth.ok("images", "-q", "--no-trunc");
+
+        BerthHarness.Result pull = berth.berth("pull", registry.host() + "/too-big:v1");
+        assertNotEquals(0, pull.exitCode(), "a pull larger than the disk succeeded");
+        String said = pull.stdout() + pull.stderr();
+        assertTrue(said.toLowerCase().contains("no space left"), "no 'no space left' error: " + said);
+        assertTrue(said.contains(registry.host() + "/too-big:v1"), "the error does not name the pull: " + said);
+
+        assertEquals(imagesBefore, berth.ok("images", "-q", "--no-trunc"), "the image list changed");
+        assertEquals(List.of(), entries(store.resolve("tmp")), "temp files left");
+        assertEquals(List.of(), entries(store.resolve("partial")), "a partial download fills the disk");
+        assertTrue(freeBytes(berth.root()) >= freeBefore - (1 << 20),
+                "the failed pull kept " + (freeBefore - freeBytes(berth.root())) + " bytes");
+        assertEquals("still serving", berth.ok("run", "--rm", "busybox", "echo", "still serving"));
+    }
+
+    @Test
+    void aFullLogDiskNeitherBlocksNorKillsTheContainerAndLoggingResumes() throws Exception {
+        berth = new BerthHarness(List.of("log_max_size = 1073741824"), h -> mountTmpfs(h.root(), "16m"));
+        String logger = berth.ok("run", "-d", "--name", "logger", "busybox", "sh", "-c", LOGGING_SCRIPT);
+        String quitter = berth.ok("run", "-d", "--name", "quitter", "busybox", "sleep", "1000");
+        Path filler = berth.root().resolve("filler");
+        long fill = freeBytes(berth.root()) - (256 << 10);
+        BerthHarness.run("fallocate", "-l", Long.toString(fill), filler.toString());
+        assertTrue(BerthHarness.eventually(() -> freeBytes(berth.root()) < 16 << 10, 30_000),
+                "the log did not fill the disk: " + freeBytes(berth.root()) + " bytes free");
+        BerthHarness.sleep(2000);
+
+        int shimPid = inspect(logger).get("shimPid").asInt();
+        assertTrue(Files.exists(Path.of("/proc/" + shimPid)), "the shim died of the full disk");
+        assertEquals("running", state(logger).get("status").asText());
+        assertEquals("alive", berth.ok("exec", "logger", "echo", "alive"));
+        assertEquals("running", state(quitter).get("status").asText());
+        berth.ok("stop", "-t", "1", "quitter");
+        assertEquals("exited", state(quitter).get("status").asText(), "an exit during a full disk was lost");
+        BerthHarness.Result create = berth.berth("create", "--name", "no-room", "busybox", "true");
+        assertNotEquals(0, create.exitCode(), "a create on a full disk succeeded");
+        assertTrue(create.stderr().contains("No space left"), create.stderr());
+        assertFalse(berth.ok("ps", "-a").contains("no-room"), "a failed create is listed");
+        try (Stream<Path> dirs = Files.list(berth.root().resolve("containers"))) {
+            assertEquals(2, dirs.count(), "a failed create left a container directory");
+        }
+
+        Path log = berth.root().resolve("containers").resolve(logger).resolve("ctr.log");
+        long lastBefore = lastLineNumber(log);
+        Files.delete(filler);
+        assertTrue(BerthHarness.eventually(() -> lastLineNumber(log) > lastBefore + 100, 30_000),
+                "logging did not resume after line " + lastBefore);
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            assertTrue(LOG_ENTRY.matcher(line).matches(), "not a whole log entry: " + line);
+        }
+        assertTrue(berth.ok("logs", "--tail", "1", "logger").startsWith("line-"));
+        berth.ok("rm", "-f", logger);
+        berth.ok("rm", quitter);
+        assertNoTrace(logger);
+    }
+
+    /** The number of the log's last whole entry, read from its last 64 KiB. */
+    private static long lastLineNumber(Path log) {
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            byte[] tail = new byte[(int) Math.min(f.length(), 64 << 10)];
+            f.seek(f.length() - tail.length);
+            f.readFully(tail);
+            List<String> lines = new String(tail, StandardCharsets.UTF_8).lines().toList();
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                Matcher m = LOG_ENTRY.matcher(lines.get(i));
+                if (m.matches()) {
+                    return Long.parseLong(m.group(1));
+                }
+            }
+            return 0;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void mountTmpfs(Path dir, String size) throws Exception {
+        Files.createDirectories(dir);
+        String out = BerthHarness.run("mount", "-t", "tmpfs", "-o", "size=" + size, "berth-it-full", dir.toString());
+        assertTrue(isMountPoint(dir), "mount a tmpfs on " + dir + ": " + out);
+    }
+
+    private static boolean isMountPoint(Path dir) throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .anyMatch(l -> l.split(" ")[4].equals(dir.toString()));
+    }
+
+    private static long freeBytes(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> entries(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** Nothing of the container is left: record, shim directory, runc state, cgroups, mounts, processes. */
+    private void assertNoTrace(String id) throws IOException {
+        assertFalse(Files.exists(berth.root().resolve("containers").resolve(id)), "container directory left: " + id);
+        assertFalse(Files.exists(berth.runRoot().resolve("shims").resolve(id.substring(0, 32))), "shim dir left");
+        assertFalse(Files.exists(berth.runRoot().resolve("runc").resolve(id)), "runc state left: " + id);
+        assertTrue(BerthHarness.eventually(() -> cgroupDirsOf(id).isEmpty(), 5_000),
+                "cgroups left: " + cgroupDirsOf(id));
+        assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(id), "mounts left for " + id);
+        assertTrue(BerthHarness.eventually(() -> processesNaming(id).isEmpty(), 10_000),
+                "processes left: " + processesNaming(id));
+    }
+
+    /** The cgroup directories (any hierarchy) under the daemon's cgroup parent whose name holds the id. */
+    private List<Path> cgroupDirsOf(String id) {
+        List<Path> found = new ArrayList<>();
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                Path parent = h.resolve(berth.cgroupParent());
+                if (Files.isDirectory(parent)) {
+                    try (Stream<Path> walk = Files.walk(parent, 3)) {
+                        walk.filter(p -> Files.isDirectory(p) && p.getFileName().toString().contains(id))
+                                .forEach(found::add);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
+    }
+
+    private static List<String> processesNaming(String id) {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                            .replace('\0', ' ');
+                    if (cmdline.contains(id.substring(0, 32))) {
+                        found.add(p.getFileName() + ": " + cmdline);
+                    }
+                } catch (IOException gone) {
+                    // The process ended while we looked.
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
+    }
+
+    private JsonNode inspect(String ref) throws Exception {
+        JsonNode node = JSON.readTree(berth.ok("inspect", ref));
+        return node.isArray() ? node.get(0) : node;
+    }
+
+    private JsonNode state(String ref) throws Exception {
+        return inspect(ref).get("state");
+    }
+
+    private void awaitStatus(String ref, String status) throws Exception {
+        boolean reached = BerthHarness.eventually(() -> {
+            try {
+                return state(ref).get("status").asText().equals(status);
+            } catch (Exception e) {
+                return false;
+            }
+        }, 15_000);
+        assertTrue(reached, ref + " did not become " + status + ": " + state(ref));
+    }
+
+    private String logsOf(String ref) {
+        try {
+            return berth.berth("logs", ref).stdout();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private record Result(int status, String body) {
+    }
+
+    /** A request to the REST API, for what the CLI has no flag for (a runtime handler). */
+    private Result api(String method, String path, String body) throws Exception {
+        String out = BerthHarness.run("curl", "-s", "--unix-socket", berth.socket().toString(), "-X", method,
+                "-H", "Content-Type: application/json", "-d", body, "-w", "\n%{http_code}", "http://d" + path);
+        int cut = out.lastIndexOf('\n');
+        return new Result(Integer.parseInt(out.substring(cut + 1).strip()), out.substring(0, cut));
+    }
+}
