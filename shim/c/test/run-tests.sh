@@ -274,7 +274,8 @@ time.sleep(float(sys.argv[2]))' "$(sock $id)" $((8 * SLOW)) "$WORK/r-slow" &
 
 t_reopen() {
 	local id=t-reopen r
-	bundle $id false sh -c 'echo one; sleep 3; echo two'
+	# "two" waits for SIGUSR1, sent once the log is reopened: no timing assumption on a loaded host.
+	bundle $id false sh -c 'trap "echo two; exit 0" USR1; echo one; while :; do sleep 0.1; done'
 	launch $id
 	start $id
 	ready_log() { grep -q 'F one' "$WORK/logs/$id.log"; }
@@ -282,6 +283,7 @@ t_reopen() {
 	mv "$WORK/logs/$id.log" "$WORK/logs/$id.log.old"
 	r=$($CLIENT "$(sock $id)" REOPEN)
 	check reopen "reply $r" [ "$r" = "REPLY OK" ] || return
+	"$RUNC" --root "$RROOT" kill $id USR1
 	exitof $id >/dev/null
 	check reopen "old has one" grep -q 'F one' "$WORK/logs/$id.log.old" || return
 	check reopen "new has two" grep -q 'F two' "$WORK/logs/$id.log" || return
