@@ -18,6 +18,8 @@ import dev.berth.cgroups.Resources;
 import dev.berth.cgroups.systemd.SystemdCgroupManager;
 import dev.berth.cgroups.systemd.SystemdCgroupsPath;
 import dev.berth.it.support.BerthHarness;
+import dev.berth.it.support.GuestSteps;
+import dev.berth.it.support.RuncBusybox;
 import dev.berth.oci.BerthException;
 
 import java.io.IOException;
@@ -27,7 +29,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.opentest4j.TestAbortedException;
 
 /**
  * The systemd cgroup driver against a real systemd (PID 1) on the v1 hybrid layout: run inside the
@@ -42,8 +43,8 @@ public final class SystemdDriverGuest {
 
     private final SystemdCgroupManager cgroups;
     private final CgroupLayout layout;
-    /** What to undo at the end whatever happened: runc ids, units, pids. */
-    private final List<String> containers = new ArrayList<>();
+    private final RuncBusybox runc = new RuncBusybox(RUNC_ROOT, BUNDLES);
+    /** What to undo at the end whatever happened: units, pids. */
     private final List<String> units = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
 
@@ -63,39 +64,19 @@ public final class SystemdDriverGuest {
                 (SystemdCgroupManager) CgroupManagers.create(CgroupManagers.defaultDriver(), layout));
         System.out.printf("connected to systemd in %d ms, layout %s%n", (System.nanoTime() - t0) / 1_000_000,
                 layout.mode());
-        Map<String, ThrowingRunnable> steps = new LinkedHashMap<>();
-        steps.put("runc container in a scope with limits, update, remove", t::containerScopeLifecycle);
-        steps.put("moveToScope of a process, and a bad pid", t::moveToScope);
-        steps.put("pod slice holds a scope, removing it stops the scope", t::podSlice);
-        steps.put("reconnect after dbus restarts", t::reconnectAfterDbusRestart);
-        steps.put("berthd with the default (systemd) driver: limits, update, rm", SystemdDriverGuest::berthd);
-        int passed = 0;
-        int skipped = 0;
+        int failed;
         try {
-            for (Map.Entry<String, ThrowingRunnable> step : steps.entrySet()) {
-                long s = System.nanoTime();
-                try {
-                    step.getValue().run();
-                    passed++;
-                    System.out.printf("PASS %s (%d ms)%n", step.getKey(), (System.nanoTime() - s) / 1_000_000);
-                } catch (TestAbortedException e) {
-                    skipped++;
-                    System.out.printf("SKIP %s: %s%n", step.getKey(), e.getMessage());
-                } catch (Throwable e) {
-                    System.out.printf("FAIL %s: %s%n", step.getKey(), e);
-                    e.printStackTrace(System.out);
-                }
-            }
+            failed = new GuestSteps()
+                    .add("runc container in a scope with limits, update, remove", t::containerScopeLifecycle)
+                    .add("moveToScope of a process, and a bad pid", t::moveToScope)
+                    .add("pod slice holds a scope, removing it stops the scope", t::podSlice)
+                    .add("reconnect after dbus restarts", t::reconnectAfterDbusRestart)
+                    .add("berthd with the default (systemd) driver: limits, update, rm", SystemdDriverGuest::berthd)
+                    .run();
         } finally {
             t.cleanUp();
         }
-        int failed = steps.size() - passed - skipped;
-        System.out.printf("steps: %d passed, %d skipped, %d failed%n", passed, skipped, failed);
         System.exit(failed == 0 ? 0 : 1);
-    }
-
-    interface ThrowingRunnable {
-        void run() throws Exception;
     }
 
     void containerScopeLifecycle() throws Exception {
@@ -106,8 +87,8 @@ public final class SystemdDriverGuest {
         String scope = SystemdCgroupsPath.parse(path).unitName();
         String dir = "system.slice/" + scope;
 
-        runc(id, path, "\"memory\": {\"limit\": " + 64 * MIB + "}, \"cpu\": {\"quota\": 50000, \"period\": 100000},"
-                + " \"pids\": {\"limit\": 32},");
+        runc.run(id, path, true, "\"memory\": {\"limit\": " + 64 * MIB + "}, \"cpu\": {\"quota\": 50000, \"period\": 100000},"
+                + " \"pids\": {\"limit\": 32},", false, "/bin/sleep", "600");
         Map<String, String> unit = show(scope, "ActiveState", "Delegate", "MemoryLimit", "CPUQuotaPerSecUSec", "TasksMax");
         assertEquals("active", unit.get("ActiveState"));
         assertEquals("yes", unit.get("Delegate"));
@@ -120,7 +101,7 @@ public final class SystemdDriverGuest {
 
         // reads through the driver: the scope's directories found from the cgroupsPath alone
         assertTrue(cgroups.exists(path));
-        int init = Integer.parseInt(run("runc", "--root", RUNC_ROOT, "state", id).replaceAll("(?s).*\"pid\": (\\d+).*", "$1"));
+        int init = runc.initPid(id);
         assertTrue(cgroups.pids(path).contains(init), "pids " + cgroups.pids(path) + " hold the container's " + init);
         CgroupStats stats = cgroups.stats(path);
         assertEquals(64 * MIB, stats.memoryLimit());
@@ -157,10 +138,7 @@ public final class SystemdDriverGuest {
         assertEquals(BerthException.Kind.NOT_FOUND, missing.kind());
 
         // Berth's order: the runtime deletes the container, then the driver removes the cgroup
-        run("runc", "--root", RUNC_ROOT, "--systemd-cgroup", "kill", id, "KILL");
-        assertTrue(eventually(() -> runQuiet("runc", "--root", RUNC_ROOT, "state", id).contains("stopped"), 10_000));
-        run("runc", "--root", RUNC_ROOT, "--systemd-cgroup", "delete", "--force", id);
-        containers.remove(id);
+        runc.delete(id, true);
         cgroups.remove(path);
         assertFalse(cgroups.exists(path));
         assertEquals("inactive", show(scope, "ActiveState").get("ActiveState"));
@@ -295,35 +273,6 @@ public final class SystemdDriverGuest {
         }
     }
 
-    /** Runs a busybox sleep container with runc --systemd-cgroup at the driver's cgroupsPath. */
-    private void runc(String id, String cgroupsPath, String resources) throws IOException, InterruptedException {
-        Path bundle = BUNDLES.resolve(id);
-        Files.createDirectories(bundle.resolve("rootfs/bin"));
-        for (String d : List.of("proc", "dev", "sys")) {
-            Files.createDirectories(bundle.resolve("rootfs").resolve(d));
-        }
-        Files.copy(Path.of("/bin/busybox"), bundle.resolve("rootfs/bin/busybox"));
-        Files.createSymbolicLink(bundle.resolve("rootfs/bin/sleep"), Path.of("busybox"));
-        Files.writeString(bundle.resolve("config.json"), """
-                { "ociVersion": "1.0.2-dev",
-                  "process": { "terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/", "env": ["PATH=/bin"],
-                    "args": ["/bin/sleep", "600"] },
-                  "root": {"path": "rootfs", "readonly": true},
-                  "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
-                             {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]}],
-                  "linux": { "cgroupsPath": "%s",
-                    "resources": { %s "devices": [{"allow": false, "access": "rwm"}] },
-                    "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}] } }
-                """.formatted(cgroupsPath, resources));
-        containers.add(id);
-        // the detached container keeps runc's stdout: a file, not a pipe that would never reach EOF
-        Path log = bundle.resolve("runc.log");
-        Process p = new ProcessBuilder("runc", "--root", RUNC_ROOT, "--systemd-cgroup", "run", "-d", "--bundle",
-                bundle.toString(), id).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        assertEquals(0, p.waitFor(), "runc run: " + Files.readString(log));
-    }
-
     private Process sleeper() throws IOException {
         Process p = new ProcessBuilder("sleep", "600").start();
         processes.add(p);
@@ -331,7 +280,7 @@ public final class SystemdDriverGuest {
     }
 
     /** `systemctl show` of the given properties. */
-    static Map<String, String> show(String unit, String... props) {
+    public static Map<String, String> show(String unit, String... props) {
         List<String> cmd = new ArrayList<>(List.of("systemctl", "show", unit));
         for (String p : props) {
             cmd.add("-p");
@@ -377,8 +326,10 @@ public final class SystemdDriverGuest {
     }
 
     private void cleanUp() {
-        for (String id : containers) {
-            runQuiet("runc", "--root", RUNC_ROOT, "--systemd-cgroup", "delete", "--force", id);
+        try {
+            runc.close();
+        } catch (IOException | InterruptedException e) {
+            System.out.println("cleanup: " + e);
         }
         for (Process p : processes) {
             p.destroyForcibly();

@@ -1,17 +1,9 @@
 package dev.berth.it.systemd;
 
 import static dev.berth.it.support.BerthHarness.REPO;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
+import dev.berth.it.support.GuestScript;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,50 +18,9 @@ class SystemdDriverIT {
     static final Path LOG = REPO.resolve("integration-tests/target/systemd-guest.log");
     /** A first run builds the guest (about 4-7 minutes here); later runs take about 20 s. */
     static final long TIMEOUT_MINUTES = 20;
-    /** run-in-nspawn.sh: no guest can be built or booted on this host. */
-    static final int CANNOT_RUN_HERE = 77;
-    static final Pattern SUMMARY = Pattern.compile("steps: (\\d+) passed, (\\d+) skipped, (\\d+) failed");
 
     @Test
     void systemdDriverUnderRealSystemd() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "the systemd guest needs root");
-        Files.createDirectories(LOG.getParent());
-        Process script = new ProcessBuilder("bash", SCRIPT.toString(), System.getProperty("java.class.path"))
-                .redirectErrorStream(true).redirectOutput(LOG.toFile()).start();
-        try {
-            if (!script.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                fail("the systemd guest did not finish in " + TIMEOUT_MINUTES + " min; log: " + LOG);
-            }
-        } finally {
-            stop(script);
-        }
-        String out = Files.readString(LOG);
-        System.out.println(out);
-        assumeTrue(script.exitValue() != CANNOT_RUN_HERE, () -> "no systemd guest on this host: " + lastLines(out));
-        assertEquals(0, script.exitValue(), "guest checks failed, see " + LOG);
-        Matcher m = SUMMARY.matcher(out);
-        assertTrue(m.find() && Integer.parseInt(m.group(1)) > 0 && m.group(3).equals("0"),
-                "the guest reports no failed step");
-    }
-
-    /**
-     * Stops a guest that is still running: TERM to sysd-env.sh's `timeout` first, so the guest powers
-     * off and the script still removes the guest's cgroups; KILL to whatever is left after a minute.
-     */
-    private static void stop(Process script) throws InterruptedException {
-        if (!script.isAlive()) {
-            return;
-        }
-        script.descendants().filter(h -> h.info().command().map(c -> c.endsWith("/timeout")).orElse(false))
-                .forEach(ProcessHandle::destroy);
-        if (!script.waitFor(60, TimeUnit.SECONDS)) {
-            script.descendants().forEach(ProcessHandle::destroyForcibly);
-            script.destroyForcibly();
-        }
-    }
-
-    private static String lastLines(String out) {
-        List<String> lines = out.lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        GuestScript.runAndAssertPassed(SCRIPT, LOG, TIMEOUT_MINUTES, System.getProperty("java.class.path"));
     }
 }
