@@ -1,6 +1,7 @@
 package dev.berth.it.support;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
@@ -70,10 +71,18 @@ public final class RuncBusybox implements AutoCloseable {
         assertEquals(0, p.waitFor(), "runc run " + id + ": " + Files.readString(log));
     }
 
-    /** runc's state of the container: "running", "stopped"... */
-    public String status(String id) throws IOException, InterruptedException {
-        return BerthHarness.run("runc", "--root", runcRoot, "state", id)
-                .replaceAll("(?s).*\"status\": \"([a-z]+)\".*", "$1");
+    /** Whether runc reports the container stopped within {@code millis}. */
+    public boolean stopsWithin(String id, long millis) {
+        return BerthHarness.eventually(() -> {
+            try {
+                return BerthHarness.run("runc", "--root", runcRoot, "state", id).contains("\"status\": \"stopped\"");
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }, millis);
     }
 
     public int initPid(String id) throws IOException, InterruptedException {
@@ -84,16 +93,7 @@ public final class RuncBusybox implements AutoCloseable {
     /** Kills the container, waits until it stopped, deletes it: what Berth does before it removes the cgroup. */
     public void delete(String id, boolean systemd) throws IOException, InterruptedException {
         BerthHarness.run(runc(systemd, "kill", id, "KILL").toArray(String[]::new));
-        BerthHarness.eventually(() -> {
-            try {
-                return "stopped".equals(status(id));
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }, 10_000);
+        assertTrue(stopsWithin(id, 10_000), "runc kill " + id + ": still running");
         BerthHarness.run(runc(systemd, "delete", "--force", id).toArray(String[]::new));
         containers.remove(id);
     }

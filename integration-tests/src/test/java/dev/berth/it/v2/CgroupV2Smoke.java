@@ -225,16 +225,7 @@ public final class CgroupV2Smoke {
         // no swap to escape to: memory+swap = memory
         runc.run(id, path, false, "\"memory\": {\"limit\": " + 32 * MIB + ", \"swap\": " + 32 * MIB + "},", false,
                 "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1");
-        assertTrue(eventually(() -> {
-            try {
-                return "stopped".equals(runc.status(id));
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }, 120_000), "the container is still running");
+        assertTrue(runc.stopsWithin(id, 120_000), "the container is still running");
         assertEquals(1, cgroupfs.oomKillCount(path), "memory.events: " + file(dir, "memory.events"));
         assertEquals(1, cgroupfs.stats(path).oomKillCount());
         record("oom", dir);

@@ -18,7 +18,7 @@ class CgroupV2VmIT {
     static final Path SCRIPT = REPO.resolve("integration-tests/src/test/sh/systemd/run-in-vm.sh");
     static final Path LOG = REPO.resolve("integration-tests/target/v2-guest.log");
     static final Path RECORD = REPO.resolve("integration-tests/target/v2-record");
-    /** A first run builds the image (about 15 min here); later runs boot and test in a few minutes. */
+    /** A first run builds the image (about 15 min here); later runs take 3-6 min (boot 70-170 s, the suite 50-110 s). */
     static final long TIMEOUT_MINUTES = 30;
 
     @Test
