@@ -7,6 +7,9 @@
 #
 #   run-in-vm.sh CLASSPATH RECORD_DIR
 #
+# BERTH_V2_BERTHD=true adds the berthd step (the daemon, shim and CLI in the guest: about 10 more
+# minutes; needs `make shim` and the built-in image).
+#
 # CLASSPATH is the test classpath; the guest sees the repository and ~/.m2 read-only at the same
 # paths (9p), so every entry must lie under one of them. The v2 cgroup files the suite records end
 # up in RECORD_DIR. Exit code: the guest's (0 = all steps passed); 77 = no guest can be built or
@@ -55,13 +58,17 @@ command -v qemu-system-x86_64 > /dev/null || { echo "qemu-system-x86_64 is not i
 
 scratch=$(mktemp -d "$SYSD_DIR-run.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-share() {  # $1 = tag, $2 = host directory: a read-only 9p export
-  echo "-fsdev local,id=$1,path=$2,security_model=none,readonly=on -device virtio-9p-pci,fsdev=$1,mount_tag=$1"
+share() {  # $1 = tag, $2 = host directory, $3 = ",readonly=on" or nothing: a 9p export
+  echo "-fsdev local,id=$1,path=$2,security_model=none${3:-} -device virtio-9p-pci,fsdev=$1,mount_tag=$1"
 }
-export SYSD_QEMU_ARGS="$(share berthrepo "$repo") $(share berthm2 "$m2") ${SYSD_QEMU_ARGS:-}"
+# the repository read-only, but its integration-tests/target writable: berthd's logs go there
+mkdir -p "$repo/integration-tests/target"
+export SYSD_QEMU_ARGS="$(share berthrepo "$repo" ,readonly=on) $(share berthm2 "$m2" ,readonly=on) \
+  $(share berthtarget "$repo/integration-tests/target") ${SYSD_QEMU_ARGS:-}"
 printf '%s\n' "$classpath" > "$scratch/classpath"
 printf '%s\n' "$repo" > "$scratch/repo"
 printf '%s\n' "$m2" > "$scratch/m2"
+printf '%s\n' "${BERTH_V2_BERTHD:-false}" > "$scratch/berthd"
 mkdir "$scratch/record"
 rc=0
 # cache=loose: the exports do not change while the guest runs, and the JVM reads its jars many times
@@ -71,8 +78,10 @@ bash "$here/sysd-env.sh" vm v2 "$scratch" '
   mkdir -p "$(cat /src/repo)" "$(cat /src/m2)"
   mount -t 9p -o $opts berthrepo "$(cat /src/repo)"
   mount -t 9p -o $opts berthm2 "$(cat /src/m2)"
+  mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=none berthtarget "$(cat /src/repo)/integration-tests/target"
   echo "=== guest up $(cut -d" " -f1 /proc/uptime) s after boot, $(nproc) CPUs"
   BERTH_V2_GUEST=1 java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -XX:-UsePerfData \
+    -Dberth.repo="$(cat /src/repo)" -Dberth.it.daemonStartSeconds=600 -Dberth.it.v2.berthd="$(cat /src/berthd)" \
     -cp "$(cat /src/classpath)" dev.berth.it.v2.CgroupV2Smoke /src/record' || rc=$?
 rm -rf "$record"
 mkdir -p "$(dirname "$record")"

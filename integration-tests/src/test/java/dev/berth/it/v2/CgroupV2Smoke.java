@@ -5,7 +5,10 @@ import static dev.berth.it.support.BerthHarness.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.cgroups.CgroupDetector;
 import dev.berth.cgroups.CgroupLayout;
 import dev.berth.cgroups.CgroupManager;
@@ -15,6 +18,7 @@ import dev.berth.cgroups.CgroupStats;
 import dev.berth.cgroups.Pressure;
 import dev.berth.cgroups.Resources;
 import dev.berth.cgroups.systemd.SystemdCgroupsPath;
+import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.GuestSteps;
 import dev.berth.it.support.RuncBusybox;
 import dev.berth.it.systemd.SystemdDriverGuest;
@@ -76,6 +80,7 @@ public final class CgroupV2Smoke {
                     .add("systemd driver: scope with limits, update, remove", t::systemdScope)
                     .add("cgroupfs driver: limits, update, stats, views, remove", t::cgroupfs)
                     .add("OOM kill seen through memory.events", t::oom)
+                    .add("berthd: limits on the container's scope, OOM kill reported by the shim", CgroupV2Smoke::berthd)
                     .run();
         } finally {
             t.runc.close();
@@ -232,6 +237,43 @@ public final class CgroupV2Smoke {
         runc.delete(id, false);
         cgroupfs.remove(path);
         assertFalse(Files.exists(dir), "cgroup left: " + dir);
+    }
+
+    /**
+     * The real daemon with its default (systemd) driver, started as the other end-to-end tests start
+     * it (needs the shim, the built-in image and the CLI built: skipped otherwise): the container's
+     * limits on its scope, and an OOM kill the shim detects from memory.events at the container's exit.
+     * Only on request (BERTH_V2_BERTHD=true for run-in-vm.sh): emulated, berthd takes 3-4 min to serve
+     * and the step about 10 min, more than the rest of the suite with the boot.
+     */
+    static void berthd() throws Exception {
+        assumeTrue(Boolean.getBoolean("berth.it.v2.berthd"), "berthd in the emulated guest takes about 10 min:"
+                + " BERTH_V2_BERTHD=true runs it");
+        try (BerthHarness berth = new BerthHarness()) {
+            String id = berth.ok("run", "-d", "--memory", "64m", "--cpus", "0.5", "--pids-limit", "50", "busybox",
+                    "sleep", "600");
+            String path = inspect(berth, id).get("cgroupsPath").asText();
+            assertEquals("system.slice:" + berth.cgroupParent() + ":" + id, path);
+            Path dir = MOUNT.resolve("system.slice").resolve(SystemdCgroupsPath.parse(path).unitName());
+            assertEquals(Long.toString(64 * MIB), file(dir, "memory.max"));
+            assertEquals("50000 100000", file(dir, "cpu.max"));
+            assertEquals("50", file(dir, "pids.max"));
+            berth.ok("rm", "-f", id);
+            assertFalse(Files.exists(dir), "cgroup left: " + dir);
+
+            BerthHarness.Result r = berth.berth("run", "--name", "hog", "--memory", "32m", "busybox", "dd",
+                    "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1");
+            assertEquals(137, r.exitCode(), r.stderr());
+            JsonNode state = inspect(berth, "hog").get("state");
+            assertTrue(state.get("oomKilled").asBoolean(), state.toString());
+            assertEquals("OOMKilled", state.get("reason").asText());
+            berth.ok("rm", "hog");
+        }
+    }
+
+    private static JsonNode inspect(BerthHarness berth, String name) throws Exception {
+        JsonNode n = new ObjectMapper().readTree(berth.ok("inspect", name));
+        return n.isArray() ? n.get(0) : n;
     }
 
     private static String file(Path dir, String name) throws IOException {
