@@ -23,6 +23,8 @@ import java.util.stream.Stream;
  */
 public final class BerthHarness implements AutoCloseable {
     public static final Path REPO = Path.of(System.getProperty("berth.repo", "..")).toAbsolutePath().normalize();
+    /** How long berthd may take to serve: longer in an emulated guest (run-in-vm.sh). */
+    static final long DAEMON_START_SECONDS = Long.getLong("berth.it.daemonStartSeconds", 30);
 
     public record Result(int exitCode, String stdout, String stderr) {
         public String out() {
@@ -131,7 +133,7 @@ public final class BerthHarness implements AutoCloseable {
         pb.environment().put("BERTH_DAEMON_LIB", REPO.resolve("daemon/target/lib").toString());
         daemon = pb.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DAEMON_START_SECONDS);
         while (System.nanoTime() < deadline) {
             if (answers(socket)) {
                 return;
@@ -141,7 +143,7 @@ public final class BerthHarness implements AutoCloseable {
             }
             sleep(50);
         }
-        throw new IllegalStateException("berthd did not serve within 30 s:\n" + daemonLog());
+        throw new IllegalStateException("berthd did not serve within " + DAEMON_START_SECONDS + " s:\n" + daemonLog());
     }
 
     /** The CRI socket once it accepts connections: berthd binds it after the REST socket. */

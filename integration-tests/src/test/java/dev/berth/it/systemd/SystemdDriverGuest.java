@@ -18,6 +18,8 @@ import dev.berth.cgroups.Resources;
 import dev.berth.cgroups.systemd.SystemdCgroupManager;
 import dev.berth.cgroups.systemd.SystemdCgroupsPath;
 import dev.berth.it.support.BerthHarness;
+import dev.berth.it.support.GuestSteps;
+import dev.berth.it.support.RuncBusybox;
 import dev.berth.oci.BerthException;
 
 import java.io.IOException;
@@ -40,8 +42,8 @@ public final class SystemdDriverGuest {
 
     private final SystemdCgroupManager cgroups;
     private final CgroupLayout layout;
-    /** What to undo at the end whatever happened: runc ids, units, pids. */
-    private final List<String> containers = new ArrayList<>();
+    private final RuncBusybox runc = new RuncBusybox(RUNC_ROOT, BUNDLES);
+    /** What to undo at the end whatever happened: units, pids. */
     private final List<String> units = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
 
@@ -51,7 +53,7 @@ public final class SystemdDriverGuest {
     }
 
     public static void main(String[] args) throws Exception {
-        GuestSteps.requireGuest(SystemdDriverGuest.class);
+        GuestSteps.requireGuest(SystemdDriverGuest.class, "BERTH_SYSTEMD_GUEST");
         long t0 = System.nanoTime();
         CgroupLayout layout = CgroupDetector.detect();
         SystemdDriverGuest t = new SystemdDriverGuest(layout,
@@ -75,8 +77,8 @@ public final class SystemdDriverGuest {
         String scope = SystemdCgroupsPath.parse(path).unitName();
         String dir = "system.slice/" + scope;
 
-        runc(id, path, "\"memory\": {\"limit\": " + 64 * MIB + "}, \"cpu\": {\"quota\": 50000, \"period\": 100000},"
-                + " \"pids\": {\"limit\": 32},");
+        runc.run(id, path, true, "\"memory\": {\"limit\": " + 64 * MIB + "}, \"cpu\": {\"quota\": 50000, \"period\": 100000},"
+                + " \"pids\": {\"limit\": 32},", false, "/bin/sleep", "600");
         Map<String, String> unit = show(scope, "ActiveState", "Delegate", "MemoryLimit", "CPUQuotaPerSecUSec", "TasksMax");
         assertEquals("active", unit.get("ActiveState"));
         assertEquals("yes", unit.get("Delegate"));
@@ -89,7 +91,7 @@ public final class SystemdDriverGuest {
 
         // reads through the driver: the scope's directories found from the cgroupsPath alone
         assertTrue(cgroups.exists(path));
-        int init = Integer.parseInt(run("runc", "--root", RUNC_ROOT, "state", id).replaceAll("(?s).*\"pid\": (\\d+).*", "$1"));
+        int init = runc.initPid(id);
         assertTrue(cgroups.pids(path).contains(init), "pids " + cgroups.pids(path) + " hold the container's " + init);
         CgroupStats stats = cgroups.stats(path);
         assertEquals(64 * MIB, stats.memoryLimit());
@@ -126,10 +128,7 @@ public final class SystemdDriverGuest {
         assertEquals(BerthException.Kind.NOT_FOUND, missing.kind());
 
         // Berth's order: the runtime deletes the container, then the driver removes the cgroup
-        run("runc", "--root", RUNC_ROOT, "--systemd-cgroup", "kill", id, "KILL");
-        assertTrue(eventually(() -> runQuiet("runc", "--root", RUNC_ROOT, "state", id).contains("stopped"), 10_000));
-        run("runc", "--root", RUNC_ROOT, "--systemd-cgroup", "delete", "--force", id);
-        containers.remove(id);
+        runc.delete(id, true);
         cgroups.remove(path);
         assertFalse(cgroups.exists(path));
         assertEquals("inactive", show(scope, "ActiveState").get("ActiveState"));
@@ -264,35 +263,6 @@ public final class SystemdDriverGuest {
         }
     }
 
-    /** Runs a busybox sleep container with runc --systemd-cgroup at the driver's cgroupsPath. */
-    private void runc(String id, String cgroupsPath, String resources) throws IOException, InterruptedException {
-        Path bundle = BUNDLES.resolve(id);
-        Files.createDirectories(bundle.resolve("rootfs/bin"));
-        for (String d : List.of("proc", "dev", "sys")) {
-            Files.createDirectories(bundle.resolve("rootfs").resolve(d));
-        }
-        Files.copy(Path.of("/bin/busybox"), bundle.resolve("rootfs/bin/busybox"));
-        Files.createSymbolicLink(bundle.resolve("rootfs/bin/sleep"), Path.of("busybox"));
-        Files.writeString(bundle.resolve("config.json"), """
-                { "ociVersion": "1.0.2-dev",
-                  "process": { "terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/", "env": ["PATH=/bin"],
-                    "args": ["/bin/sleep", "600"] },
-                  "root": {"path": "rootfs", "readonly": true},
-                  "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
-                             {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]}],
-                  "linux": { "cgroupsPath": "%s",
-                    "resources": { %s "devices": [{"allow": false, "access": "rwm"}] },
-                    "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}] } }
-                """.formatted(cgroupsPath, resources));
-        containers.add(id);
-        // the detached container keeps runc's stdout: a file, not a pipe that would never reach EOF
-        Path log = bundle.resolve("runc.log");
-        Process p = new ProcessBuilder("runc", "--root", RUNC_ROOT, "--systemd-cgroup", "run", "-d", "--bundle",
-                bundle.toString(), id).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        assertEquals(0, p.waitFor(), "runc run: " + Files.readString(log));
-    }
-
     private Process sleeper() throws IOException {
         Process p = new ProcessBuilder("sleep", "600").start();
         processes.add(p);
@@ -300,7 +270,7 @@ public final class SystemdDriverGuest {
     }
 
     /** `systemctl show` of the given properties. */
-    static Map<String, String> show(String unit, String... props) {
+    public static Map<String, String> show(String unit, String... props) {
         List<String> cmd = new ArrayList<>(List.of("systemctl", "show", unit));
         for (String p : props) {
             cmd.add("-p");
@@ -345,15 +315,13 @@ public final class SystemdDriverGuest {
         }
     }
 
-    private void cleanUp() {
-        for (String id : containers) {
-            runQuiet("runc", "--root", RUNC_ROOT, "--systemd-cgroup", "delete", "--force", id);
-        }
+    private void cleanUp() throws IOException, InterruptedException {
         for (Process p : processes) {
             p.destroyForcibly();
         }
         for (String unit : units) {
             runQuiet("systemctl", "stop", unit);
         }
+        runc.close();
     }
 }

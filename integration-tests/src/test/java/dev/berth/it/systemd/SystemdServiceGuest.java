@@ -31,6 +31,7 @@ import dev.berth.cri.v1.RuntimeServiceGrpc;
 import dev.berth.cri.v1.StartContainerRequest;
 import dev.berth.cri.v1.StopPodSandboxRequest;
 import dev.berth.cri.v1.UpdateContainerResourcesRequest;
+import dev.berth.it.support.GuestSteps;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -74,7 +75,7 @@ public final class SystemdServiceGuest {
     private int limitedPid;
 
     public static void main(String[] args) {
-        GuestSteps.requireGuest(SystemdServiceGuest.class);
+        GuestSteps.requireGuest(SystemdServiceGuest.class, "BERTH_SYSTEMD_GUEST");
         SystemdServiceGuest t = new SystemdServiceGuest();
         System.exit(new GuestSteps()
                 .add("install the unit, systemctl start berthd reaches active (READY=1)", t::installAndStart)

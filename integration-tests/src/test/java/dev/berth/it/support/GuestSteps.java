@@ -1,36 +1,40 @@
-package dev.berth.it.systemd;
+package dev.berth.it.support;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.opentest4j.TestAbortedException;
 
 /**
- * The named checks a guest main runs in order, each reported PASS/SKIP/FAIL with its time, then a
- * summary line {@link NspawnGuest} reads. A plain main, not JUnit, because the guest has no Maven and
- * the launcher is not on the test classpath; the checks are JUnit assertions.
+ * The steps of a guest program: a plain main run in a throw-away systemd guest (nspawn or QEMU), where
+ * there is no Maven and no JUnit launcher, so the checks are JUnit assertions run in order here. Each
+ * step prints PASS, SKIP (a failed JUnit assumption) or FAIL; the last line is the summary the host
+ * side ({@link GuestScript}) asserts on.
  */
-final class GuestSteps {
-    interface Step {
+public final class GuestSteps {
+    public interface Step {
         void run() throws Exception;
     }
 
     private final Map<String, Step> steps = new LinkedHashMap<>();
 
-    /** Exits unless run in the guest: the checks change systemd units and cgroups of the machine they run on. */
-    static void requireGuest(Class<?> main) {
-        if (!"1".equals(System.getenv("BERTH_SYSTEMD_GUEST"))) {
-            System.err.println(main.getSimpleName() + " runs only in the systemd guest (BERTH_SYSTEMD_GUEST=1)");
+    /** Exits unless run in a guest ({@code envVar}=1): the checks change units and cgroups of the machine they run on. */
+    public static void requireGuest(Class<?> main, String envVar) {
+        if (!"1".equals(System.getenv(envVar))) {
+            System.err.println(main.getSimpleName() + " runs only in its guest (" + envVar + "=1)");
             System.exit(2);
         }
     }
 
-    GuestSteps add(String name, Step step) {
+    public GuestSteps add(String name, Step step) {
         steps.put(name, step);
         return this;
     }
 
-    /** Runs every step, then {@code cleanUp} whatever happened, prints the summary; returns the exit code. */
-    int run(Runnable cleanUp) {
+    /**
+     * Runs every step, even after a failure, then {@code cleanUp} whatever happened (a failure there is printed), and prints the
+     * summary; returns the exit code for the guest program (0 = no step failed).
+     */
+    public int run(Step cleanUp) {
         int passed = 0;
         int skipped = 0;
         try {
@@ -49,7 +53,11 @@ final class GuestSteps {
                 }
             }
         } finally {
-            cleanUp.run();
+            try {
+                cleanUp.run();
+            } catch (Exception e) {
+                System.out.println("cleanup: " + e);
+            }
         }
         int failed = steps.size() - passed - skipped;
         System.out.printf("steps: %d passed, %d skipped, %d failed%n", passed, skipped, failed);
