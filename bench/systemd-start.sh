@@ -10,6 +10,9 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out=$repo/build/bench
 runs=${RUNS:-30}
+# The two sides of each pair alternate in ROUNDS short hyperfine runs, so a change of load on the host
+# falls on both sides alike.
+rounds=${ROUNDS:-6}
 
 if [ "${BERTH_SYSTEMD_GUEST:-}" != 1 ]; then
   export SYSD_DIR=${BERTH_SYSD_DIR:-/var/tmp/berth-sysd/env}
@@ -22,14 +25,17 @@ if [ "${BERTH_SYSTEMD_GUEST:-}" != 1 ]; then
   export SYSD_TIMEOUT=900
   export SYSD_NSPAWN_ARGS="--bind-ro=$repo --bind=$out --bind-ro=$(command -v hyperfine):/usr/local/bin/hyperfine"
   bash "$repo/integration-tests/src/test/sh/systemd/sysd-env.sh" nspawn v1 "$scratch" \
-    "BERTH_SYSTEMD_GUEST=1 RUNS=$runs bash $repo/bench/systemd-start.sh"
+    "BERTH_SYSTEMD_GUEST=1 RUNS=$runs ROUNDS=$rounds bash $repo/bench/systemd-start.sh"
   python3 - "$out" <<'PY'
-import json, statistics, sys
+import glob, json, statistics, sys
 rows = []
 for pair in ("berth", "runc"):
-    with open(f"{sys.argv[1]}/systemd-start-{pair}.json") as f:
-        results = json.load(f)["results"]
-    med = {r["command"]: statistics.median(r["times"]) * 1000 for r in results}
+    times = {}
+    for path in sorted(glob.glob(f"{sys.argv[1]}/systemd-start-{pair}-*.json")):
+        with open(path) as f:
+            for r in json.load(f)["results"]:
+                times.setdefault(r["command"], []).extend(r["times"])
+    med = {name: statistics.median(t) * 1000 for name, t in times.items()}
     for name, ms in med.items():
         rows.append(f"| {name} | {ms:.1f} ms |")
     sysd, fs = list(med.values())
@@ -72,16 +78,19 @@ TOML
   BERTH_SOCKET=$work/$d/berth.sock wait_for 60 "$berth" version
 done
 
-echo "== berth run -d busybox sleep: systemd vs cgroupfs driver ($runs runs each)"
+per_round=$(( (runs + rounds - 1) / rounds ))
+echo "== berth run -d busybox sleep: systemd vs cgroupfs driver ($rounds rounds of $per_round runs each)"
 # --prepare removes the previous run's container (untimed; none the first time): every start finds the
 # same state
-hyperfine -N --warmup 3 --runs "$runs" --export-json "$out/systemd-start-berth.json" \
+for r in $(seq 1 "$rounds"); do
+hyperfine -N --warmup 1 --runs "$per_round" --export-json "$out/systemd-start-berth-$r.json" \
   -n "berth run -d (systemd driver)" \
   --prepare "sh -c 'BERTH_SOCKET=$work/sysd/berth.sock $berth rm -f bench > /dev/null 2>&1; true'" \
   "env BERTH_SOCKET=$work/sysd/berth.sock $berth run -d --name bench busybox sleep 1000" \
   -n "berth run -d (cgroupfs driver)" \
   --prepare "sh -c 'BERTH_SOCKET=$work/fs/berth.sock $berth rm -f bench > /dev/null 2>&1; true'" \
   "env BERTH_SOCKET=$work/fs/berth.sock $berth run -d --name bench busybox sleep 1000"
+done
 
 # One rootfs (the guest's static busybox), two configs that differ only in cgroupsPath.
 mkdir -p "$work/rootfs/bin" "$work/rootfs/proc" "$work/rootfs/dev" "$work/runc-root"
@@ -103,11 +112,13 @@ for d in sysd fs; do
 JSON
 done
 
-echo "== runc run -d of one bundle: --systemd-cgroup vs cgroupfs ($runs runs each)"
-hyperfine -N --warmup 3 --runs "$runs" --export-json "$out/systemd-start-runc.json" \
+echo "== runc run -d of one bundle: --systemd-cgroup vs cgroupfs ($rounds rounds of $per_round runs each)"
+for r in $(seq 1 "$rounds"); do
+hyperfine -N --warmup 1 --runs "$per_round" --export-json "$out/systemd-start-runc-$r.json" \
   -n "runc --systemd-cgroup run -d" \
   --prepare "sh -c 'runc --root $work/runc-root --systemd-cgroup delete -f runc-sysd 2> /dev/null; true'" \
   "runc --root $work/runc-root --systemd-cgroup run -d --bundle $work/bundle-sysd runc-sysd" \
   -n "runc run -d" \
   --prepare "sh -c 'runc --root $work/runc-root delete -f runc-fs 2> /dev/null; true'" \
   "runc --root $work/runc-root run -d --bundle $work/bundle-fs runc-fs"
+done
