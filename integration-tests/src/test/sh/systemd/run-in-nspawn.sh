@@ -6,6 +6,7 @@
 # pristine copy in about a second.
 #
 #   run-in-nspawn.sh CLASSPATH [MAIN_CLASS]
+#   run-in-nspawn.sh --build-only      builds the cached guest if needed (run-in-vm.sh makes its VM from it)
 #
 # MAIN_CLASS defaults to dev.berth.it.systemd.SystemdDriverGuest. CLASSPATH is the test classpath; the guest sees the repository and ~/.m2 read-only at the same
 # paths, so every entry must lie under one of them. Exit code: the guest's (0 = all steps passed);
@@ -15,7 +16,7 @@ set -euo pipefail
 here=$(dirname "$(realpath "$0")")
 repo=$(realpath "$here/../../../../..")
 m2=$(realpath "${HOME:-/root}/.m2")
-classpath=${1:?usage: run-in-nspawn.sh CLASSPATH [MAIN_CLASS]}
+classpath=${1:?usage: run-in-nspawn.sh CLASSPATH [MAIN_CLASS] | --build-only}
 main_class=${2:-dev.berth.it.systemd.SystemdDriverGuest}
 case $main_class in *[!A-Za-z0-9_.]*) echo "bad main class: $main_class" >&2; exit 2 ;; esac
 export SYSD_DIR=${BERTH_SYSD_DIR:-/var/tmp/berth-sysd/env}
@@ -23,7 +24,7 @@ export SYSD_EXTRA_PACKAGES=openjdk-17-jre-headless
 export SYSD_TIMEOUT=${SYSD_TIMEOUT:-600}
 log() { echo "[run-in-nspawn $(date +%T)] $*" >&2; }
 
-IFS=: read -r -a entries <<< "$classpath"
+[ "$classpath" = --build-only ] && entries=() || IFS=: read -r -a entries <<< "$classpath"
 for e in "${entries[@]}"; do
   case $(realpath -m "$e") in
     "$repo"/*|"$m2"/*) ;;
@@ -48,6 +49,7 @@ if [ ! -d "$SYSD_DIR/rootfs" ] || [ "$(cat "$stamp" 2> /dev/null)" != "$SYSD_EXT
   log "guest built in $((SECONDS - start)) s"
 fi
 flock -u 9
+[ "$classpath" = --build-only ] && exit 0
 command -v systemd-nspawn > /dev/null || { echo "systemd-nspawn is not installed" >&2; exit 77; }
 
 scratch=$(mktemp -d "$SYSD_DIR-run.XXXXXX")

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Runs the cgroup v2 smoke suite (dev.berth.it.v2.CgroupV2Smoke) inside a QEMU guest with systemd as
 # PID 1 and a unified cgroup2 hierarchy with real controllers (sysd-env.sh "vm v2"; software
-# emulation, 30-50x slower than the host). The VM image is built once (debootstrap, a kernel, an
-# ext4 image) and cached in $BERTH_SYSD_VM_DIR (default /var/tmp/berth-sysd/vm); each run boots a
+# emulation, 30-50x slower than the host). The VM image is built once (the nspawn guest's rootfs,
+# debootstrapped by run-in-nspawn.sh if not there yet, plus a kernel, in an ext4 image) and cached
+# in $BERTH_SYSD_VM_DIR (default /var/tmp/berth-sysd/vm); each run boots a
 # snapshot of it, so the image stays pristine.
 #
 #   run-in-vm.sh CLASSPATH RECORD_DIR
@@ -42,14 +43,14 @@ exec 9> "$SYSD_DIR.lock"
 flock 9
 stamp=$SYSD_DIR/berth-guest-packages
 if [ ! -f "$SYSD_DIR/vm.img" ] || [ "$(cat "$stamp" 2> /dev/null)" != "$SYSD_EXTRA_PACKAGES" ]; then
-  log "building the VM image in $SYSD_DIR (once; about 15 minutes)"
+  log "building the VM image in $SYSD_DIR (once; a few minutes more than the nspawn guest)"
   start=$SECONDS
-  if ! bash "$here/sysd-env.sh" build vm; then
+  # the VM's root is the nspawn guest's rootfs plus a kernel: one debootstrap serves both
+  bash "$here/run-in-nspawn.sh" --build-only || exit $?
+  if ! SYSD_BASE_ROOTFS=${BERTH_SYSD_DIR:-/var/tmp/berth-sysd/env}/rootfs bash "$here/sysd-env.sh" build vm; then
     echo "cannot build the VM image (debootstrap from the host's Debian mirror failed; see $SYSD_DIR/*.log)" >&2
     exit 77
   fi
-  # the VM boots from vm.img alone: the nspawn rootfs it was made from is not needed
-  rm -rf "$SYSD_DIR/rootfs"
   echo "$SYSD_EXTRA_PACKAGES" > "$stamp"
   log "VM image built in $((SECONDS - start)) s"
 fi

@@ -33,6 +33,7 @@
 # Environment: SYSD_DIR (default ${TMPDIR:-/tmp}/sysd-env), SYSD_MIRROR (default: the
 # host's own Debian mirror, read from its apt sources), SYSD_EXTRA_PACKAGES (comma separated Debian packages for
 # the guest, e.g. openjdk-17-jre-headless), SYSD_TIMEOUT (seconds, default 3600),
+# SYSD_BASE_ROOTFS (`build vm` from this already built rootfs instead of a new debootstrap),
 # SYSD_VM_MEM (MiB, default 2048), SYSD_VM_SMP (default: number of host CPUs),
 # SYSD_ACCEL (tcg|kvm, default tcg), SYSD_NSPAWN_ARGS / SYSD_QEMU_ARGS (extra arguments,
 # word-split, e.g. SYSD_NSPAWN_ARGS=--bind-ro=/root/.m2).
@@ -139,7 +140,7 @@ build_base() {
 
 build_vm() {
   local r=$SYSD_DIR/rootfs-vm
-  rm -rf "$r"; cp -a "$SYSD_DIR/rootfs" "$r"
+  rm -rf "$r"; cp -a "${SYSD_BASE_ROOTFS:-$SYSD_DIR/rootfs}" "$r"
   # small initramfs: only what it takes to mount the root disk (MODULES=list)
   mkdir -p "$r/etc/initramfs-tools/conf.d" "$r/usr/share/initramfs-tools/modules.d"
   echo MODULES=list > "$r/etc/initramfs-tools/conf.d/sysd"
@@ -170,9 +171,13 @@ cmd_build() {
     log "apt-get install $pkgs"
     apt-get update -qq && apt-get install -y -q --no-install-recommends $pkgs > "$SYSD_DIR/apt.log" 2>&1
   fi
-  build_base
+  if [ -n "${SYSD_BASE_ROOTFS:-}" ] && [ "$what" = vm ]; then
+    log "VM from the existing rootfs $SYSD_BASE_ROOTFS (no debootstrap)"
+  else
+    build_base
+  fi
   case $what in nspawn) ;; vm|all) build_vm ;; *) echo "build: nspawn|vm|all" >&2; return 2 ;; esac
-  log "built: $(du -sh "$SYSD_DIR"/rootfs | cut -f1) rootfs$( [ -f "$SYSD_DIR/vm.img" ] && echo ", vm.img $(du -sh "$SYSD_DIR/vm.img" | cut -f1) used of $(du -sh --apparent-size "$SYSD_DIR/vm.img" | cut -f1)")"
+  log "built:$( [ -d "$SYSD_DIR/rootfs" ] && echo " $(du -sh "$SYSD_DIR"/rootfs | cut -f1) rootfs")$( [ -f "$SYSD_DIR/vm.img" ] && echo " vm.img $(du -sh "$SYSD_DIR/vm.img" | cut -f1) used of $(du -sh --apparent-size "$SYSD_DIR/vm.img" | cut -f1)")"
 }
 
 # ------------------------------------------------------------------------- run helpers

@@ -170,6 +170,9 @@ class HostileInputIT {
         cases.add(Map.entry("annotations", podConfig("annotations").putAllAnnotations(Map.of("k", "v\0"))));
         cases.add(Map.entry("cgroup", podConfig("cgroup").setLinux(LinuxPodSandboxConfig.newBuilder()
                 .setCgroupParent("../../escape"))));
+        // kubelet with the systemd driver names slices; this berthd runs the cgroupfs driver
+        cases.add(Map.entry("cgroupDriver", podConfig("slice").setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setCgroupParent("kubepods-besteffort-pod1.slice"))));
         int i = 0;
         for (Map.Entry<String, PodSandboxConfig.Builder> c : cases) {
             refusedByCri(c.getKey(), "RunPodSandbox case " + i++, () -> rt().runPodSandbox(

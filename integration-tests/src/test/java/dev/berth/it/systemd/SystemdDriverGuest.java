@@ -184,6 +184,9 @@ public final class SystemdDriverGuest {
 
     void podSlice() throws Exception {
         String slice = "berthtest-pod1.slice";
+        cgroups.checkPodParent(slice);
+        BerthException wrongDriver = assertThrows(BerthException.class, () -> cgroups.checkPodParent("/kubepods/pod1"));
+        assertTrue(wrongDriver.getMessage().contains("kubelet's cgroupDriver"), wrongDriver.getMessage());
         units.add(slice);
         cgroups.createSlice(slice, Resources.ofMemory(256 * MIB));
         Map<String, String> unit = show(slice, "ActiveState", "MemoryLimit", "Wants");
