@@ -1,5 +1,6 @@
 package dev.berth.cgroups;
 
+import dev.berth.oci.BerthException;
 import java.util.List;
 import java.util.Optional;
 
@@ -46,6 +47,18 @@ public interface CgroupManager {
      * cgroupfs leaves it where it is (no service manager would kill it there).
      */
     default void placeShim(String containerId, long shimPid) {
+    }
+
+    /**
+     * Refuses a pod cgroup parent spelled for the other driver: kubelet names a systemd slice
+     * ({@code kubepods-besteffort-pod1.slice}) only when its own driver is systemd, and a path otherwise.
+     * Taking the wrong one would put the pod outside what kubelet accounts and limits.
+     */
+    default void checkPodParent(String parent) {
+        if (parent != null && parent.endsWith(".slice")) {
+            throw BerthException.invalid("cgroup parent " + parent + " is a systemd slice, but berthd's cgroup driver is"
+                    + " cgroupfs: set kubelet's cgroupDriver to cgroupfs, or berthd's cgroup_manager to systemd");
+        }
     }
 
     /** Makes a CRI pod's cgroup parent where the driver owns it (systemd: the pod's slice); idempotent. */

@@ -159,6 +159,14 @@ public final class SystemdCgroupManager implements CgroupManager {
 
     /** A kubelet pod slice that does not exist yet is made (kubelet makes its own; then this is a no-op). */
     @Override
+    public void checkPodParent(String parent) {
+        if (parent != null && !parent.isEmpty() && !isSlice(parent)) {
+            throw BerthException.invalid("cgroup parent " + parent + " is not a systemd slice, but berthd's cgroup driver"
+                    + " is systemd: set kubelet's cgroupDriver to systemd, or berthd's cgroup_manager to cgroupfs");
+        }
+    }
+
+    @Override
     public void createPodParent(String parent) {
         if (!isSlice(parent)) {
             return;

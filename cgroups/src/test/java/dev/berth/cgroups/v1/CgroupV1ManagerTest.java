@@ -228,4 +228,13 @@ class CgroupV1ManagerTest {
         assertEquals(co.dirs(CG).get("cpu"), co.dirs(CG).get("cpuacct"));
         assertEquals(CgroupFiles.UNAVAILABLE, CgroupFiles.readLong(co.dirs(CG).get("cpu").resolve("cpu.shares")));
     }
+
+    @Test
+    void aPodParentSpelledForSystemdIsRefusedByTheCgroupfsDriver() {
+        m.checkPodParent("/kubepods/besteffort/pod1");
+        m.checkPodParent(null);
+        BerthException e = assertThrows(BerthException.class, () -> m.checkPodParent("kubepods-besteffort-pod1.slice"));
+        assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind());
+        assertTrue(e.getMessage().contains("cgroupDriver to cgroupfs"), e.getMessage());
+    }
 }

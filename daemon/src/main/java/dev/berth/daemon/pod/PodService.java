@@ -85,6 +85,7 @@ public final class PodService {
         InputRules.checkMap("run pod " + name + ": annotations", request.annotations());
         try {
             containers.runtimeHandlers().get(request.runtimeHandler());
+            containers.cgroups().checkPodParent(request.cgroupParent());
         } catch (BerthException e) {
             throw BerthException.invalid("run pod " + name + ": " + e.getMessage());
         }
