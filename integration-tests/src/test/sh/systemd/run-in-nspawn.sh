@@ -24,31 +24,9 @@ export SYSD_EXTRA_PACKAGES=openjdk-17-jre-headless
 export SYSD_TIMEOUT=${SYSD_TIMEOUT:-600}
 log() { echo "[run-in-nspawn $(date +%T)] $*" >&2; }
 
-[ "$classpath" = --build-only ] && entries=() || IFS=: read -r -a entries <<< "$classpath"
-for e in "${entries[@]}"; do
-  case $(realpath -m "$e") in
-    "$repo"/*|"$m2"/*) ;;
-    *) echo "classpath entry $e is neither under $repo nor under $m2: the guest cannot see it" >&2; exit 2 ;;
-  esac
-done
-
-if [ "$(id -u)" != 0 ]; then echo "the systemd guest needs root" >&2; exit 77; fi
-mkdir -p "$SYSD_DIR"
-# one build at a time; a finished build is recorded with the package list it was made with
-exec 9> "$SYSD_DIR.lock"
-flock 9
-stamp=$SYSD_DIR/berth-guest-packages
-if [ ! -d "$SYSD_DIR/rootfs" ] || [ "$(cat "$stamp" 2> /dev/null)" != "$SYSD_EXTRA_PACKAGES" ]; then
-  log "building the systemd guest in $SYSD_DIR (once; a few minutes)"
-  start=$SECONDS
-  if ! bash "$here/sysd-env.sh" build nspawn; then
-    echo "cannot build the systemd guest (debootstrap from the host's Debian mirror failed; see $SYSD_DIR/*.log)" >&2
-    exit 77
-  fi
-  echo "$SYSD_EXTRA_PACKAGES" > "$stamp"
-  log "guest built in $((SECONDS - start)) s"
-fi
-flock -u 9
+. "$here/guest-common.sh"
+[ "$classpath" = --build-only ] || require_visible_classpath "$classpath"
+build_once "$SYSD_DIR/rootfs" "the systemd guest" bash "$here/sysd-env.sh" build nspawn
 [ "$classpath" = --build-only ] && exit 0
 command -v systemd-nspawn > /dev/null || { echo "systemd-nspawn is not installed" >&2; exit 77; }
 

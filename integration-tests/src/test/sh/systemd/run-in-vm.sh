@@ -28,33 +28,14 @@ export SYSD_TIMEOUT=${SYSD_TIMEOUT:-1200}
 export SYSD_VM_SMP=2
 log() { echo "[run-in-vm $(date +%T)] $*" >&2; }
 
-IFS=: read -r -a entries <<< "$classpath"
-for e in "${entries[@]}"; do
-  case $(realpath -m "$e") in
-    "$repo"/*|"$m2"/*) ;;
-    *) echo "classpath entry $e is neither under $repo nor under $m2: the guest cannot see it" >&2; exit 2 ;;
-  esac
-done
-
-if [ "$(id -u)" != 0 ]; then echo "the v2 guest needs root" >&2; exit 77; fi
-mkdir -p "$SYSD_DIR"
-# one build at a time; a finished build is recorded with the package list it was made with
-exec 9> "$SYSD_DIR.lock"
-flock 9
-stamp=$SYSD_DIR/berth-guest-packages
-if [ ! -f "$SYSD_DIR/vm.img" ] || [ "$(cat "$stamp" 2> /dev/null)" != "$SYSD_EXTRA_PACKAGES" ]; then
-  log "building the VM image in $SYSD_DIR (once; a few minutes more than the nspawn guest)"
-  start=$SECONDS
-  # the VM's root is the nspawn guest's rootfs plus a kernel: one debootstrap serves both
-  bash "$here/run-in-nspawn.sh" --build-only || exit $?
-  if ! SYSD_BASE_ROOTFS=${BERTH_SYSD_DIR:-/var/tmp/berth-sysd/env}/rootfs bash "$here/sysd-env.sh" build vm; then
-    echo "cannot build the VM image (debootstrap from the host's Debian mirror failed; see $SYSD_DIR/*.log)" >&2
-    exit 77
-  fi
-  echo "$SYSD_EXTRA_PACKAGES" > "$stamp"
-  log "VM image built in $((SECONDS - start)) s"
-fi
-flock -u 9
+. "$here/guest-common.sh"
+require_visible_classpath "$classpath"
+# the VM's root is the nspawn guest's rootfs plus a kernel: one debootstrap serves both
+build_vm_image() {
+  bash "$here/run-in-nspawn.sh" --build-only &&
+    SYSD_BASE_ROOTFS=${BERTH_SYSD_DIR:-/var/tmp/berth-sysd/env}/rootfs bash "$here/sysd-env.sh" build vm
+}
+build_once "$SYSD_DIR/vm.img" "the v2 VM image" build_vm_image
 command -v qemu-system-x86_64 > /dev/null || { echo "qemu-system-x86_64 is not installed" >&2; exit 77; }
 
 scratch=$(mktemp -d "$SYSD_DIR-run.XXXXXX")

@@ -20,14 +20,8 @@ import dev.berth.cri.v1.StartContainerRequest;
 import dev.berth.cri.v1.StopContainerRequest;
 import dev.berth.cri.v1.StopPodSandboxRequest;
 import dev.berth.cri.v1.VersionRequest;
-import io.grpc.ManagedChannel;
+import dev.berth.it.support.CriChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,8 +37,7 @@ final class CriTarget implements AutoCloseable {
     private final String name;
     private final String cgroupParent;
     private final Path logRoot;
-    private final EventLoopGroup group;
-    private final ManagedChannel channel;
+    private final CriChannel cri;
     private final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
     private final ImageServiceGrpc.ImageServiceBlockingStub images;
 
@@ -56,11 +49,9 @@ final class CriTarget implements AutoCloseable {
         this.name = name;
         this.cgroupParent = cgroupParent;
         this.logRoot = logRoot;
-        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
-        runtime = RuntimeServiceGrpc.newBlockingStub(channel);
-        images = ImageServiceGrpc.newBlockingStub(channel);
+        cri = new CriChannel(socket);
+        runtime = cri.runtime();
+        images = cri.images();
     }
 
     String name() {
@@ -165,7 +156,6 @@ final class CriTarget implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        cri.close();
     }
 }

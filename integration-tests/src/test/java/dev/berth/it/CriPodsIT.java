@@ -11,16 +11,12 @@ import dev.berth.cri.v1.*;
 import dev.berth.daemon.streaming.SpdyTestClient;
 import dev.berth.daemon.streaming.WsTestClient;
 import dev.berth.it.support.BerthHarness;
-import io.grpc.ManagedChannel;
+import dev.berth.it.support.CriChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -50,8 +46,7 @@ class CriPodsIT {
     private static String bridge;
     private static String subnetPrefix;
     private static Path wrapperLog;
-    private static EventLoopGroup group;
-    private static ManagedChannel channel;
+    private static CriChannel cri;
     private static RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
     private static RuntimeServiceGrpc.RuntimeServiceStub asyncRuntime;
 
@@ -76,26 +71,20 @@ class CriPodsIT {
         wrapper.toFile().setExecutable(true);
         berth = new BerthHarness(List.of("cni_conf_dir = \"" + cni + "\"", "[runtimes]",
                 "wrapped = \"" + wrapper + "\""));
-        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(berth.criSocket().toFile()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
-        runtime = RuntimeServiceGrpc.newBlockingStub(channel);
-        asyncRuntime = RuntimeServiceGrpc.newStub(channel);
+        cri = new CriChannel(berth.criSocket());
+        runtime = cri.runtime();
+        asyncRuntime = cri.asyncRuntime();
     }
 
     @AfterAll
     static void stop() throws Exception {
         try {
-            if (runtime != null) {
-                for (PodSandbox p : runtime.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-                    runtime.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                    runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                }
+            if (cri != null) {
+                cri.removeAllPods();
             }
         } finally {
-            if (channel != null) {
-                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (cri != null) {
+                cri.close();
             }
             if (berth != null) {
                 berth.close();

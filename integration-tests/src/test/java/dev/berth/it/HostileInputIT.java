@@ -41,15 +41,9 @@ import dev.berth.cri.v1.StopContainerRequest;
 import dev.berth.cri.v1.StopPodSandboxRequest;
 import dev.berth.cri.v1.UpdateContainerResourcesRequest;
 import dev.berth.it.support.BerthHarness;
-import io.grpc.ManagedChannel;
+import dev.berth.it.support.CriChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -80,8 +74,7 @@ class HostileInputIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static BerthHarness berth;
-    private static EventLoopGroup group;
-    private static ManagedChannel channel;
+    private static CriChannel cri;
     private static UnixHttpClient rest;
     private static PodSandboxConfig pod;
     private static String podId;
@@ -91,10 +84,7 @@ class HostileInputIT {
     @BeforeAll
     static void start() throws Exception {
         berth = new BerthHarness();
-        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(berth.criSocket().toFile()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext()
-                .maxInboundMessageSize(16 << 20).build();
+        cri = new CriChannel(berth.criSocket());
         rest = new UnixHttpClient(berth.socket());
         pod = podConfig("hostile").build();
         podId = rt().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
@@ -110,9 +100,8 @@ class HostileInputIT {
                 rt().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
             }
         } finally {
-            if (channel != null) {
-                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (cri != null) {
+                cri.close();
             }
             if (berth != null) {
                 berth.close();
@@ -121,11 +110,11 @@ class HostileInputIT {
     }
 
     private static RuntimeServiceGrpc.RuntimeServiceBlockingStub rt() {
-        return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        return cri.runtime().withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
     private static ImageServiceGrpc.ImageServiceBlockingStub images() {
-        return ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        return cri.images().withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
     private static PodSandboxConfig.Builder podConfig(String name) {

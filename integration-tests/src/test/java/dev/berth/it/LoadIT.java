@@ -25,13 +25,7 @@ import dev.berth.cri.v1.StartContainerRequest;
 import dev.berth.cri.v1.StopContainerRequest;
 import dev.berth.cri.v1.StopPodSandboxRequest;
 import dev.berth.it.support.BerthHarness;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
+import dev.berth.it.support.CriChannel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,11 +68,8 @@ class LoadIT {
     @Test
     void containersRunConcurrentlyWithoutLeaksOrDeadlock() throws Exception {
         try (BerthHarness berth = new BerthHarness()) {
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-            ManagedChannel channel = NettyChannelBuilder
-                    .forAddress(new DomainSocketAddress(berth.criSocket().toFile()))
-                    .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
-            RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime = RuntimeServiceGrpc.newBlockingStub(channel);
+            CriChannel cri = new CriChannel(berth.criSocket(), 2);
+            RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime = cri.runtime();
             String podId = null;
             try {
                 PodSandboxConfig pod = podConfig(berth);
@@ -115,8 +106,7 @@ class LoadIT {
                     rt.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
                     rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(podId).build());
                 }
-                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                cri.close();
             }
         }
     }

@@ -19,10 +19,8 @@ import dev.berth.cri.v1.LinuxContainerConfig;
 import dev.berth.cri.v1.LinuxContainerResources;
 import dev.berth.cri.v1.LinuxPodSandboxConfig;
 import dev.berth.cri.v1.LinuxSandboxSecurityContext;
-import dev.berth.cri.v1.ListPodSandboxRequest;
 import dev.berth.cri.v1.NamespaceMode;
 import dev.berth.cri.v1.NamespaceOption;
-import dev.berth.cri.v1.PodSandbox;
 import dev.berth.cri.v1.PodSandboxConfig;
 import dev.berth.cri.v1.PodSandboxMetadata;
 import dev.berth.cri.v1.RemovePodSandboxRequest;
@@ -32,13 +30,7 @@ import dev.berth.cri.v1.StartContainerRequest;
 import dev.berth.cri.v1.StopPodSandboxRequest;
 import dev.berth.cri.v1.UpdateContainerResourcesRequest;
 import dev.berth.it.support.GuestSteps;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.unix.DomainSocketAddress;
+import dev.berth.it.support.CriChannel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -193,12 +185,9 @@ public final class SystemdServiceGuest {
     }
 
     void criPodSlice() throws Exception {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(CRI_SOCKET.toFile()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+        CriChannel cri = new CriChannel(CRI_SOCKET);
         try {
-            RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = RuntimeServiceGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(120, TimeUnit.SECONDS);
+            RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = cri.runtime().withDeadlineAfter(120, TimeUnit.SECONDS);
             PodSandboxConfig pod = PodSandboxConfig.newBuilder()
                     .setMetadata(PodSandboxMetadata.newBuilder().setName("svcpod").setNamespace("default")
                             .setUid("svc1").setAttempt(0))
@@ -248,13 +237,12 @@ public final class SystemdServiceGuest {
             assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory", sliceDir)), "slice directory left: " + sliceDir);
         } finally {
             try {
-                removePods(channel);
+                cri.removeAllPods();
             } catch (RuntimeException e) {
                 // reported, but not in place of the failure that left the pod behind
                 System.out.println("clean-up of the CRI pods: " + e);
             }
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            cri.close();
         }
     }
 
@@ -362,15 +350,6 @@ public final class SystemdServiceGuest {
             throw new AssertionError(String.join(" ", cmd) + " interrupted", e);
         }
         return out.strip();
-    }
-
-    private static void removePods(ManagedChannel channel) {
-        RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = RuntimeServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(60, TimeUnit.SECONDS);
-        for (PodSandbox p : rt.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-            rt.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-            rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-        }
     }
 
     /**
