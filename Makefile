@@ -12,7 +12,7 @@ RUN_PKGS  = runc busybox-static openjdk-17-jre-headless iptables containernetwor
 TEST_PKGS = $(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev valgrind python3 umoci skopeo jq curl util-linux docker-registry apache2-utils fuse libfuse2
 BENCH_PKGS = hyperfine podman conmon containerd lxcfs
 
-.PHONY: all build shim image java deps test-deps bench-deps install demo test test-shim test-java bench fuzz clean
+.PHONY: all build shim image java deps test-deps bench-deps install demo test test-shim test-java bench fuzz soak clean
 
 all: build
 
@@ -90,6 +90,13 @@ bench: bench-deps build
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash contrib/fuzz.sh
+
+# Crash consistency: berthd SIGKILLed at each of its fail points SOAK_TRIALS times (CI does one trial each),
+# plus the kill -9 restart and mid-pull crash tests; docs/hardening.md has the figures.
+SOAK_TRIALS ?= 7
+soak: test-deps build
+	mvn -B -ntp -pl integration-tests -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test='CrashConsistencyIT,DaemonRestartIT,PullCrashIT' -Dberth.faultinj.trials=$(SOAK_TRIALS)
 
 clean:
 	$(MVN) clean

@@ -30,6 +30,11 @@ public final class Recovery {
         int discarded = 0;
         int broken = 0;
         for (ContainerStore.Loaded loaded : store.loadAll()) {
+            if (loaded.leftover()) {
+                containers.discardLeftover(loaded.id());
+                discarded++;
+                continue;
+            }
             if (loaded.problem() != null) {
                 broken++;
                 LOG.log(Level.ERROR, "recover container {0}: {1}; it is skipped", loaded.id(), loaded.problem());
