@@ -127,6 +127,7 @@ class CrashConsistencyIT {
                 try {
                     found = runOnce(step);
                 } catch (Throwable t) {
+                    t.printStackTrace(System.out);
                     found = List.of(t.toString());
                 }
                 int t = trial;
@@ -168,7 +169,9 @@ class CrashConsistencyIT {
             return violations;
         } finally {
             try {
-                cri.removeAllPods();
+                if (berth.awaitDaemonExit(0) == -1) {
+                    cri.removeAllPods();
+                }
             } finally {
                 cri.close();
                 berth.close();
@@ -210,7 +213,12 @@ class CrashConsistencyIT {
         containers.values().forEach(c -> names.add(c.get("name").asText()));
         toldContainers.stream().filter(n -> !names.contains(n)).forEach(n -> v.add("container " + n + " is gone"));
         Map<String, PodSandbox> pods = new HashMap<>();
-        cri.list().forEach(p -> pods.put(p.getId(), p));
+        try {
+            cri.list().forEach(p -> pods.put(p.getId(), p));
+        } catch (StatusRuntimeException e) {
+            // berthd serves REST a moment before CRI: the caller polls again.
+            return List.of("CRI not answering: " + e.getStatus());
+        }
         toldPods.stream().filter(id -> !pods.containsKey(id)).forEach(id -> v.add("pod " + id + " is gone"));
 
         Path runc = berth.runRoot().resolve("runc");
@@ -432,6 +440,9 @@ class CrashConsistencyIT {
                 }
             };
             case "pod-run" -> new PodScenario(berth, cri) {
+                public void setUp() {
+                }
+
                 public boolean operate() {
                     return failed(() -> podId = cri.run(berth));
                 }
@@ -573,7 +584,8 @@ class CrashConsistencyIT {
                         .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
                 stub = RuntimeServiceGrpc.newBlockingStub(channel);
             }
-            return stub.withDeadlineAfter(60, TimeUnit.SECONDS);
+            // berthd binds the CRI socket a moment after the REST one the harness waits for.
+            return stub.withWaitForReady().withDeadlineAfter(60, TimeUnit.SECONDS);
         }
 
         String run(BerthHarness berth) {
@@ -599,15 +611,11 @@ class CrashConsistencyIT {
             return rt().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList();
         }
 
-        /** Best effort, before the harness removes the rest: pods hold CNI addresses the harness knows nothing of. */
+        /** Before the harness removes the rest: pods hold CNI addresses the harness knows nothing of. */
         void removeAllPods() {
-            try {
-                for (PodSandbox p : list()) {
-                    stop(p.getId());
-                    remove(p.getId());
-                }
-            } catch (StatusRuntimeException daemonGone) {
-                // The daemon is dead (a failed run): the harness clean-up and the next checks report the rest.
+            for (PodSandbox p : list()) {
+                stop(p.getId());
+                remove(p.getId());
             }
         }
 

@@ -8,8 +8,9 @@ import java.lang.System.Logger.Level;
 /**
  * Finds every container again when berthd starts. Running ones are re-adopted with their shim (whose WAIT
  * answer also covers exits that happened while berthd was down, and a dead shim); containers whose
- * creation never finished are removed, since no client was told they exist; a container whose files are
- * unreadable is reported and left alone, and the others are served.
+ * creation never finished, and directories a crash left without their record (a creation or removal cut
+ * short), are removed, since no client was told they exist; a container whose files are unreadable is
+ * reported and left alone, and the others are served.
  */
 public final class Recovery {
     private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
