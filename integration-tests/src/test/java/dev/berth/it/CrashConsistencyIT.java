@@ -288,6 +288,7 @@ class CrashConsistencyIT {
         ImageStoreFiles.entries(netnsDir).stream().filter(n -> !netns.contains(n))
                 .forEach(n -> v.add("orphan netns " + n));
         Path containersDir = berth.root().resolve("containers");
+        // The netns directory itself is a mount (of itself, shared propagation, as ip-netns makes it).
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             Path mountPoint = Path.of(line.split(" ")[4]);
             if (mountPoint.startsWith(containersDir)) {
@@ -295,7 +296,8 @@ class CrashConsistencyIT {
                 if (!containers.containsKey(owner)) {
                     v.add("orphan mount " + mountPoint);
                 }
-            } else if (mountPoint.startsWith(netnsDir) && !netns.contains(mountPoint.getFileName().toString())) {
+            } else if (mountPoint.startsWith(netnsDir) && !mountPoint.equals(netnsDir)
+                    && !netns.contains(mountPoint.getFileName().toString())) {
                 v.add("orphan netns mount " + mountPoint);
             }
         }
