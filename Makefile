@@ -96,6 +96,13 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash contrib/fuzz.sh
 
+# Crash consistency: berthd SIGKILLed at each of its fail points SOAK_TRIALS times (CI does one trial each),
+# plus the kill -9 restart and mid-pull crash tests; docs/hardening.md has the figures.
+SOAK_TRIALS ?= 7
+soak: test-deps build
+	mvn -B -ntp -pl integration-tests -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test='CrashConsistencyIT,DaemonRestartIT,PullCrashIT' -Dberth.faultinj.trials=$(SOAK_TRIALS)
+
 clean:
 	$(MVN) clean
 	$(MAKE) -C shim/c clean

@@ -36,6 +36,19 @@ public final class CgroupPaths {
         return check(path);
     }
 
+    /**
+     * The cgroups path of a pod's cgroup parent, for removing it once the pod's containers are gone (runc
+     * makes its directories with the first container and leaves them behind); empty when the pod has none of
+     * its own, i.e. it uses {@code root}, which is never removed.
+     */
+    public static java.util.Optional<String> podParent(String root, String parent) {
+        String p = parent == null ? "" : parent.strip().replaceAll("^/+", "").replaceAll("/+$", "");
+        if (p.isEmpty() || p.equals(root.replaceAll("^/+", ""))) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(check("/" + p));
+    }
+
     /** Rejects relative, non-normalized and escaping paths; returns the path. */
     public static String check(String cgroupsPath) {
         if (cgroupsPath == null || !cgroupsPath.startsWith("/") || cgroupsPath.equals("/")) {

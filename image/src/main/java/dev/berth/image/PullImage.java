@@ -4,6 +4,7 @@ import dev.berth.image.registry.RegistriesConfig;
 import dev.berth.image.registry.RegistryClient;
 import dev.berth.image.registry.RegistryTransport;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.failpoint.FailPoints;
 import dev.berth.oci.json.OciJson;
 import dev.berth.oci.spec.image.Descriptor;
 import dev.berth.oci.spec.image.Digest;
@@ -139,10 +140,13 @@ final class PullImage {
                             + layers.size() + " layers");
                 }
                 downloadLayers(client, layers, diffIds, createdBlobs, createdLayers);
+                FailPoints.hit("pull.after-layers");
                 long size = diffIds.stream().mapToLong(store.layers()::size).sum();
                 ImageRecord record = new ImageRecord(manifest.config().digest().toString(), List.of(), pulled.digest(),
                         manifest.config().digest(), diffIds, size, ImportImage.created(config));
-                return store.register(record, Optional.of(name.toString()));
+                ImageRecord registered = store.register(record, Optional.of(name.toString()));
+                FailPoints.hit("pull.after-register");
+                return registered;
             } finally {
                 store.lock().readLock().unlock();
             }
@@ -294,6 +298,7 @@ final class PullImage {
             try {
                 if (store.blobs().ingest(source, d.digest(), d.size(), op)) {
                     createdBlobs.add(d.digest());
+                    FailPoints.hit("pull.after-blob");
                 }
                 return;
             } catch (BerthException e) {

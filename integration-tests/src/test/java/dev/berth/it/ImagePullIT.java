@@ -7,16 +7,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.BerthHarness.Result;
+import dev.berth.it.support.TestRegistry;
 import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,104 +32,31 @@ class ImagePullIT {
 
     private static BerthHarness berth;
     private static Path work;
-    private static Registry open;
-    private static Registry locked;
-
-    /**
-     * One docker-registry process on a free loopback port, storing under its own dir; with htpasswd
-     * basic auth when a password is given. Stopped with SIGKILL by {@link #close()}; the dir goes with
-     * {@link #work}.
-     */
-    private record Registry(Process process, String host) implements AutoCloseable {
-        static Registry start(Path dir, String password) throws Exception {
-            Files.createDirectories(dir);
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            String host = "127.0.0.1:" + port;
-            StringBuilder cfg = new StringBuilder("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
-                    + dir.resolve("data") + "\nhttp:\n  addr: " + host + "\n");
-            if (password != null) {
-                Files.writeString(dir.resolve("htpasswd"), BerthHarness.run("htpasswd", "-Bbn", USER, password).strip() + "\n");
-                cfg.append("auth:\n  htpasswd:\n    realm: berth-it\n    path: ").append(dir.resolve("htpasswd")).append('\n');
-            }
-            Files.writeString(dir.resolve("config.yml"), cfg);
-            Process p = new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-            Registry r = new Registry(p, host);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!r.answers()) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    r.close();
-                    throw new IllegalStateException("docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
-                }
-                Thread.sleep(50);
-            }
-            return r;
-        }
-
-        private boolean answers() {
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host + "/v2/").toURL().openConnection();
-                c.setConnectTimeout(500);
-                int code = c.getResponseCode();
-                c.disconnect();
-                return code == 200 || code == 401;
-            } catch (IOException notYet) {
-                return false;
-            }
-        }
-
-        /** skopeo copy of an OCI layout's tag to NAME here, with a policy of our own (the host's is left alone). */
-        void push(Path layout, String tag, String name, String... extra) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of("skopeo", "--policy", work.resolve("policy.json").toString(),
-                    "copy", "--dest-tls-verify=false"));
-            cmd.addAll(List.of(extra));
-            cmd.add("oci:" + layout + ":" + tag);
-            cmd.add("docker://" + host + "/" + name);
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private static boolean onPath(String tool) {
-        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
-    }
+    private static TestRegistry open;
+    private static TestRegistry locked;
 
     @BeforeAll
     static void start() throws Exception {
         for (String tool : List.of("docker-registry", "skopeo", "htpasswd", "umoci")) {
-            assumeTrue(onPath(tool), tool + " is not installed: registry tests skipped");
+            assumeTrue(BerthHarness.onPath(tool), tool + " is not installed: registry tests skipped");
         }
         assumeTrue(Files.isDirectory(BerthHarness.REPO.resolve("build/images/busybox")),
                 "build the built-in image first (build/images/busybox)");
         work = Files.createTempDirectory(Path.of("/tmp"), "bpull");
         try {
-            Files.writeString(work.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}\n");
             Path busybox = BerthHarness.REPO.resolve("build/images/busybox");
-            open = Registry.start(work.resolve("open"), null);
+            open = TestRegistry.start(work.resolve("open"));
             for (String tag : List.of("v1", "v2", "v3")) {
-                open.push(busybox, "latest", "busybox:" + tag);
+                open.push(busybox, "busybox:" + tag);
             }
             // Another image (its own config, the same layer) for prune to tell apart from busybox.
             Path other = work.resolve("other");
             BerthHarness.run("cp", "-a", busybox.toString(), other.toString());
             String out = BerthHarness.run("umoci", "config", "--image", other + ":latest", "--config.label", "berth.it=other");
             assertTrue(Files.readString(other.resolve("index.json")).contains("latest"), "umoci config: " + out);
-            open.push(other, "latest", "other:v1");
-            locked = Registry.start(work.resolve("locked"), PASSWORD);
-            locked.push(busybox, "latest", "private/busybox:v1", "--dest-creds", USER + ":" + PASSWORD);
+            open.push(other, "other:v1");
+            locked = TestRegistry.start(work.resolve("locked"), USER, PASSWORD);
+            locked.push(busybox, "private/busybox:v1", "--dest-creds", USER + ":" + PASSWORD);
             berth = new BerthHarness();
         } catch (Throwable t) {
             stop();
@@ -148,7 +71,7 @@ class ImagePullIT {
                 berth.close();
             }
         } finally {
-            for (Registry r : new Registry[] {open, locked}) {
+            for (TestRegistry r : new TestRegistry[] {open, locked}) {
                 if (r != null) {
                     r.close();
                 }

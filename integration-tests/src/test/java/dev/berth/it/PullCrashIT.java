@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.TestRegistry;
+import dev.berth.it.support.ImageStoreFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,13 +25,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +40,6 @@ import org.junit.jupiter.api.Test;
  * and the same pull then works, resuming that download with a Range request.
  */
 class PullCrashIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BIG_LAYER_BYTES = 30 << 20;
     /** Slow enough that the big layer takes ~15 s through the proxy, so the kill lands mid-download. */
     private static final long THROTTLED_BYTES_PER_SECOND = 2 << 20;
@@ -149,34 +145,12 @@ class PullCrashIT {
         assertStoreHoldsOnlyWhatImagesReference(store);
     }
 
-    /** blobs/ and layers/ hold exactly what images.json's images reference (manifests, configs, layers). */
     private static void assertStoreHoldsOnlyWhatImagesReference(Path store) throws IOException {
-        Set<String> blobs = new TreeSet<>();
-        Set<String> layers = new TreeSet<>();
-        JsonNode doc = JSON.readTree(store.resolve("images.json").toFile());
-        for (JsonNode image : doc.get("images")) {
-            String manifest = hex(image.get("manifestDigest").asText());
-            blobs.add(manifest);
-            blobs.add(hex(image.get("configDigest").asText()));
-            image.get("diffIds").forEach(d -> layers.add(hex(d.asText())));
-            JsonNode m = JSON.readTree(store.resolve("blobs/sha256").resolve(manifest).toFile());
-            m.get("layers").forEach(l -> blobs.add(hex(l.get("digest").asText())));
-        }
-        assertEquals(blobs, entries(store.resolve("blobs/sha256")), "blobs/ differs from what images reference");
-        assertEquals(layers, entries(store.resolve("layers")), "layers/ differs from what images reference");
-    }
-
-    private static String hex(String digest) {
-        return digest.substring(digest.indexOf(':') + 1);
+        assertEquals(List.of(), ImageStoreFiles.differencesFromReferenced(store));
     }
 
     private static Set<String> entries(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return Set.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
-        }
+        return ImageStoreFiles.entries(dir);
     }
 
     private Process startPull(String ref) throws IOException {

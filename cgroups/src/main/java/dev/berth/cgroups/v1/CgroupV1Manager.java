@@ -130,6 +130,12 @@ public final class CgroupV1Manager implements CgroupManager {
         return m;
     }
 
+    /** A pod's cgroup parent, once its containers are gone (the cgroupfs driver made nothing else for it). */
+    @Override
+    public void removePodParent(String parent) {
+        CgroupPaths.podParent(root, parent).ifPresent(p -> mounts().forEach(m -> CgroupPaths.removeWithParents(m, p, root)));
+    }
+
     @Override
     public long oomKillCount(String cgroupsPath) {
         Path mem = dirs(cgroupsPath).get("memory");

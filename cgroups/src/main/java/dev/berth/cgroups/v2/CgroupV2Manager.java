@@ -98,6 +98,12 @@ public final class CgroupV2Manager implements CgroupManager {
         CgroupPaths.removeWithParents(layout.unifiedMount(), cgroupsPath, root);
     }
 
+    /** A pod's cgroup parent, once its containers are gone (the cgroupfs driver made nothing else for it). */
+    @Override
+    public void removePodParent(String parent) {
+        CgroupPaths.podParent(root, parent).ifPresent(p -> CgroupPaths.removeWithParents(layout.unifiedMount(), p, root));
+    }
+
     @Override
     public long oomKillCount(String cgroupsPath) {
         return new MemoryControllerV2(dir(cgroupsPath)).oomKillCount();

@@ -25,6 +25,7 @@ import dev.berth.daemon.network.NetnsManager;
 import dev.berth.daemon.pod.PodService;
 import dev.berth.daemon.pod.PodStore;
 import dev.berth.daemon.recovery.Recovery;
+import dev.berth.oci.failpoint.FailPoints;
 import dev.berth.daemon.runtime.OciRuntime;
 import dev.berth.daemon.runtime.RuncRuntime;
 import dev.berth.daemon.runtime.RuntimeHandlers;
@@ -111,6 +112,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         SdNotify notify = SdNotify.fromEnvironment(System.getenv());
         DaemonConfig cfg = loadConfig();
         LogSetup.configure(cfg.logLevel());
+        FailPoints.checkConfigured();
         checkRunRootLength(cfg.runRoot());
         SocketAccess socketAccess = SocketAccess.forGroup(cfg.socketGroup());
         Files.createDirectories(cfg.root());

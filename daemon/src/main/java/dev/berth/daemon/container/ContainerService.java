@@ -15,6 +15,7 @@ import dev.berth.image.ImageRecord;
 import dev.berth.image.ImageStore;
 import dev.berth.image.OverlayRootfs;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.failpoint.FailPoints;
 import dev.berth.oci.spec.image.ImageConfig;
 import dev.berth.daemon.api.model.ExecCreate;
 import dev.berth.shim.ExecSession;
@@ -177,6 +178,7 @@ public final class ContainerService {
             index.releaseName(name, id);
             throw e;
         }
+        FailPoints.hit("create.after-record");
         try {
             prepareRootfs(record, image);
             launch(container);
@@ -186,6 +188,7 @@ public final class ContainerService {
             index.releaseName(name, id);
             throw e;
         }
+        FailPoints.hit("create.after-state");
         index.add(container);
         events.publish(ContainerEvents.Type.CREATED, container);
         LOG.log(Level.INFO, "created container {0} ({1}) from {2}", id, name, request.image());
@@ -203,8 +206,10 @@ public final class ContainerService {
         }
         OverlayRootfs.mount(images.layerDirs(image), p.upper(), p.work(), p.rootfs());
         mountImageVolumes(record);
+        FailPoints.hit("create.after-rootfs");
         ImageConfig imageConfig = images.config(image);
         bundles.write(p, record, imageConfig);
+        FailPoints.hit("create.after-bundle");
     }
 
     /** After a reboot /run and the overlay mounts are gone: an exited container's rootfs is mounted again. */
@@ -283,6 +288,7 @@ public final class ContainerService {
         LaunchedShim launched = shims.launch(new ShimOptions(record.id(), p.bundle(), p.shimDir(),
                 runtime(record).binary(), runtime(record).root(), settings.systemdCgroup(), logPath(record),
                 settings.logMaxSize(), settings.logMaxFiles(), record.config().tty(), record.config().stdin()));
+        FailPoints.hit("create.after-shim");
         background.execute(() -> {
             try {
                 cgroups.placeShim(record.id(), launched.shimPid());
@@ -305,6 +311,14 @@ public final class ContainerService {
 
     /** Registers a container found on disk at start-up; its shim, if any, is watched again. */
     public void adopt(ContainerRecord record, ContainerState state) {
+        if (ContainerState.CREATED.equals(state.status()) && !runtime(record).awaitsStart(record.id())) {
+            // berthd died between `runc start` and saving the running state: the container runs (or ran
+            // and exited, which the shim's WAIT answer reports next).
+            LOG.log(Level.INFO, "container {0}: a start interrupted by a crash went through; it is running",
+                    record.id());
+            state = state.started(Instant.now());
+            store.saveState(record.id(), state);
+        }
         Container container = new Container(record, state);
         index.add(container);
         if (state.hasShim()) {
@@ -321,6 +335,18 @@ public final class ContainerService {
     public void discard(ContainerRecord record) {
         LOG.log(Level.INFO, "removing half-created container {0}", record.id());
         cleanUp(record);
+    }
+
+    /**
+     * Removes a container directory without a record: a creation that died before writing it, or a removal
+     * that died after deleting it; the rootfs is unmounted in case the removal died before the rest.
+     */
+    public void discardLeftover(String id) {
+        LOG.log(Level.INFO, "removing the remains of container {0}, cut short by a crash", id);
+        ContainerPaths p = paths(id);
+        OverlayRootfs.unmount(p.rootfs());
+        ContainerStore.deleteTree(p.shimDir());
+        store.delete(id);
     }
 
     private void watch(Container container) {
@@ -352,6 +378,7 @@ public final class ContainerService {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "clean up runtime of exited container {0}: {1}", id, e.getMessage());
             }
+            FailPoints.hit("exit.after-release");
             try {
                 store.saveState(id, exited);
             } catch (RuntimeException e) {
@@ -390,8 +417,10 @@ public final class ContainerService {
                 killQuietly(c.record(), Signals.KILL);
                 throw e;
             }
+            FailPoints.hit("start.after-runc-start");
             ContainerState started = c.state().started(Instant.now());
             store.saveState(c.id(), started);
+            FailPoints.hit("start.after-state");
             c.state(started);
             events.publish(ContainerEvents.Type.STARTED, c);
             LOG.log(Level.INFO, "started container {0}", c.id());
@@ -424,12 +453,14 @@ public final class ContainerService {
         }
         if (timeoutSeconds > 0) {
             killQuietly(c.record(), Signals.TERM);
+            FailPoints.hit("stop.after-term");
             if (awaitExit(c, timeoutSeconds)) {
                 return;
             }
             LOG.log(Level.INFO, "container {0} ignored SIGTERM for {1} s, sending SIGKILL", c.id(), timeoutSeconds);
         }
         killQuietly(c.record(), Signals.KILL);
+        FailPoints.hit("stop.after-kill");
         if (awaitExit(c, KILL_ALL_GRACE_SECONDS)) {
             return;
         }
@@ -549,8 +580,11 @@ public final class ContainerService {
         }
         ContainerPaths p = paths(c.id());
         Path processJson = ExecProcessWriter.write(c.id(), p.bundle(), p.shimDir(), exec);
+        FailPoints.hit("exec.after-process-json");
         try {
-            return new ShimClient(p.shimDir()).exec(processJson, exec.tty());
+            ExecSession session = new ShimClient(p.shimDir()).exec(processJson, exec.tty());
+            FailPoints.hit("exec.after-shim-exec");
+            return session;
         } finally {
             try {
                 Files.deleteIfExists(processJson);
@@ -588,6 +622,7 @@ public final class ContainerService {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "remove container {0}: runtime clean-up: {1}", record.id(), e.getMessage());
         }
+        FailPoints.hit("rm.after-runtime");
         removeFiles(record.id());
     }
 
@@ -635,8 +670,11 @@ public final class ContainerService {
         ContainerPaths p = paths(id);
         OverlayRootfs.unmount(p.rootfs());
         unmountImageVolumes(id);
+        FailPoints.hit("rm.after-unmount");
         ContainerStore.deleteTree(p.shimDir());
+        FailPoints.hit("rm.after-shim-dir");
         store.delete(id);
+        FailPoints.hit("rm.after-store-delete");
     }
 
     private void killQuietly(ContainerRecord record, int signal) {

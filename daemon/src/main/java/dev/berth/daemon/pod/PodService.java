@@ -13,6 +13,7 @@ import dev.berth.daemon.store.ContainerStore;
 import dev.berth.image.ImageStore;
 import dev.berth.image.PauseImage;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.failpoint.FailPoints;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -100,22 +101,31 @@ public final class PodService {
                 request.labels(), request.annotations(), request.security(), null, null, null, null);
         store.create(pod);
         pods.put(id, pod);
+        FailPoints.hit("pod-run.after-record");
         try {
             containers.cgroups().createPodParent(pod.cgroupParent());
             writeEtcFiles(pod);
             if (pod.network() != PodRecord.NamespaceMode.NODE) {
-                Path ns = netns.create("berth-" + id.substring(0, 16));
+                // Recorded before it is made: a crash in between leaves a path that teardown tolerates as
+                // gone, never a namespace no record names.
+                Path ns = netns.dir().resolve("berth-" + id.substring(0, 16));
                 pod = pod.withNetwork(ns.toString(), null, null);
                 store.save(pod);
+                netns.create(ns.getFileName().toString());
+                FailPoints.hit("pod-run.after-netns");
                 NetworkStatus status = network.attach(networkRequest(pod));
+                FailPoints.hit("pod-run.after-cni-add");
                 pod = pod.withNetwork(ns.toString(), status.ip(), status.additionalIps());
             }
             Container infra = containers.create(infraConfig(pod));
+            FailPoints.hit("pod-run.after-infra-create");
             pod = pod.withInfraContainer(infra.id());
             store.save(pod);
             containers.start(infra.id());
+            FailPoints.hit("pod-run.after-infra-start");
             pod = pod.withState(PodRecord.State.READY);
             store.save(pod);
+            FailPoints.hit("pod-run.after-ready");
             pods.put(id, pod);
             LOG.log(Level.INFO, "pod {0} ({1}) is ready, ip {2}", id, name, pod.ip());
             return id;
@@ -222,7 +232,9 @@ public final class PodService {
                     containers.stop(c.id(), 0);
                 }
             }
+            FailPoints.hit("pod-stop.after-containers");
             releaseNetwork(pod);
+            FailPoints.hit("pod-stop.after-network");
             PodRecord stopped = pod.withNetwork(null, pod.ip(), pod.additionalIps())
                     .withState(PodRecord.State.NOTREADY);
             store.save(stopped);
@@ -264,13 +276,16 @@ public final class PodService {
                 LOG.log(Level.WARNING, "pod {0}: remove container {1}: {2}", pod.id(), c.id(), e.getMessage());
             }
         }
+        FailPoints.hit("pod-rm.after-containers");
         releaseNetwork(pod);
+        FailPoints.hit("pod-rm.after-network");
         try {
             containers.cgroups().removePodParent(pod.cgroupParent());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "pod {0}: remove cgroup parent {1}: {2}", pod.id(), pod.cgroupParent(),
                     e.getMessage());
         }
+        FailPoints.hit("pod-rm.after-cgroup");
         store.delete(pod.id());
         pods.remove(pod.id());
     }

@@ -51,6 +51,13 @@ public final class PodStore {
         try (Stream<Path> dirs = Files.list(podsDir)) {
             for (Path d : dirs.sorted().toList()) {
                 String id = d.getFileName().toString();
+                if (!Files.exists(d.resolve("pod.json"))) {
+                    // pod.json is the first file a run writes and the first a removal deletes: nothing else
+                    // of the pod is left but its resolv.conf and hostname.
+                    LOG.log(Level.INFO, "pod {0}: removing the directory of a run or removal cut short", id);
+                    ContainerStore.deleteTree(d);
+                    continue;
+                }
                 try {
                     result.add(new Loaded(id, OciJson.read(d.resolve("pod.json"), PodRecord.class), null));
                 } catch (RuntimeException e) {
@@ -64,7 +71,13 @@ public final class PodStore {
         return result;
     }
 
+    /** Removes the pod's directory, pod.json first (see {@link #loadAll}). */
     public void delete(String id) {
+        try {
+            Files.deleteIfExists(dir(id).resolve("pod.json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("remove pod " + id, e);
+        }
         ContainerStore.deleteTree(dir(id));
     }
 }

@@ -9,9 +9,10 @@ import java.lang.System.Logger.Level;
 /**
  * Finds every container again when berthd starts. Running ones are re-adopted with their shim (whose WAIT
  * answer also covers exits that happened while berthd was down, and a dead shim); containers whose
- * creation never finished are removed, since no client was told they exist; a container whose files are
- * unreadable (container.json, state.json, bundle/config.json) is logged and registered as broken (not
- * listed or served, removable with force), and the others are served.
+ * creation never finished, and directories a crash left without their record (a creation or removal cut
+ * short), are removed, since no client was told they exist; a container whose files are unreadable
+ * (container.json, state.json, bundle/config.json) is logged and registered as broken (not listed or
+ * served, removable with force), and the others are served.
  */
 public final class Recovery {
     private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
@@ -32,6 +33,11 @@ public final class Recovery {
         int discarded = 0;
         int broken = 0;
         for (ContainerStore.Loaded loaded : store.loadAll()) {
+            if (loaded.leftover()) {
+                containers.discardLeftover(loaded.id());
+                discarded++;
+                continue;
+            }
             if (loaded.problem() != null) {
                 broken++;
                 containers.registerBroken(new BrokenContainer(loaded.id(), loaded.record(), loaded.problem()));

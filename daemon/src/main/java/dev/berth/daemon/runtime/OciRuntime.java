@@ -16,6 +16,9 @@ public interface OciRuntime {
 
     void start(String id);
 
+    /** Whether the container is created and still waits for {@link #start}; false when it is gone. */
+    boolean awaitsStart(String id);
+
     void kill(String id, int signal, boolean all);
 
     /** Deletes the runtime's state and cgroup; succeeds when the container is already gone. */

@@ -4,6 +4,7 @@ import dev.berth.oci.BerthException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,12 @@ public final class RuncRuntime implements OciRuntime {
     @Override
     public void start(String id) {
         run("start container " + id, List.of("start", id), true);
+    }
+
+    /** runc keeps the exec fifo in the container's state directory until `runc start` opens it. */
+    @Override
+    public boolean awaitsStart(String id) {
+        return Files.exists(root.resolve(id).resolve("exec.fifo"));
     }
 
     @Override

@@ -14,15 +14,19 @@ import java.util.stream.Stream;
 /**
  * Containers on disk: one directory per container under ROOT/containers holding container.json (the
  * record) and state.json (its state), both written atomically so a crash leaves the old or the new file.
+ * container.json is the first file a creation writes and the first a removal deletes, so a directory
+ * without it is what a crash cut short and no client knows of; state.json follows it on creation, so a
+ * record without a state is a creation that never finished.
  */
 public final class ContainerStore {
     private final Path containersDir;
 
     /**
      * A container read back from disk, or the reason it could not be: then {@code state} is null, and so is
-     * {@code record} unless only state.json was unreadable.
+     * {@code record} unless only state.json was unreadable. {@code leftover}: the directory has no
+     * container.json (a creation or removal cut short); record, state and problem are then null.
      */
-    public record Loaded(String id, ContainerRecord record, ContainerState state, String problem) {
+    public record Loaded(String id, ContainerRecord record, ContainerState state, String problem, boolean leftover) {
     }
 
     public ContainerStore(Path root) {
@@ -67,13 +71,18 @@ public final class ContainerStore {
         try (Stream<Path> dirs = Files.list(containersDir)) {
             for (Path d : dirs.sorted().toList()) {
                 String id = d.getFileName().toString();
+                if (!Files.exists(d.resolve("container.json"))) {
+                    result.add(new Loaded(id, null, null, null, true));
+                    continue;
+                }
                 ContainerRecord record = null;
                 try {
                     record = OciJson.read(d.resolve("container.json"), ContainerRecord.class);
-                    ContainerState state = OciJson.read(d.resolve("state.json"), ContainerState.class);
-                    result.add(new Loaded(id, record, state, null));
+                    ContainerState state = Files.exists(d.resolve("state.json"))
+                            ? OciJson.read(d.resolve("state.json"), ContainerState.class) : ContainerState.creating();
+                    result.add(new Loaded(id, record, state, null, false));
                 } catch (RuntimeException e) {
-                    result.add(new Loaded(id, record, null, e.getMessage()));
+                    result.add(new Loaded(id, record, null, e.getMessage(), false));
                 }
             }
         } catch (IOException e) {
@@ -82,8 +91,13 @@ public final class ContainerStore {
         return result;
     }
 
-    /** Removes the container's directory; the caller has unmounted its rootfs first. */
+    /** Removes the container's directory, its record first; the caller has unmounted its rootfs. */
     public void delete(String id) {
+        try {
+            Files.deleteIfExists(dir(id).resolve("container.json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("remove container " + id, e);
+        }
         deleteTree(dir(id));
     }
 

@@ -46,7 +46,12 @@ public final class BerthHarness implements AutoCloseable {
 
     /** @param extraConfig more berth.toml lines, e.g. {@code resource_views = "/path"} */
     public BerthHarness(List<String> extraConfig) throws IOException {
-        this(extraConfig, harness -> { });
+        this(extraConfig, Map.of(), harness -> { });
+    }
+
+    /** @param daemonEnv more environment for the first berthd, e.g. {@code BERTH_FAILPOINT} */
+    public BerthHarness(List<String> extraConfig, Map<String, String> daemonEnv) throws IOException {
+        this(extraConfig, daemonEnv, harness -> { });
     }
 
     /** What a test sets up before berthd first starts, e.g. a small file system mounted on {@link #root()}. */
@@ -54,11 +59,17 @@ public final class BerthHarness implements AutoCloseable {
         void prepare(BerthHarness harness) throws Exception;
     }
 
+    public BerthHarness(List<String> extraConfig, BeforeStart beforeStart) throws IOException {
+        this(extraConfig, Map.of(), beforeStart);
+    }
+
     /**
+     * @param daemonEnv   more environment for the first berthd
      * @param beforeStart runs once the directories are chosen, before berthd starts; whatever it mounts under
      *                    {@link #base()} is unmounted by {@link #close()}, or here if berthd does not start
      */
-    public BerthHarness(List<String> extraConfig, BeforeStart beforeStart) throws IOException {
+    public BerthHarness(List<String> extraConfig, Map<String, String> daemonEnv, BeforeStart beforeStart)
+            throws IOException {
         assumeTrue("root".equals(System.getProperty("user.name")), "end-to-end tests need root");
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "end-to-end tests need runc");
         assumeTrue(Files.isExecutable(shim()), "build the shim first (make shim): " + shim());
@@ -78,7 +89,7 @@ public final class BerthHarness implements AutoCloseable {
                 "log_level = \"debug\"", String.join("\n", extraConfig), ""));
         try {
             beforeStart.prepare(this);
-            startDaemon();
+            startDaemon(daemonEnv);
         } catch (Exception | AssertionError e) {
             try {
                 forceCleanUp();
@@ -126,11 +137,17 @@ public final class BerthHarness implements AutoCloseable {
     }
 
     public void startDaemon() throws IOException {
+        startDaemon(Map.of());
+    }
+
+    /** Starts berthd with more environment, e.g. {@code BERTH_FAILPOINT}; returns once it serves. */
+    public void startDaemon(Map<String, String> extraEnv) throws IOException {
         List<String> cmd = List.of(REPO.resolve("daemon/src/main/sh/berthd").toString(),
                 "--config", config.toString(), "--root", root.toString(),
                 "--run-root", runRoot.toString(), "--socket", socket.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("BERTH_DAEMON_LIB", REPO.resolve("daemon/target/lib").toString());
+        pb.environment().putAll(extraEnv);
         daemon = pb.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DAEMON_START_SECONDS);
@@ -169,6 +186,11 @@ public final class BerthHarness implements AutoCloseable {
     public void killDaemon() throws InterruptedException {
         daemon.destroyForcibly();
         daemon.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Waits for berthd to die by itself (a fail point); its exit code, or -1 if it still runs. */
+    public int awaitDaemonExit(long seconds) throws InterruptedException {
+        return daemon.waitFor(seconds, TimeUnit.SECONDS) ? daemon.exitValue() : -1;
     }
 
     /** SIGTERM: a graceful stop. */
@@ -304,6 +326,12 @@ public final class BerthHarness implements AutoCloseable {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /** Whether {@code tool} is an executable on PATH. */
+    public static boolean onPath(String tool) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
     }
 
     public static String run(String... cmd) throws IOException, InterruptedException {

@@ -10,14 +10,15 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
- * Debian's docker-registry on a free loopback port, storing under a work directory, and the images pushed to
- * it: the built-in busybox layout plus layers of random bytes (umoci), pushed with skopeo.
+ * Debian's docker-registry on a free loopback port, storing under a work directory (with htpasswd basic auth
+ * when a user and password are given), and the images pushed to it: the built-in busybox layout plus layers
+ * of random bytes (umoci), pushed with skopeo. {@link #close()} stops it; the caller removes the directory.
  */
 public final class TestRegistry implements AutoCloseable {
     private final Path work;
@@ -33,14 +34,19 @@ public final class TestRegistry implements AutoCloseable {
     /** Skips the calling test unless the registry and the tools that fill it are installed. */
     public static void assumeTools(String test) {
         for (String tool : List.of("docker-registry", "skopeo", "umoci", "tar")) {
-            assumeTrue(onPath(tool), tool + " is not installed: " + test + " skipped");
+            assumeTrue(BerthHarness.onPath(tool), tool + " is not installed: " + test + " skipped");
         }
         assumeTrue(Files.isDirectory(BerthHarness.REPO.resolve("build/images/busybox")),
                 "build the built-in image first (build/images/busybox)");
     }
 
-    /** Starts a registry storing under {@code work}/registry; {@link #close()} stops it. */
+    /** An open registry storing under {@code work}/registry. */
     public static TestRegistry start(Path work) throws Exception {
+        return start(work, null, null);
+    }
+
+    /** A registry storing under {@code work}/registry, with basic auth unless {@code password} is null. */
+    public static TestRegistry start(Path work, String user, String password) throws Exception {
         Path dir = work.resolve("registry");
         Files.createDirectories(dir);
         int port;
@@ -48,8 +54,13 @@ public final class TestRegistry implements AutoCloseable {
             port = s.getLocalPort();
         }
         String host = "127.0.0.1:" + port;
-        Files.writeString(dir.resolve("config.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
+        StringBuilder cfg = new StringBuilder("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
                 + dir.resolve("data") + "\nhttp:\n  addr: " + host + "\n");
+        if (password != null) {
+            Files.writeString(dir.resolve("htpasswd"), BerthHarness.run("htpasswd", "-Bbn", user, password).strip() + "\n");
+            cfg.append("auth:\n  htpasswd:\n    realm: berth-it\n    path: ").append(dir.resolve("htpasswd")).append('\n');
+        }
+        Files.writeString(dir.resolve("config.yml"), cfg);
         Process process = new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
         TestRegistry registry = new TestRegistry(work, process, host);
@@ -85,12 +96,20 @@ public final class TestRegistry implements AutoCloseable {
         BerthHarness.run("rm", "-rf", tree.toString(), tar.toString());
     }
 
-    /** Pushes the layout's latest tag as {@code nameAndTag} (e.g. "app:v1") to this registry. */
-    public void push(Path layout, String nameAndTag) throws Exception {
+    /**
+     * Pushes the layout's latest tag as {@code nameAndTag} (e.g. "app:v1") to this registry.
+     * @param skopeoArgs more arguments for skopeo copy, e.g. {@code --dest-creds user:password}
+     */
+    public void push(Path layout, String nameAndTag, String... skopeoArgs) throws Exception {
+        // skopeo's policy of our own: the host's is left alone
         Path policy = work.resolve("policy.json");
         Files.writeString(policy, "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}\n");
-        check("skopeo", "--policy", policy.toString(), "copy", "--dest-tls-verify=false",
-                "oci:" + layout + ":latest", "docker://" + host + "/" + nameAndTag);
+        List<String> cmd = new ArrayList<>(List.of("skopeo", "--policy", policy.toString(), "copy",
+                "--dest-tls-verify=false"));
+        cmd.addAll(List.of(skopeoArgs));
+        cmd.add("oci:" + layout + ":latest");
+        cmd.add("docker://" + host + "/" + nameAndTag);
+        check(cmd.toArray(String[]::new));
     }
 
     private static void check(String... cmd) throws Exception {
@@ -107,15 +126,10 @@ public final class TestRegistry implements AutoCloseable {
             c.setConnectTimeout(500);
             int code = c.getResponseCode();
             c.disconnect();
-            return code == 200;
+            return code == 200 || code == 401;
         } catch (IOException notYet) {
             return false;
         }
-    }
-
-    public static boolean onPath(String tool) {
-        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
     }
 
     @Override
