@@ -80,11 +80,6 @@ test-shim:
 test-java:
 	mvn -B -ntp verify
 
-# LoadIT at full size: SOAK_CONTAINERS containers through their CRI lifecycle at once (`make test` runs 30).
-SOAK_CONTAINERS ?= 100
-soak: test-deps build
-	mvn -B -ntp -pl integration-tests verify -Dit.test=LoadIT -Dberth.load.containers=$(SOAK_CONTAINERS)
-
 bench: bench-deps build
 	bash bench/run.sh
 	bash bench/pull.sh
@@ -96,12 +91,15 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash contrib/fuzz.sh
 
-# Crash consistency: berthd SIGKILLed at each of its fail points SOAK_TRIALS times (CI does one trial each),
-# plus the kill -9 restart and mid-pull crash tests; docs/hardening.md has the figures.
+# The long runs of the hardening tests (docs/hardening.md has the figures): berthd SIGKILLed at each of its
+# fail points SOAK_TRIALS times (CI does one trial each), the kill -9 restart and mid-pull crash tests, and
+# LoadIT with SOAK_CONTAINERS containers through their CRI lifecycle at once (CI runs 30).
 SOAK_TRIALS ?= 7
+SOAK_CONTAINERS ?= 100
 soak: test-deps build
 	mvn -B -ntp -pl integration-tests -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-	  -Dit.test='CrashConsistencyIT,DaemonRestartIT,PullCrashIT' -Dberth.faultinj.trials=$(SOAK_TRIALS)
+	  -Dit.test='CrashConsistencyIT,DaemonRestartIT,PullCrashIT,LoadIT' -Dberth.faultinj.trials=$(SOAK_TRIALS) \
+	  -Dberth.load.containers=$(SOAK_CONTAINERS)
 
 clean:
 	$(MVN) clean
