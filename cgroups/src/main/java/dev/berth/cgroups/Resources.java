@@ -16,8 +16,8 @@ import dev.berth.oci.BerthException;
  * <li>{@code cpusetCpus}/{@code cpusetMems}: list strings like "0-1,3".</li>
  * <li>{@code pidsLimit}: zero or negative means unlimited ("max"), as in the OCI spec.</li>
  * <li>{@code blkioWeight}: the OCI {@code blockIO.weight}, 10..1000; on v2 it is converted with
- *     {@link #blkioWeightToIoWeight(long)}. Only the systemd driver applies it live (BlockIOWeight on v1,
- *     IOWeight on v2, and systemd writes the file); the cgroupfs drivers leave it to runc's config.json.</li>
+ *     {@link #blkioWeightToIoWeight(long)} for io.weight (BFQ's files take it unchanged). Both drivers apply
+ *     it live: systemd's as BlockIOWeight (v1) / IOWeight (v2), then, as runc does, the cgroup files.</li>
  * </ul>
  */
 public record Resources(Long memoryLimit, Long memorySwap, Long cpuShares, Long cpuQuota, Long cpuPeriod,

@@ -485,6 +485,9 @@ public final class ContainerCommands {
         @Option(names = "--pids-limit", paramLabel = "N", description = "Maximum number of processes (-1: unlimited)")
         Long pidsLimit;
 
+        @Option(names = "--blkio-weight", paramLabel = "N", description = "Block I/O weight, 10 to 1000")
+        Long blkioWeight;
+
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> refs;
 
@@ -500,8 +503,11 @@ public final class ContainerCommands {
             if (pidsLimit != null) {
                 body.put("pidsLimit", CreateOptions.checkPids(pidsLimit));
             }
+            if (blkioWeight != null) {
+                body.put("blkioWeight", blkioWeight);
+            }
             if (body.isEmpty()) {
-                throw new CliException("nothing to update: give --memory, --cpus or --pids-limit");
+                throw new CliException("nothing to update: give --memory, --cpus, --pids-limit or --blkio-weight");
             }
             return forEach(refs, new PerRef() {
                 @Override

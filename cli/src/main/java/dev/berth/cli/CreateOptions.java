@@ -38,6 +38,9 @@ public final class CreateOptions {
     @Option(names = "--pids-limit", paramLabel = "N", description = "Maximum number of processes (-1: unlimited)")
     Long pidsLimit;
 
+    @Option(names = "--blkio-weight", paramLabel = "N", description = "Block I/O weight, 10 to 1000")
+    Long blkioWeight;
+
     @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-terminal")
     boolean tty;
 
@@ -191,6 +194,9 @@ public final class CreateOptions {
         }
         if (pidsLimit != null) {
             b.put("pidsLimit", checkPids(pidsLimit));
+        }
+        if (blkioWeight != null) {
+            b.put("blkioWeight", blkioWeight);
         }
         if (labels != null && !labels.isEmpty()) {
             Map<String, String> l = new LinkedHashMap<>();

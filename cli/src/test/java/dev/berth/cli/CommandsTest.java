@@ -130,7 +130,7 @@ class CommandsTest extends FakeDaemonTest {
         daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 201, "{\"id\":\"" + ID + "\",\"name\":\"web\"}"));
         Cli r = Cli.run(daemon.socket(), "create", "--name", "web", "-e", "A=1", "-e", "HOME_VAR", "-e", "UNSET_VAR",
                 "-v", "data:/data:ro", "-v", "/srv:/srv", "-w", "/data", "-u", "1000:1000", "--memory", "256m",
-                "--cpus", "1.5", "--pids-limit", "100", "-t", "-i", "--network", "host", "--entrypoint", "/bin/sh",
+                "--cpus", "1.5", "--pids-limit", "100", "--blkio-weight", "300", "-t", "-i", "--network", "host", "--entrypoint", "/bin/sh",
                 "--label", "k=v", "--label", "flag", "busybox", "-c", "echo hi");
         assertEquals(0, r.code, r.toString());
         assertEquals(ID + "\n", r.out);
@@ -148,6 +148,7 @@ class CommandsTest extends FakeDaemonTest {
         assertEquals(268435456, ((Number) b.get("memory")).longValue());
         assertEquals(1.5, ((Number) b.get("cpus")).doubleValue());
         assertEquals(100, ((Number) b.get("pidsLimit")).intValue());
+        assertEquals(300, ((Number) b.get("blkioWeight")).intValue());
         assertEquals(true, b.get("tty"));
         assertEquals(true, b.get("stdin"));
         assertEquals("host", b.get("network"));
@@ -308,9 +309,11 @@ class CommandsTest extends FakeDaemonTest {
                 "DELETE /v1/images/localhost%2Fbusybox:latest?force=true", "DELETE /v1/images/busybox",
                 "POST /v1/containers/web/update"), requestLines());
         assertEquals(Map.of("memory", 1073741824, "cpus", 2.0), daemon.requests.get(6).json());
+        assertEquals(0, Cli.run(daemon.socket(), "update", "--blkio-weight", "700", "web").code);
+        assertEquals(Map.of("blkioWeight", 700), daemon.requests.get(7).json());
         Cli none = Cli.run(daemon.socket(), "update", "web");
         assertEquals(125, none.code);
-        assertEquals("Error: nothing to update: give --memory, --cpus or --pids-limit\n", none.err);
+        assertEquals("Error: nothing to update: give --memory, --cpus, --pids-limit or --blkio-weight\n", none.err);
     }
 
     @Test

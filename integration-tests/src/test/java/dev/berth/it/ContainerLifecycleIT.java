@@ -179,6 +179,40 @@ class ContainerLifecycleIT extends SharedDaemonIT {
         assertTrue(Files.notExists(memory), "cgroup left behind: " + memory);
     }
 
+    /**
+     * The weight reaches config.json at create, the cgroup at start (runc) and on update (Berth), and the
+     * bundle keeps the updated one. BFQ's blkio.bfq.weight exists in non-root blkio cgroups on this host
+     * (runc 1.1 and Berth prefer it to CFQ's blkio.weight); a kernel with neither fails the start.
+     */
+    @Test
+    void blkioWeightReachesConfigJsonAndTheCgroup() throws Exception {
+        String id = berth.ok("create", "--blkio-weight", "300", "busybox", "sleep", "1000");
+        try {
+            Path config = berth.root().resolve("containers").resolve(id).resolve("bundle/config.json");
+            assertEquals(300, blkioWeight(config));
+            Result bad = berth.berth("update", "--blkio-weight", "5", id);
+            assertNotEquals(0, bad.exitCode());
+            assertTrue(bad.stderr().contains("blkioWeight must be in 10..1000, not 5"), bad.stderr());
+            assertEquals(300, blkioWeight(config), "a refused update changed the bundle");
+
+            berth.ok("start", id);
+            Path cgroup = Path.of("/sys/fs/cgroup/blkio" + inspect(id).get("cgroupsPath").asText());
+            Path weight = Files.exists(cgroup.resolve("blkio.bfq.weight")) ? cgroup.resolve("blkio.bfq.weight")
+                    : cgroup.resolve("blkio.weight");
+            assertEquals("300", Files.readString(weight).strip(), "runc did not apply blockIO.weight");
+            berth.ok("update", "--blkio-weight", "700", id);
+            assertEquals("700", Files.readString(weight).strip(), "update did not reach " + weight);
+            assertEquals(700, blkioWeight(config), "update is not persisted in the bundle");
+            assertEquals(700, inspect(id).at("/config/blkioWeight").asInt());
+        } finally {
+            berth.berth("rm", "-f", id);
+        }
+    }
+
+    private static int blkioWeight(Path config) throws Exception {
+        return JSON.readTree(config.toFile()).at("/linux/resources/blockIO/weight").asInt(-1);
+    }
+
     @Test
     void namesAreUniqueAndIdsResolveByPrefix() throws Exception {
         String id = berth.ok("create", "--name", "unique-one", "busybox", "true");

@@ -88,6 +88,9 @@ public final class CgroupV1Manager implements CgroupManager {
             if (r.pidsLimit() != null) {
                 new PidsControllerV1(dir(dirs, "pids")).setMax(r.pidsLimit());
             }
+            if (r.blkioWeight() != null) {
+                new BlkioControllerV1(dir(dirs, "blkio")).setWeight(r.blkioWeight());
+            }
         } catch (BerthException e) {
             throw new BerthException(e.kind(), "update cgroup " + cgroupsPath + ": " + e.getMessage(), e);
         }

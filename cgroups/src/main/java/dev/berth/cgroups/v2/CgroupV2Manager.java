@@ -72,6 +72,9 @@ public final class CgroupV2Manager implements CgroupManager {
                 cpu.setWeight(Resources.sharesToWeight(r.cpuShares()));
             }
             cpu.setMax(r.cpuQuota(), r.cpuPeriod());
+            if (r.blkioWeight() != null) {
+                new IoControllerV2(dir).setBlkioWeight(r.blkioWeight());
+            }
             if (r.pidsLimit() != null) {
                 new PidsControllerV2(dir).setMax(r.pidsLimit());
             }

@@ -33,7 +33,7 @@ class CgroupV1ManagerTest {
     @BeforeEach
     void setUp() throws IOException {
         Map<String, Path> mounts = new LinkedHashMap<>();
-        for (String c : List.of("cpu", "cpuacct", "cpuset", "memory", "pids", "name=systemd")) {
+        for (String c : List.of("cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "name=systemd")) {
             mounts.put(c, tmp.resolve(c.replace("name=", "")));
         }
         layout = new CgroupLayout(CgroupMode.HYBRID, mounts, tmp.resolve("unified"), Set.of("hugetlb"));
@@ -121,6 +121,27 @@ class CgroupV1ManagerTest {
         assertEquals("1", read("cpuset", "cpuset.cpus"));
         assertEquals("0", read("cpuset", "cpuset.mems"));
         assertEquals("64", read("pids", "pids.max"));
+    }
+
+    @Test
+    void blkioWeightGoesToBfqWeightWhenBfqHasItElseToBlkioWeight() throws IOException {
+        write("blkio", "blkio.weight", "500");
+        m.update(CG, Resources.ofBlkioWeight(300));
+        assertEquals("300", read("blkio", "blkio.weight"));
+        write("blkio", "blkio.bfq.weight", "100");
+        m.update(CG, Resources.ofBlkioWeight(700));
+        assertEquals("700", read("blkio", "blkio.bfq.weight"), "runc 1.1 prefers BFQ's file");
+        assertEquals("300", read("blkio", "blkio.weight"));
+    }
+
+    @Test
+    void blkioWeightWithoutWeightFileIsFailedPrecondition() throws IOException {
+        write("blkio", "blkio.throttle.read_bps_device", "");
+        BerthException e = assertThrows(BerthException.class, () -> m.update(CG, Resources.ofBlkioWeight(300)));
+        assertEquals(BerthException.Kind.FAILED_PRECONDITION, e.kind());
+        assertTrue(e.getMessage().startsWith("update cgroup /berth/c1: write "), e.getMessage());
+        assertTrue(e.getMessage().contains("blkio.weight=300"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("blkio/berth/c1/blkio.weight")));
     }
 
     @Test

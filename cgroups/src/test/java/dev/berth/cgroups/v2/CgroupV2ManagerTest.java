@@ -118,6 +118,17 @@ class CgroupV2ManagerTest {
     }
 
     @Test
+    void blkioWeightIsConvertedIoWeightOrUnchangedBfqWeight() throws IOException {
+        put("io.weight", "default 100");
+        m.update(CG, Resources.ofBlkioWeight(500));
+        assertEquals("default 4950", get("io.weight"), "runc's [10,1000] to [1,10000] conversion");
+        put("io.bfq.weight", "default 100");
+        m.update(CG, Resources.ofBlkioWeight(200));
+        assertEquals("200", get("io.bfq.weight"), "BFQ takes the blkio weight unchanged, as in runc 1.1");
+        assertEquals("default 4950", get("io.weight"));
+    }
+
+    @Test
     void swapWithoutMemoryLimitIsRejectedBeforeAnyWrite() throws IOException {
         BerthException e = assertThrows(BerthException.class,
                 () -> m.update(CG, new Resources(null, 1L << 30, null, null, null, "1", null, null)));

@@ -41,7 +41,8 @@ public final class BundleWriter {
                 .cgroupsPath(record.cgroupsPath())
                 .memory(c.memory())
                 .cpus(c.cpus())
-                .pidsLimit(c.pidsLimit());
+                .pidsLimit(c.pidsLimit())
+                .blkioWeight(c.blkioWeight());
         if (c.labels() != null) {
             builder.annotations(c.labels());
         }
@@ -121,7 +122,7 @@ public final class BundleWriter {
         ContainerCreate c = record.config();
         Spec current = read(bundle);
         SpecBuilder builder = SpecBuilder.from(current).args(current.process().args())
-                .memory(c.memory()).cpus(c.cpus()).pidsLimit(c.pidsLimit());
+                .memory(c.memory()).cpus(c.cpus()).pidsLimit(c.pidsLimit()).blkioWeight(c.blkioWeight());
         ContainerCreate.LinuxOptions l = c.linux();
         if (l != null) {
             builder.cpuQuota(l.cpuQuota(), l.cpuPeriod()).cpuset(l.cpusetCpus(), l.cpusetMems());

@@ -541,7 +541,7 @@ public final class ContainerService {
         InputRules.checkUpdate(update);
         withLock(c, () -> {
             ContainerCreate config = c.record().config().withResources(update.memory(), update.cpus(),
-                    update.pidsLimit());
+                    update.pidsLimit(), update.blkioWeight());
             if (config.linux() != null) {
                 ContainerCreate.LinuxOptions l = config.linux();
                 config = config.withLinux(l.withCpu(or(update.cpuShares(), l.cpuShares()),
@@ -597,7 +597,7 @@ public final class ContainerService {
     static Resources toResources(ContainerUpdate u) {
         Resources cpu = u.cpus() != null ? Resources.ofCpus(u.cpus()) : null;
         return new Resources(u.memory(), null, u.cpuShares(), cpu != null ? cpu.cpuQuota() : u.cpuQuota(),
-                cpu != null ? cpu.cpuPeriod() : u.cpuPeriod(), u.cpusetCpus(), u.cpusetMems(), u.pidsLimit());
+                cpu != null ? cpu.cpuPeriod() : u.cpuPeriod(), u.cpusetCpus(), u.cpusetMems(), u.pidsLimit(), u.blkioWeight());
     }
 
     private static <T> T or(T value, T fallback) {

@@ -34,7 +34,7 @@ public final class InputRules {
             throw BerthException.invalid("create container: image is required");
         }
         noNul("image", r.image());
-        checkResources(r.memory(), r.cpus(), r.pidsLimit());
+        checkResources(r.memory(), r.cpus(), r.pidsLimit(), r.blkioWeight());
         noNul("entrypoint", r.entrypoint());
         noNul("cmd", r.cmd());
         noNul("env", r.env());
@@ -59,11 +59,11 @@ public final class InputRules {
     }
 
     public static void checkUpdate(ContainerUpdate u) {
-        checkResources(u.memory(), u.cpus(), u.pidsLimit());
+        checkResources(u.memory(), u.cpus(), u.pidsLimit(), u.blkioWeight());
         checkCgroupResources(u.cpuShares(), u.cpuQuota(), u.cpuPeriod(), u.cpusetCpus(), u.cpusetMems());
     }
 
-    private static void checkResources(Long memory, Double cpus, Long pidsLimit) {
+    private static void checkResources(Long memory, Double cpus, Long pidsLimit, Long blkioWeight) {
         if (memory != null && (memory < SpecBuilder.MIN_MEMORY || memory > MAX_MEMORY)) {
             throw BerthException.invalid("memory limit " + memory + " is outside " + SpecBuilder.MIN_MEMORY + ".."
                     + MAX_MEMORY + " bytes (6 MiB up to the kernel's largest)");
@@ -74,6 +74,11 @@ public final class InputRules {
         }
         if (pidsLimit != null && pidsLimit <= 0 && pidsLimit != -1) {
             throw BerthException.invalid("pids limit must be positive (or -1 for unlimited), not " + pidsLimit);
+        }
+        if (blkioWeight != null
+                && (blkioWeight < Resources.MIN_BLKIO_WEIGHT || blkioWeight > Resources.MAX_BLKIO_WEIGHT)) {
+            throw BerthException.invalid("blkioWeight must be in " + Resources.MIN_BLKIO_WEIGHT + ".."
+                    + Resources.MAX_BLKIO_WEIGHT + ", not " + blkioWeight);
         }
     }
 

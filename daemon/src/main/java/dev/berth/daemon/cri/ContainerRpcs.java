@@ -178,7 +178,7 @@ final class ContainerRpcs {
         return new ContainerCreate(name, c.getImage().getImage(),
                 c.getCommandCount() > 0 ? c.getCommandList() : null, c.getArgsCount() > 0 ? c.getArgsList() : null,
                 env, null, c.getWorkingDir(), sc.getRunAsUsername().isEmpty() ? null : sc.getRunAsUsername(),
-                c.getTty(), c.getStdin(), zeroToNull(r.getMemoryLimitInBytes()), null, null,
+                c.getTty(), c.getStdin(), zeroToNull(r.getMemoryLimitInBytes()), null, null, null,
                 false, labels, null, views, pod.id(), annotations, logPath, linux, pod.runtimeHandler());
     }
 
@@ -297,7 +297,7 @@ final class ContainerRpcs {
         containers.update(c.id(), new ContainerUpdate(zeroToNull(r.getMemoryLimitInBytes()),
                 null, null, zeroToNull(r.getCpuShares()), zeroToNull(r.getCpuQuota()), zeroToNull(r.getCpuPeriod()),
                 r.getCpusetCpus().isEmpty() ? null : r.getCpusetCpus(),
-                r.getCpusetMems().isEmpty() ? null : r.getCpusetMems()));
+                r.getCpusetMems().isEmpty() ? null : r.getCpusetMems(), null));
         return UpdateContainerResourcesResponse.getDefaultInstance();
     }
 

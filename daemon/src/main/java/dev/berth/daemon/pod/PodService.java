@@ -162,7 +162,7 @@ public final class PodService {
         ContainerCreate.LinuxOptions linux = new ContainerCreate.LinuxOptions(join, host, hostname, pod.sysctls(),
                 pod.security(), null, null, pod.cgroupParent(), null, null, null, null, null, null);
         return new ContainerCreate(pod.name(), pauseImage(), null, null, null, null, null, null, false, false,
-                null, null, null, false, Map.of(POD_LABEL, pod.id(), INFRA_LABEL, "true"), null, false, pod.id(),
+                null, null, null, null, false, Map.of(POD_LABEL, pod.id(), INFRA_LABEL, "true"), null, false, pod.id(),
                 null, null, linux, pod.runtimeHandler());
     }
 

@@ -16,8 +16,13 @@ import org.junit.jupiter.api.Test;
 class InputRulesTest {
     private static ContainerCreate create(List<String> cmd, Long memory, Map<String, String> labels,
                                           ContainerCreate.LinuxOptions linux) {
+        return create(cmd, memory, null, labels, linux);
+    }
+
+    private static ContainerCreate create(List<String> cmd, Long memory, Long blkioWeight, Map<String, String> labels,
+                                          ContainerCreate.LinuxOptions linux) {
         return new ContainerCreate("web", "busybox", null, cmd, null, null, null, null, false, false, memory, null,
-                null, false, labels, null, null, null, null, null, linux, null);
+                null, blkioWeight, false, labels, null, null, null, null, null, linux, null);
     }
 
     private static ContainerCreate.LinuxOptions linux(Long shares, Long quota, Long period, Integer oomScoreAdj) {
@@ -41,6 +46,21 @@ class InputRulesTest {
     }
 
     @Test
+    void blkioWeightMustBeTenToAThousandOnCreateAndUpdate() {
+        assertDoesNotThrow(() -> InputRules.checkCreate(create(null, null, 10L, null, null)));
+        assertDoesNotThrow(() -> InputRules.checkUpdate(blkioUpdate(1000L)));
+        for (long bad : new long[] {9, 1001, 0, -1, Long.MAX_VALUE}) {
+            refused("blkioWeight must be in 10..1000, not " + bad,
+                    () -> InputRules.checkCreate(create(null, null, bad, null, null)));
+            refused("blkioWeight must be in 10..1000, not " + bad, () -> InputRules.checkUpdate(blkioUpdate(bad)));
+        }
+    }
+
+    private static ContainerUpdate blkioUpdate(long weight) {
+        return new ContainerUpdate(null, null, null, null, null, null, null, null, weight);
+    }
+
+    @Test
     void resourcesOutsideWhatTheKernelTakesAreRefused() {
         refused("memory limit", () -> InputRules.checkCreate(create(null, Long.MAX_VALUE, null, null)));
         refused("memory limit", () -> InputRules.checkCreate(create(null, -1L, null, null)));
@@ -53,7 +73,7 @@ class InputRulesTest {
         refused("oomScoreAdj", () -> InputRules.checkCreate(create(null, null, null,
                 linux(null, null, null, Integer.MIN_VALUE))));
         refused("cpu quota", () -> InputRules.checkUpdate(new ContainerUpdate(null, null, null, null, -2L, null,
-                null, null)));
+                null, null, null)));
         refused("cpus", () -> InputRules.checkUpdate(new ContainerUpdate(null, Double.NaN, null)));
     }
 

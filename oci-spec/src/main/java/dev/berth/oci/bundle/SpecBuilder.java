@@ -42,6 +42,7 @@ public final class SpecBuilder {
     private Double cpus;
     private Long cpuShares;
     private Long pidsLimit;
+    private Long blkioWeight;
     private final Map<String, String> annotations = new LinkedHashMap<>();
     private String rootPath;
     private Boolean readonlyRootfs;
@@ -225,6 +226,12 @@ public final class SpecBuilder {
     /** Maximum number of tasks; -1 is unlimited. */
     public SpecBuilder pidsLimit(Long pidsLimit) {
         this.pidsLimit = pidsLimit;
+        return this;
+    }
+
+    /** {@code linux.resources.blockIO.weight}, 10..1000; the caller checks the range (daemon InputRules). */
+    public SpecBuilder blkioWeight(Long weight) {
+        this.blkioWeight = weight;
         return this;
     }
 
@@ -513,6 +520,9 @@ public final class SpecBuilder {
                 throw BerthException.invalid("build spec: pids limit " + pidsLimit + " must be positive or -1 (unlimited)");
             }
             r = r.withPids(new LinuxResources.Pids(pidsLimit));
+        }
+        if (blkioWeight != null) {
+            r = r.withBlockIO(new LinuxResources.BlockIO(Math.toIntExact(blkioWeight)));
         }
         return l.withResources(r);
     }

@@ -202,6 +202,17 @@ class SpecBuilderTest {
     }
 
     @Test
+    void blkioWeightIsLinuxResourcesBlockIOWeightAndSurvivesRebuilding() {
+        Spec spec = builder().args(List.of("sh")).blkioWeight(300L).build();
+        assertEquals(300, spec.linux().resources().blockIO().weight());
+        String json = new String(dev.berth.oci.json.OciJson.toBytes(spec), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"blockIO\":{\"weight\":300}"), json);
+        Spec rebuilt = SpecBuilder.from(spec).args(List.of("sh")).pidsLimit(5L).build();
+        assertEquals(300, rebuilt.linux().resources().blockIO().weight(), "a later update without a weight keeps it");
+        assertNull(builder().args(List.of("sh")).build().linux().resources().blockIO());
+    }
+
+    @Test
     void fractionalCpusRoundToMicroseconds() {
         assertEquals(33333L, builder().args(List.of("sh")).cpus(0.33333).build().linux().resources().cpu().quota());
         assertEquals(200000L, LinuxResources.Cpu.ofCpus(2).quota());

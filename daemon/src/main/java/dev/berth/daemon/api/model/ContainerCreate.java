@@ -9,6 +9,7 @@ import java.util.Map;
  * A container's configuration: the body of POST /v1/containers (docs/api.md; only image is required) and
  * what a CRI CreateContainer maps onto. The fields after resourceViews are set by the CRI only.
  *
+ * @param blkioWeight the OCI {@code linux.resources.blockIO.weight}, 10..1000 (null: the kernel's default)
  * @param podId   the pod sandbox the container belongs to (null outside pods)
  * @param logPath where the shim writes the CRI log (null: the container's own directory)
  * @param linux   namespaces, security context, mounts and devices beyond the plain options
@@ -28,6 +29,7 @@ public record ContainerCreate(
         Long memory,
         Double cpus,
         Long pidsLimit,
+        Long blkioWeight,
         boolean autoRemove,
         Map<String, String> labels,
         String network,
@@ -76,16 +78,17 @@ public record ContainerCreate(
     public record Device(String hostPath, String containerPath, String permissions) {
     }
 
-    public ContainerCreate withResources(Long newMemory, Double newCpus, Long newPidsLimit) {
+    public ContainerCreate withResources(Long newMemory, Double newCpus, Long newPidsLimit, Long newBlkioWeight) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 newMemory != null ? newMemory : memory, newCpus != null ? newCpus : cpus,
-                newPidsLimit != null ? newPidsLimit : pidsLimit, autoRemove, labels, network, resourceViews,
+                newPidsLimit != null ? newPidsLimit : pidsLimit, newBlkioWeight != null ? newBlkioWeight : blkioWeight,
+                autoRemove, labels, network, resourceViews,
                 podId, annotations, logPath, linux, runtimeHandler);
     }
 
     public ContainerCreate withLinux(LinuxOptions newLinux) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
-                memory, cpus, pidsLimit, autoRemove, labels, network, resourceViews, podId, annotations, logPath,
+                memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, network, resourceViews, podId, annotations, logPath,
                 newLinux, runtimeHandler);
     }
 }
