@@ -85,17 +85,7 @@ JSON
 echo "== registry and images"
 port=$(free_port)
 reg=127.0.0.1:$port
-cat >"$work/registry.yml" <<YML
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: $reg
-YML
-setsid docker-registry serve "$work/registry.yml" >"$out/registry.log" 2>&1 &
-pids+=($!)
-wait_for 20 curl -sf "http://$reg/v2/"
+start_registry "$reg" "$work" "$out/registry.log"
 echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$work/policy.json"
 push() { skopeo --policy "$work/policy.json" copy -q --dest-tls-verify=false "oci:$1" "docker://$reg/$2"; }
 # The containers' image: the files of Berth's built-in busybox (Debian's busybox-static) plus a file unique to

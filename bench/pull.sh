@@ -37,17 +37,7 @@ for i in 1 2 3 4 5; do
   rm -rf "$work/l$i" "$work/l$i.tar"
 done
 
-cat >"$work/registry.yml" <<YML
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: $reg
-YML
-docker-registry serve "$work/registry.yml" >"$out/registry.log" 2>&1 &
-pids+=($!)
-wait_for 20 curl -sf "http://$reg/v2/"
+start_registry "$reg" "$work" "$out/registry.log"
 echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$work/policy.json"
 skopeo --policy "$work/policy.json" copy -q --dest-tls-verify=false "oci:$work/layout:latest" "docker://$ref"
 skopeo --policy "$work/policy.json" inspect --raw --tls-verify=false "docker://$ref" >"$out/manifest.json"
