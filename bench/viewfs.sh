@@ -80,13 +80,15 @@ fi
 wait_for 20 test -e "$work/viewfs/proc/meminfo"
 
 # Runs a command in CGROUP and a new mount namespace with SERVER's files bound over /proc and /sys
-# (real: none), as a container's processes run.
+# (real: none), as a container's processes run; viewfs's from a container's own copy of the tree, as
+# berthd binds them (a baseline build may predate the copies: its root).
 as_container() { # SERVER CGROUP COMMAND...
   unshare -m --propagation private sh -c '
     server=$1 cgroup=$2; shift 2
     for c in '"$controllers"'; do echo $$ > '"$v1"'/$c/$cgroup/cgroup.procs; done
+    src=$server; [ "$server" = viewfs ] && src=viewfs/containers/$(basename "$cgroup")
     if [ "$server" != real ]; then
-      for f in '"${files[*]}"'; do mount --bind '"$work"'/$server$f $f; done
+      for f in '"${files[*]}"'; do mount --bind '"$work"'/$src$f $f; done
     fi
     exec "$@"' sh "$@"
 }

@@ -9,6 +9,9 @@ import dev.berth.it.support.ViewFsProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,6 +71,30 @@ class ResourceViewsIT {
             }
         }, 3_000), "berth update did not reach the view");
         berth.ok("rm", "-f", small, large);
+    }
+
+    /**
+     * busybox cat copies with sendfile(2), bounded by the inode's size and served from its page cache:
+     * two containers whose cpuinfo differ in length (1 and 2 CPUs), copying it at the same time, must
+     * each get their own whole view every time. berthd binds each container's own copy of the view
+     * tree, so they share no inode.
+     */
+    @Test
+    void concurrentSendfileReadersInTwoContainersGetTheirOwnWholeViews() throws Exception {
+        String loop = "n=0; bad=0; while [ $n -lt 300 ]; do c=$(cat /proc/cpuinfo | grep -c ^processor);"
+                + " [ \"$c\" = %d ] || bad=$((bad+1)); n=$((n+1)); done; echo BAD $bad";
+        CompletableFuture<String> one = CompletableFuture.supplyAsync(() -> runQuietly("0.5", String.format(loop, 1)));
+        CompletableFuture<String> two = CompletableFuture.supplyAsync(() -> runQuietly("2", String.format(loop, 2)));
+        assertEquals("BAD 0", one.get(5, TimeUnit.MINUTES).strip(), "1-CPU container's copies");
+        assertEquals("BAD 0", two.get(5, TimeUnit.MINUTES).strip(), "2-CPU container's copies");
+    }
+
+    private static String runQuietly(String cpus, String script) {
+        try {
+            return berth.ok("run", "--rm", "--cpus", cpus, "busybox", "sh", "-c", script);
+        } catch (Exception e) {
+            throw new CompletionException(e);
+        }
     }
 
     /**

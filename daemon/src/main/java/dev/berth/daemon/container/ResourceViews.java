@@ -21,6 +21,9 @@ public final class ResourceViews {
     static final List<String> FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime",
             "/proc/loadavg", "/proc/swaps", "/proc/diskstats", "/sys/devices/system/cpu/online");
 
+    /** viewfs's ViewFs.CONTAINERS (the daemon does not depend on the view server). */
+    static final String CONTAINERS = "/containers/";
+
     private final Path mountPoint;
     private final boolean enabledByDefault;
 
@@ -43,7 +46,9 @@ public final class ResourceViews {
             return;
         }
         for (String file : FILES) {
-            Path source = Path.of(mountPoint + file);
+            // the container's own copy of the tree (viewfs's CONTAINERS): inodes of its own, so one
+            // container's file size and page cache never serve another's sendfile(2)
+            Path source = Path.of(mountPoint + CONTAINERS + id + file);
             if (Files.exists(source)) {
                 spec.bindMount(source.toString(), file, true);
             } else {

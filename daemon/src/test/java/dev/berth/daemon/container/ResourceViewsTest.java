@@ -37,9 +37,10 @@ class ResourceViewsTest {
         }
     }
 
+    /** Serves {@code files} in container c1's copy of the tree, as viewfs serves every name. */
     void serve(String... files) throws Exception {
         for (String f : files) {
-            Path p = Path.of(mount + f);
+            Path p = Path.of(mount + "/containers/c1" + f);
             Files.createDirectories(p.getParent());
             Files.writeString(p, "view\n");
         }
@@ -60,7 +61,7 @@ class ResourceViewsTest {
                 "/sys/devices/system/cpu/online"), binds.stream().map(Mount::destination).toList(),
                 "no diskstats (not served), no pressure (runc refuses targets inside /proc beyond its list)");
         for (Mount m : binds) {
-            assertEquals(mount + m.destination(), m.source());
+            assertEquals(mount + "/containers/c1" + m.destination(), m.source(), "the container's own inodes");
             assertEquals(List.of("rbind", "rprivate", "ro"), m.options());
         }
         serve("/proc/diskstats");

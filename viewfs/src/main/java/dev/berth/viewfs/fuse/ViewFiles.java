@@ -117,7 +117,7 @@ public final class ViewFiles {
      * kept as ISO-8859-1 from read to write, so the host's bytes pass through unchanged.
      */
     public byte[] render(String file, Caller caller) {
-        RenderKey key = new RenderKey(caller.isHost() ? "" : caller.container().id(), file);
+        RenderKey key = new RenderKey(viewer(caller), file);
         long now = nanoTime.getAsLong();
         Rendering r = renderings.get(key);
         if (r != null && now - r.at() < RENDER_MAX_AGE_NANOS) {
@@ -132,6 +132,11 @@ public final class ViewFiles {
             renderings.values().removeIf(old -> now - old.at() >= RENDER_MAX_AGE_NANOS);
         }
         return content;
+    }
+
+    /** Whose view a caller sees: its container's cgroup, or "" for the host's files. */
+    static String viewer(Caller caller) {
+        return caller.isHost() ? "" : caller.container().id();
     }
 
     private String container(String file, ContainerCgroup c) {

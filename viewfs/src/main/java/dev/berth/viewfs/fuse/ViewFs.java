@@ -32,8 +32,19 @@ public final class ViewFs extends FuseStubFS {
      * than serving the request (bench/viewfs.sh: meminfo p50 114 → 58 µs, 50 readers 6.5k → 12.6k reads/s).
      */
     public static String[] mountOptions(String fsName) {
-        return new String[] {"-s", "-o", "direct_io,allow_other,ro,attr_timeout=0,entry_timeout=0,fsname=" + fsName + ",subtype=viewfs"};
+        return new String[] {"-s", "-o", "direct_io,allow_other,ro,default_permissions,attr_timeout=0,entry_timeout=0,fsname="
+                + fsName + ",subtype=viewfs"};
     }
+
+    /**
+     * Below this directory every name is a copy of the tree ({@code /containers/NAME/proc/meminfo} ...),
+     * and berthd binds each container's files from its own NAME. The content still follows the caller,
+     * never the name; what a copy gives is inodes of its own. sendfile(2) and splice (busybox cat and
+     * cp) read a direct_io file through the page cache up to i_size, and i_size and the page cache
+     * belong to the inode: shared by all containers, one container's size cut another's copy, and one
+     * container's cached pages could be spliced to another.
+     */
+    public static final String CONTAINERS = "/containers";
 
     private static final System.Logger LOG = System.getLogger(ViewFs.class.getName());
     private static final int O_ACCMODE = 3;
@@ -44,12 +55,19 @@ public final class ViewFs extends FuseStubFS {
     private final Map<String, Set<String>> dirs = new TreeMap<>();
     private final Map<Long, byte[]> open = new ConcurrentHashMap<>();
     private final AtomicLong handles = new AtomicLong();
-    /** The last content getattr rendered per thread; open takes it (see contentFor). */
-    private final Map<Integer, Rendered> rendered = new ConcurrentHashMap<>();
-    private static final long RENDERED_FRESH_NANOS = 20_000_000L;
+    /** Per served path (inode), the content whose length getattr last reported, and for whom. */
+    private final Map<String, Sized> sized = new ConcurrentHashMap<>();
+    /**
+     * How long an open serves the content its inode's size was taken from. default_permissions makes
+     * the kernel refresh the attributes at every open once a jiffy (1-10 ms) has passed since the
+     * last refresh, so an open that brings no getattr follows one by less than this.
+     */
+    private static final long SIZED_FRESH_NANOS = 20_000_000L;
+    private static final long SIZED_SWEEP_NANOS = 1_000_000_000L;
+    private volatile long lastSizedSweep = System.nanoTime();
     private final CountDownLatch initialized = new CountDownLatch(1);
 
-    private record Rendered(String path, byte[] content, long at) {
+    private record Sized(String viewer, byte[] content, long at) {
     }
 
     public ViewFs(ViewFiles files, CallerResolver callers) {
@@ -86,21 +104,27 @@ public final class ViewFs extends FuseStubFS {
 
     @Override
     public int getattr(String path, FileStat stat) {
-        if (dirs.containsKey(path)) {
+        String file = served(path);
+        if (path.equals(CONTAINERS) || file != null && dirs.containsKey(file)) {
             stat.st_mode.set(FileStat.S_IFDIR | 0555);
             stat.st_nlink.set(2);
             return 0;
         }
-        if (files.files().contains(path)) {
-            // The size of this caller's content, as lxcfs does: sendfile(2) (busybox cat) reads a
-            // direct_io file only up to i_size, and procfs's size 0 would give it nothing. attr_timeout=0
-            // keeps one caller's size from being cached for the next.
+        if (file != null && files.files().contains(file)) {
+            // The size of this caller's content, as lxcfs does (procfs's size 0 would give a splice
+            // reader nothing); the open that follows serves the same content (contentFor).
             stat.st_mode.set(FileStat.S_IFREG | 0444);
             stat.st_nlink.set(1);
             int tid = (int) getContext().pid.get();
             try {
-                byte[] content = files.render(path, callers.resolve(tid));
-                rendered.put(tid, new Rendered(path, content, System.nanoTime()));
+                Caller caller = callers.resolve(tid);
+                byte[] content = files.render(file, caller);
+                long now = System.nanoTime();
+                sized.put(path, new Sized(ViewFiles.viewer(caller), content, now));
+                if (now - lastSizedSweep > SIZED_SWEEP_NANOS) {
+                    lastSizedSweep = now;
+                    sized.values().removeIf(old -> now - old.at >= SIZED_FRESH_NANOS);
+                }
                 stat.st_size.set(content.length);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "viewfs getattr " + path + " for thread " + tid + ": " + e, e);
@@ -111,14 +135,34 @@ public final class ViewFs extends FuseStubFS {
         return -ErrorCodes.ENOENT();
     }
 
+    /**
+     * The served path {@code path} stands for: itself, or below {@link #CONTAINERS}/NAME the rest
+     * ("/" for NAME itself; {@code CONTAINERS} is listed in the root only); null for none.
+     */
+    static String served(String path) {
+        if (path.equals(CONTAINERS)) {
+            return null;
+        }
+        if (!path.startsWith(CONTAINERS + "/")) {
+            return path;
+        }
+        int slash = path.indexOf('/', CONTAINERS.length() + 1);
+        String rest = slash < 0 ? "/" : path.substring(slash);
+        return rest.equals(CONTAINERS) || rest.startsWith(CONTAINERS + "/") ? null : rest;
+    }
+
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filter, long offset, FuseFileInfo fi) {
-        Set<String> entries = dirs.get(path);
+        String dir = served(path);
+        Set<String> entries = path.equals(CONTAINERS) ? Set.of() : dir == null ? null : dirs.get(dir);
         if (entries == null) {
             return -ErrorCodes.ENOENT();
         }
         filter.apply(buf, ".", null, 0);
         filter.apply(buf, "..", null, 0);
+        if (path.equals("/")) {
+            filter.apply(buf, CONTAINERS.substring(1), null, 0);
+        }
         for (String e : entries) {
             filter.apply(buf, e, null, 0);
         }
@@ -127,8 +171,9 @@ public final class ViewFs extends FuseStubFS {
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        if (!files.files().contains(path)) {
-            return dirs.containsKey(path) ? -ErrorCodes.EISDIR() : -ErrorCodes.ENOENT();
+        String file = served(path);
+        if (file == null || !files.files().contains(file)) {
+            return path.equals(CONTAINERS) || file != null && dirs.containsKey(file) ? -ErrorCodes.EISDIR() : -ErrorCodes.ENOENT();
         }
         if ((fi.flags.get() & O_ACCMODE) != 0) {
             return -ErrorCodes.EACCES();
@@ -136,7 +181,7 @@ public final class ViewFs extends FuseStubFS {
         int tid = (int) getContext().pid.get();
         try {
             long h = handles.incrementAndGet();
-            open.put(h, contentFor(path, tid));
+            open.put(h, contentFor(path, file, callers.resolve(tid)));
             fi.fh.set(h);
             return 0;
         } catch (RuntimeException e) {
@@ -146,16 +191,16 @@ public final class ViewFs extends FuseStubFS {
     }
 
     /**
-     * The content an open serves: what the lookup just before it rendered for the same thread, when
-     * that is fresh, so one open+read renders once; otherwise rendered now.
+     * The content an open serves: the content the inode's size was last taken from, when that was for
+     * the same viewer and is fresh, so the size a splice reader is held to fits what it reads;
+     * otherwise rendered now.
      */
-    private byte[] contentFor(String path, int tid) {
-        Rendered r = rendered.remove(tid);
-        if (r != null && r.path.equals(path) && System.nanoTime() - r.at < RENDERED_FRESH_NANOS) {
-            return r.content;
+    private byte[] contentFor(String path, String file, Caller caller) {
+        Sized s = sized.get(path);
+        if (s != null && s.viewer.equals(ViewFiles.viewer(caller)) && System.nanoTime() - s.at < SIZED_FRESH_NANOS) {
+            return s.content;
         }
-        Caller caller = callers.resolve(tid);
-        return files.render(path, caller);
+        return files.render(file, caller);
     }
 
     @Override

@@ -227,6 +227,64 @@ class ViewFsRealTest {
     }
 
     /**
+     * busybox cat copies with sendfile(2), which reads a direct_io file only up to the inode's size.
+     * Through a bind mount (as in a container) no lookup refreshes that size: the open must
+     * (default_permissions), or a view that grew since the last stat is cut. Here cpuinfo grows from 1
+     * to 2 CPUs after a stat; the copy must be whole, byte for byte what read(2) gives.
+     */
+    @Test
+    void sendfileThroughABindGetsTheWholeViewAfterItGrew() throws Exception {
+        Path cpu = layout.v1Mounts().get("cpu").resolve(cg);
+        Files.writeString(cpu.resolve("cpu.cfs_quota_us"), "50000");
+        Path target = Files.createTempFile("viewfs-bind", ".cpuinfo");
+        Path stated = Path.of(target + ".stated");
+        Path grown = Path.of(target + ".grown");
+        String view = mount + "/containers/t1/proc/cpuinfo";
+        try {
+            Process p = inCgroup("exec unshare -m --propagation private sh -c '"
+                    + "mount --bind " + view + " " + target + " || exit 1;"
+                    + " echo BEFORE $(busybox cat " + target + " | grep -c ^processor);"
+                    + " stat -c %s " + target + " >/dev/null; touch " + stated + ";"
+                    + " while [ ! -e " + grown + " ]; do sleep 0.02; done;"
+                    + " busybox cat " + target + " > " + target + ".sendfile; dd if=" + target + " of=" + target + ".read bs=64k 2>/dev/null;"
+                    + " echo AFTER $(grep -c ^processor " + target + ".sendfile)'");
+            for (int i = 0; i < 500 && !Files.exists(stated); i++) {
+                Thread.sleep(20);
+            }
+            assertTrue(Files.exists(stated), "the reader stat-ed its bind");
+            Files.writeString(cpu.resolve("cpu.cfs_quota_us"), "150000");
+            Thread.sleep(700); // LimitsCache re-reads limits every 500 ms
+            Files.createFile(grown);
+            String out = output(p);
+            assertTrue(out.contains("BEFORE 1"), out);
+            assertTrue(out.contains("AFTER 2"), "the grown view, whole: " + out);
+            assertEquals(Files.readString(Path.of(target + ".read")), Files.readString(Path.of(target + ".sendfile")),
+                    "sendfile copies what read(2) reads");
+        } finally {
+            for (Path f : List.of(stated, grown, Path.of(target + ".sendfile"), Path.of(target + ".read"), target)) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    /** Every name below /containers is a copy of the tree with the caller's content; nothing else is. */
+    @Test
+    void containerCopiesServeTheCallersViewAndNothingElse() throws Exception {
+        String out = output(inCgroup("grep MemTotal " + mount + "/containers/any-name/proc/meminfo;"
+                + " echo ROOT $(ls " + mount + "); echo LIST $(ls " + mount + "/containers | wc -l);"
+                + " echo COPY $(ls " + mount + "/containers/x/proc | wc -l);"
+                + " ls " + mount + "/containers/x/containers 2>/dev/null || echo NESTED none"));
+        assertTrue(out.contains("MemTotal:          65536 kB"), out);
+        assertTrue(out.contains("ROOT containers proc sys"), out);
+        assertTrue(out.contains("LIST 0"), "the copies are not listed: " + out);
+        assertTrue(out.contains("COPY 7"), out);
+        assertTrue(out.contains("NESTED none"), out);
+        String realTotal = Files.readString(Path.of("/proc/meminfo")).lines().findFirst().orElseThrow();
+        assertEquals(realTotal, Files.readString(mount.resolve("containers/any-name/proc/meminfo")).lines().findFirst().orElseThrow(),
+                "a host caller sees the host's file in any copy");
+    }
+
+    /**
      * Not a timed assertion: prints µs per open+read+close of meminfo from inside the cgroup, through
      * this mount, the real /proc, and lxcfs when it is installed (figures for the README).
      */
