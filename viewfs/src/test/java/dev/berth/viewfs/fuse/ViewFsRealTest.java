@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -264,6 +266,25 @@ class ViewFsRealTest {
             for (Path f : List.of(stated, grown, Path.of(target + ".sendfile"), Path.of(target + ".read"), target)) {
                 Files.deleteIfExists(f);
             }
+        }
+    }
+
+    /**
+     * Root files are direct_io (every viewer shares their inodes), a container's copy goes through the
+     * page cache: the kernel refuses a shared mmap of a direct_io file (ENODEV), which shows the bit
+     * set in libfuse's struct where the kernel reads it.
+     */
+    @Test
+    void rootFilesAreDirectIoAndContainerCopiesArePageCached() throws Exception {
+        try (FileChannel ch = FileChannel.open(mount.resolve("containers/m1/proc/meminfo"))) {
+            MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, 9);
+            byte[] head = new byte[9];
+            mapped.get(head);
+            assertEquals("MemTotal:", new String(head, StandardCharsets.US_ASCII));
+        }
+        try (FileChannel ch = FileChannel.open(mount.resolve("proc/meminfo"))) {
+            IOException e = assertThrows(IOException.class, () -> ch.map(FileChannel.MapMode.READ_ONLY, 0, 9));
+            assertTrue(String.valueOf(e.getMessage()).contains("No such device"), "ENODEV: " + e);
         }
     }
 
