@@ -35,6 +35,15 @@ trap 'rm -rf "$scratch"' EXIT
 # the repository read-only, but its integration-tests/target writable: berthd's logs go there
 mkdir -p "$repo/integration-tests/target"
 export SYSD_NSPAWN_ARGS="--bind-ro=$repo --bind=$repo/integration-tests/target --bind-ro=$m2 ${SYSD_NSPAWN_ARGS:-}"
+# berth-viewfs in the guest: /dev/fuse, jnr-fuse's libfuse.so.2 lent by the host (the same Debian release, so
+# the cached guest needs no rebuild for it), and the calls its helpers make that nspawn's filter denies:
+# the remount helper's new mount API, the keeper's pidfd_getfd.
+if [ -c /dev/fuse ] && [ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 ]; then
+  SYSD_NSPAWN_ARGS="$SYSD_NSPAWN_ARGS --bind=/dev/fuse \
+    --bind-ro=$(realpath /usr/lib/x86_64-linux-gnu/libfuse.so.2):/usr/lib/x86_64-linux-gnu/libfuse.so.2 \
+    --system-call-filter=open_tree --system-call-filter=move_mount --system-call-filter=mount_setattr \
+    --system-call-filter=pidfd_getfd"
+fi
 printf '%s\n' "$classpath" > "$scratch/classpath"
 printf '%s\n' "$repo" > "$scratch/repo"
 rc=0

@@ -88,6 +88,14 @@ class ShimExitMonitorTest {
                 + "\"finishedAt\":\"2026-11-22T00:00:00.000000000Z\"}\n";
     }
 
+    /** berthd's systemd watchdog pings only while this answers. */
+    @Test
+    void answersPings() throws Exception {
+        try (ShimExitMonitor monitor = new ShimExitMonitor()) {
+            monitor.ping().get(5, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void closedMonitorRefusesWatches(@TempDir Path dir) throws IOException {
         ShimExitMonitor m = new ShimExitMonitor();

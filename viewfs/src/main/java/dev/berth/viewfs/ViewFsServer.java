@@ -3,6 +3,7 @@ package dev.berth.viewfs;
 import dev.berth.cgroups.CgroupDetector;
 import dev.berth.cgroups.CgroupLayout;
 import dev.berth.cgroups.CgroupMode;
+import dev.berth.cgroups.systemd.SdNotify;
 import dev.berth.viewfs.caller.CallerResolver;
 import dev.berth.viewfs.caller.CgroupParents;
 import dev.berth.viewfs.caller.ProcFs;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeUnit;
  * container views under MOUNTPOINT until SIGTERM or SIGINT, then unmounts. Containers are the cgroups
  * directly below /berth and below every given parent. On start it takes over from an earlier,
  * dead instance (see {@link RestartHealer}); the helper defaults to berth-viewfs-remount on PATH.
+ * Under systemd (Type=notify) it sends READY=1 once it serves and has taken over, STOPPING=1 on SIGTERM.
  */
 public final class ViewFsServer implements AutoCloseable {
     static final String REMOUNT_HELPER = "berth-viewfs-remount";
@@ -70,8 +72,11 @@ public final class ViewFsServer implements AutoCloseable {
      * Serves until unmounted, taking over from an earlier instance: its dead mount at the mount point
      * is detached first, and once this one is mounted a thread replaces its mounts in every other
      * mount namespace (the FUSE loop must keep running meanwhile: the helper looks the files up).
+     * READY=1 goes to {@code notify} after that take-over, so that `systemctl start` (and berthd, ordered
+     * after this unit) finds the mount serving and `systemctl restart` returns with containers healed;
+     * a failed take-over still leaves the mount serving, so it is sent then too.
      */
-    public void serve() {
+    public void serve(SdNotify notify) {
         healer.clearDeadMount();
         if (!Files.isDirectory(mountPoint)) {
             throw new IllegalArgumentException(mountPoint + " is not a directory");
@@ -79,9 +84,16 @@ public final class ViewFsServer implements AutoCloseable {
         Thread heal = new Thread(() -> {
             try {
                 if (fs.awaitMounted(MOUNT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                    healer.startKeeper();
-                    healer.heal();
-                    healer.endOrphanedKeepers();
+                    String status = "serving " + mountPoint;
+                    try {
+                        healer.startKeeper();
+                        RestartHealer.Result healed = healer.heal();
+                        int keepersEnded = healer.endOrphanedKeepers();
+                        status += "; took over " + healed.mounts() + " mounts in " + healed.namespaces()
+                                + " mount namespaces, ended " + keepersEnded + " earlier keepers";
+                    } finally {
+                        notify.send("READY=1", "STATUS=" + status);
+                    }
                 } else {
                     LOG.log(System.Logger.Level.WARNING, "viewfs mount " + mountPoint + ": not mounted after "
                             + MOUNT_TIMEOUT_SECONDS + " s: earlier instances' mounts left as they are");
@@ -141,13 +153,26 @@ public final class ViewFsServer implements AutoCloseable {
             usage(e.getMessage());
             return;
         }
+        SdNotify notify = SdNotify.fromEnvironment(System.getenv());
+        if (notify.enabled()) {
+            // Netty's first datagram takes seconds on a loaded host (native library, channel ids): sent
+            // while this mounts, so that READY=1 does not wait for it
+            String mounting = "STATUS=mounting " + mount;
+            Thread starting = new Thread(() -> notify.send(mounting), "sd-notify-start");
+            starting.setDaemon(true);
+            starting.start();
+        }
         // jnr-fuse's own hook unmounts too; ours also stops the sampler, and either order is safe
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "viewfs-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            notify.send("STOPPING=1");
+            server.close();
+            notify.close();
+        }, "viewfs-shutdown"));
         LOG.log(System.Logger.Level.INFO, "berth-viewfs serving " + mount + " for cgroups below " + parents);
         // the mount point is checked only after an earlier dead (or held) mount there is cleared:
         // stat fails (ENOTCONN) or waits on those
         try {
-            server.serve();
+            server.serve(notify);
         } catch (IllegalArgumentException e) {
             usage(e.getMessage());
         } catch (IllegalStateException e) {

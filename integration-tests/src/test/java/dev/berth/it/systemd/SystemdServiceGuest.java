@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * berthd as the systemd unit it ships as (contrib/systemd/berthd.service, unchanged; a drop-in only points
- * it at this checkout's jars), under a real systemd (PID 1) on the v1 hybrid layout: start with READY=1,
+ * it at this checkout's jars), under a real systemd (PID 1) on the v1 hybrid layout, after the view server's
+ * unit ({@link ViewfsServiceSteps}: its start, a container's view, its restart under a reader, its stop): start with READY=1,
  * containers with limits in their scopes, restart and SIGKILL of the unit with the containers living on
  * and re-adopted, reload of the log level, a CRI pod's slice and UpdateContainerResources, and the
  * watchdog restarting a hung berthd. Run inside the nspawn guest by run-in-nspawn.sh (for
@@ -62,6 +63,8 @@ public final class SystemdServiceGuest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final ViewfsServiceSteps views = new ViewfsServiceSteps();
+
     /** The limited container the restart steps follow: its id and its init's pid. */
     private String limitedId;
     private int limitedPid;
@@ -69,14 +72,22 @@ public final class SystemdServiceGuest {
     public static void main(String[] args) {
         GuestSteps.requireGuest(SystemdServiceGuest.class, "BERTH_SYSTEMD_GUEST");
         SystemdServiceGuest t = new SystemdServiceGuest();
+        ViewfsServiceSteps views = t.views;
         System.exit(new GuestSteps()
+                .add("install berth-viewfs.service: systemctl start returns with the mount serving (READY=1)",
+                        views::installAndStart)
                 .add("install the unit, systemctl start berthd reaches active (READY=1)", t::installAndStart)
                 .add("container with --memory/--cpus/--pids-limit: scope properties and cgroup files", t::limitedContainer)
-                .add("systemctl restart berthd: the container keeps its pid, is re-adopted", t::restart)
+                .add("a --memory 64m container reads MemTotal 65536 kB from the view", views::containerReadsItsView)
+                .add("systemctl restart berth-viewfs under a reader: healed, keeper outlived the server and was ended",
+                        views::restartUnderAReader)
+                .add("systemctl restart berthd: the container keeps its pid, is re-adopted, berth-viewfs untouched",
+                        t::restart)
                 .add("systemctl kill -s KILL berthd: Restart=on-failure, re-adopted, stop works", t::killAndStop)
                 .add("systemctl reload berthd applies log_level from a drop-in", t::reloadLogLevel)
                 .add("CRI pod: its slice holds its container, UpdateContainerResources, slice goes", t::criPodSlice)
                 .add("watchdog: a hung (SIGSTOPped) berthd is restarted, its container lives on", t::watchdog)
+                .add("stop berthd and berth-viewfs: no view mount and no keeper left", views::stopLeavesNothing)
                 .run(t::cleanUp));
     }
 
@@ -110,6 +121,7 @@ public final class SystemdServiceGuest {
         assertEquals("running", unit.get("SubState"));
         assertEquals("notify", unit.get("Type"));
         assertEquals("0", unit.get("NRestarts"));
+        ViewfsServiceSteps.assertBerthdOrderedAfterViews();
         assertTrue(journal(mainPid(), null).contains("recovered "), "berthd logs its recovery to the journal");
         assertEquals("", berth("ps", "-q"), "a fresh berthd has no containers");
     }
@@ -144,10 +156,13 @@ public final class SystemdServiceGuest {
 
     void restart() throws Exception {
         long before = mainPid();
+        long viewServer = ViewfsServiceSteps.mainPid();
         must("systemctl", "restart", UNIT);
         assertEquals("active", show(UNIT, "ActiveState").get("ActiveState"));
         assertNotEquals(before, mainPid(), "a new berthd");
         assertReadopted(limitedId, limitedPid);
+        assertEquals(viewServer, ViewfsServiceSteps.mainPid(), "berth-viewfs restarted with berthd");
+        assertEquals("active", show(ViewfsServiceSteps.UNIT, "ActiveState").get("ActiveState"));
     }
 
     void killAndStop() throws Exception {
@@ -329,7 +344,7 @@ public final class SystemdServiceGuest {
     }
 
     /** The real CLI on the default socket, as an admin on the host would run it. */
-    private static String berth(String... args) throws IOException {
+    static String berth(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("env", "BERTH_LIB=" + REPO.resolve("cli/target/lib"),
                 REPO.resolve("cli/src/main/sh/berth").toString()));
         cmd.addAll(List.of(args));
@@ -337,7 +352,7 @@ public final class SystemdServiceGuest {
     }
 
     /** Runs a command; its output, or an AssertionError with it unless it exits 0 within two minutes. */
-    private static String must(String... cmd) throws IOException {
+    static String must(String... cmd) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
@@ -366,6 +381,7 @@ public final class SystemdServiceGuest {
                 }
             }
             must("systemctl", "stop", UNIT);
+            must("systemctl", "stop", ViewfsServiceSteps.UNIT);
         } catch (IOException | AssertionError e) {
             System.out.println("clean-up: " + e.getMessage());
         }

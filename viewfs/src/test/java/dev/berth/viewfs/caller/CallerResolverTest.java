@@ -113,6 +113,22 @@ class CallerResolverTest {
     }
 
     @Test
+    void systemdDriverScopesAreContainers() {
+        String id = "0123456789abcdef".repeat(4);
+        CgroupParents parents = new CgroupParents(List.of(CgroupParents.DEFAULT, "/kubepods/burstable"));
+        assertEquals("/system.slice/berth-" + id + ".scope",
+                parents.containerOf("/system.slice/berth-" + id + ".scope"));
+        String pod = "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/berth-" + id + ".scope";
+        assertEquals(pod, parents.containerOf(pod + "/nested"));
+        assertNull(parents.containerOf("/system.slice/berth-shim-0123456789ab.scope"), "a shim's scope");
+        assertNull(parents.containerOf("/system.slice/berthd.service"));
+        assertNull(parents.containerOf("/system.slice/berth-" + id.substring(1) + ".scope"), "not a container id");
+        assertNull(parents.containerOf("/system.slice/other-" + id + ".scope"), "another prefix");
+        assertNull(new CgroupParents(List.of("/a/b")).containerOf("/system.slice/b-" + id + ".scope"),
+                "a nested parent is no scope prefix");
+    }
+
+    @Test
     void threadStateSurvivesOddCommandNames() throws IOException {
         Path d = Files.createDirectories(proc.resolve("42"));
         Files.writeString(d.resolve("stat"), "42 (a) b (c) D 1 42 42 0");

@@ -1,4 +1,4 @@
-package dev.berth.daemon.systemd;
+package dev.berth.cgroups.systemd;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
 public final class SdNotify implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SdNotify.class.getName());
     /**
-     * The berthd launcher moves $NOTIFY_SOCKET here and out of the environment: runc, started by the
-     * shims, would otherwise proxy the socket into containers and make `runc start` wait for them.
+     * A launcher may move $NOTIFY_SOCKET here and out of the environment its children inherit; berthd's
+     * does: runc, started by the shims, would otherwise proxy the socket into containers and make
+     * `runc start` wait for them.
      */
     public static final String SOCKET_PROPERTY = "berth.notifySocket";
 
@@ -58,7 +59,7 @@ public final class SdNotify implements AutoCloseable {
     /**
      * Sends one datagram of newline-separated assignments ("READY=1", "STATUS=..."). A failure is
      * logged, not thrown: systemd then acts on the missing message (start timeout, watchdog), which
-     * is the right outcome, whereas failing berthd over it would only add a second problem.
+     * is the right outcome, whereas failing the service over it would only add a second problem.
      */
     public synchronized boolean send(String... assignments) {
         if (socket == null) {

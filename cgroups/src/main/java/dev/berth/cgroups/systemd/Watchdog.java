@@ -1,4 +1,4 @@
-package dev.berth.daemon.systemd;
+package dev.berth.cgroups.systemd;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Pings systemd's watchdog only while berthd's vital threads still answer: a timer alone would keep
+ * Pings systemd's watchdog only while the service's vital threads still answer: a timer alone would keep
  * pinging from a daemon whose event loop or exit monitor hangs, and systemd would never restart it.
  */
 public final class Watchdog implements AutoCloseable {

@@ -1,4 +1,4 @@
-package dev.berth.daemon.systemd;
+package dev.berth.cgroups.systemd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Plays systemd's side: a real unix datagram socket that collects what berthd sends. */
+/** Plays systemd's side: a real unix datagram socket that collects what a service sends. */
 class SdNotifyTest {
     @TempDir
     Path dir;
@@ -145,13 +145,6 @@ class SdNotifyTest {
             }
         } finally {
             systemd.close().sync();
-        }
-    }
-
-    @Test
-    void theShimExitMonitorAnswersPings() throws Exception {
-        try (dev.berth.shim.ShimExitMonitor monitor = new dev.berth.shim.ShimExitMonitor()) {
-            monitor.ping().get(5, TimeUnit.SECONDS);
         }
     }
 }
