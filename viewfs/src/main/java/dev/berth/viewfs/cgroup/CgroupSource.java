@@ -2,6 +2,7 @@ package dev.berth.viewfs.cgroup;
 
 import dev.berth.cgroups.CgroupLayout;
 import dev.berth.cgroups.CgroupMode;
+import dev.berth.viewfs.caller.CgroupParents;
 import dev.berth.viewfs.caller.ContainerCgroup;
 import dev.berth.viewfs.view.CpuSnapshot;
 import dev.berth.viewfs.view.DeviceIo;
@@ -55,8 +56,40 @@ public abstract class CgroupSource {
     /** The container's directory in the hierarchy that identifies it; gone once the container is removed. */
     public abstract Path primaryDir(ContainerCgroup c);
 
-    /** Every container below {@code parent} (a path like "/berth"), with its primary path as id. */
-    public abstract List<ContainerCgroup> containers(String parent);
+    /** The mount of the hierarchy that identifies containers (v1 memory, else cpu...; the unified one on v2). */
+    abstract Path primaryMount();
+
+    /**
+     * Every container, with its primary path as id: the children of each parent, and the container
+     * scopes of berthd's systemd driver, which lie in slices at any depth (only slices are walked).
+     */
+    public List<ContainerCgroup> containers(CgroupParents parents) {
+        Path root = primaryMount();
+        List<ContainerCgroup> out = new ArrayList<>();
+        for (String parent : parents.parents()) {
+            out.addAll(children(root, parent));
+        }
+        collectScopes(root, root, parents, out);
+        return out;
+    }
+
+    private static void collectScopes(Path root, Path dir, CgroupParents parents, List<ContainerCgroup> out) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            for (Path child : ds) {
+                String name = child.getFileName().toString();
+                if (name.endsWith(".slice")) {
+                    collectScopes(root, child, parents, out);
+                } else if (name.endsWith(".scope")) {
+                    String path = "/" + root.relativize(child);
+                    if (path.equals(parents.containerOf(path))) {
+                        out.add(new ContainerCgroup(path, Map.of()));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // a slice removed while walking holds no containers
+        }
+    }
 
     /** The ids of the threads in the container's cgroup and every cgroup below it. */
     public abstract List<Integer> threads(ContainerCgroup c);

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Per-container load averages. One daemon thread wakes every 5 seconds (the kernel's LOAD_FREQ),
- * lists the containers below the parents, counts each one's runnable and uninterruptible threads
+ * lists the containers (CgroupSource.containers), counts each one's runnable and uninterruptible threads
  * and feeds the count into that container's {@link LoadAverage}. A tick costs one directory listing
  * per container plus one small /proc read per thread, so 500 containers stay in the tens of
  * milliseconds. State of containers whose cgroup is gone is dropped on the next tick.
@@ -70,14 +70,12 @@ public final class LoadTracker implements AutoCloseable {
     /** One 5-second sample of every container. */
     public void tick() {
         Set<String> seen = new HashSet<>();
-        for (String parent : parents.parents()) {
-            for (ContainerCgroup c : source.containers(parent)) {
-                seen.add(c.id());
-                Load now = countNow(c);
-                Entry e = byId.computeIfAbsent(c.id(), k -> new Entry());
-                e.average.update(now.running());
-                e.last = new Load(e.average.snapshot(), now.running(), now.total(), now.lastPid());
-            }
+        for (ContainerCgroup c : source.containers(parents)) {
+            seen.add(c.id());
+            Load now = countNow(c);
+            Entry e = byId.computeIfAbsent(c.id(), k -> new Entry());
+            e.average.update(now.running());
+            e.last = new Load(e.average.snapshot(), now.running(), now.total(), now.lastPid());
         }
         byId.keySet().retainAll(seen);
     }

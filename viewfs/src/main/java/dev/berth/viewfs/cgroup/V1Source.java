@@ -188,8 +188,8 @@ final class V1Source extends CgroupSource {
     }
 
     @Override
-    public List<ContainerCgroup> containers(String parent) {
-        return children(mount(primary), parent);
+    Path primaryMount() {
+        return mount(primary);
     }
 
     @Override

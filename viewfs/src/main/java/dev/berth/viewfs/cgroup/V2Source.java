@@ -125,8 +125,8 @@ final class V2Source extends CgroupSource {
     }
 
     @Override
-    public List<ContainerCgroup> containers(String parent) {
-        return children(mount, parent);
+    Path primaryMount() {
+        return mount;
     }
 
     @Override

@@ -81,9 +81,28 @@ class CgroupSourceTest {
         assertEquals(2_000_000_000L, cpu.userNanos());
         assertEquals(3_000_000_000L, cpu.usageNanos());
         assertEquals(List.of(100, 101, 200), s.threads(c).stream().sorted().toList());
-        assertEquals(List.of(new ContainerCgroup("/berth/c1", Map.of())), s.containers("/berth"));
+        assertEquals(List.of(new ContainerCgroup("/berth/c1", Map.of())), s.containers(new CgroupParents(List.of("/berth"))));
         assertTrue(s.createdEpochNanos(c) > 0);
         assertEquals(-1, s.createdEpochNanos(new ContainerCgroup("/berth/gone", Map.of())));
+    }
+
+    /**
+     * berthd's systemd driver puts a container in a scope in a slice, at any depth: those are listed
+     * (for the load averages) and nothing else, not the shims' scopes nor scopes outside slices.
+     */
+    @Test
+    void systemdDriverScopesAreListedWithTheParentsChildren() throws IOException {
+        String id = "ab".repeat(32);
+        Path memory = tmp.resolve("memory");
+        for (String dir : List.of("berth/c1", "system.slice/berth-" + id + ".scope/sub", "kubepods.slice/kubepods-pod1.slice/berth-"
+                + id.replace('a', 'c') + ".scope", "system.slice/berth-shim-" + id.substring(0, 12) + ".scope",
+                "system.slice/cron.service", "user.slice/user-0.slice/session-1.scope", "other/berth-" + id + ".scope")) {
+            Files.createDirectories(memory.resolve(dir));
+        }
+        CgroupSource s = CgroupSource.forLayout(v1());
+        List<String> ids = s.containers(new CgroupParents(List.of("/berth"))).stream().map(ContainerCgroup::id).sorted().toList();
+        assertEquals(List.of("/berth/c1", "/kubepods.slice/kubepods-pod1.slice/berth-" + id.replace('a', 'c') + ".scope",
+                "/system.slice/berth-" + id + ".scope"), ids);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.berth.viewfs.cgroup;
 import dev.berth.cgroups.CgroupFiles;
 import dev.berth.cgroups.CgroupLayout;
 import dev.berth.cgroups.CgroupMode;
+import dev.berth.viewfs.caller.CgroupParents;
 import dev.berth.viewfs.caller.ContainerCgroup;
 import dev.berth.viewfs.view.CpuOnlineView;
 import dev.berth.viewfs.view.CpuSnapshot;
@@ -58,7 +59,7 @@ class V2GuestRecordingTest {
     void cgroupfsContainer() throws IOException {
         CgroupSource s = source("cgroupfs");
         ContainerCgroup c = new ContainerCgroup("/berth/v2fs1", Map.of());
-        assertEquals(List.of(c), s.containers("/berth"));
+        assertEquals(List.of(c), s.containers(new CgroupParents(List.of("/berth"))));
         Limits l = s.limits(c);
         assertEquals(96 * MIB, l.memory());
         assertEquals(CgroupFiles.UNLIMITED, l.swap());
