@@ -114,6 +114,28 @@ class ResourceViewsIT {
         assertEquals(List.of("1", hostCpus), out.lines().toList(), out);
     }
 
+    /**
+     * procps's free and top (their header: uptime, load, CPU lines, memory) and Python's os.cpu_count()
+     * from the host's /usr, in a --cpus 0.5 --memory 512m container: the container's figures.
+     */
+    @Test
+    void procpsAndPythonShowTheContainersLimits() throws Exception {
+        for (String tool : List.of("/usr/bin/free", "/usr/bin/top", "/usr/bin/python3")) {
+            assumeTrue(Files.isExecutable(Path.of(tool)), "the host has no " + tool);
+        }
+        String out = berth.ok("run", "--rm", "--cpus", "0.5", "--memory", "512m", "-e", "TERM=dumb", "-v", "/usr:/usr:ro",
+                "-v", "/lib:/lib:ro", "-v", "/lib64:/lib64:ro", "busybox", "sh", "-c",
+                "/usr/bin/free -k | grep ^Mem:; /usr/bin/top -b -n 1 | head -5;"
+                + " /usr/bin/python3 -c 'import os; print(\"PYCPUS\", os.cpu_count())'");
+        List<String> lines = out.lines().toList();
+        assertEquals("524288", lines.get(0).split("\\s+")[1], "free's total: " + out);
+        String topMem = lines.stream().filter(l -> l.startsWith("MiB Mem")).findFirst().orElseThrow(() -> new AssertionError(out));
+        assertTrue(topMem.matches("MiB Mem :\\s+512\\.0 total.*"), "top's header: " + out);
+        String uptime = lines.stream().filter(l -> l.startsWith("top - ")).findFirst().orElseThrow(() -> new AssertionError(out));
+        assertTrue(uptime.matches("top - \\S+ up\\s+0 min.*"), "top's uptime counts from the container's start: " + out);
+        assertTrue(lines.contains("PYCPUS 1"), "os.cpu_count(): " + out);
+    }
+
     /** The host's JDK, mounted read-only into the busybox image, with no JVM flags. */
     @Test
     void aJvmSizesItselfByTheContainersLimits() throws Exception {
