@@ -19,7 +19,8 @@ public final class ResourceViews {
      * /proc ("cannot be mounted because it is inside /proc") and the container would not start.
      */
     static final List<String> FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime",
-            "/proc/loadavg", "/proc/swaps", "/proc/diskstats", "/sys/devices/system/cpu/online");
+            "/proc/loadavg", "/proc/swaps", "/proc/diskstats", "/sys/devices/system/cpu/online",
+            "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present");
 
     /** viewfs's ViewFs.CONTAINERS (the daemon does not depend on the view server). */
     static final String CONTAINERS = "/containers/";

@@ -55,10 +55,12 @@ class ResourceViewsTest {
     @Test
     void bindsEveryServedFileReadOnlyAndSkipsWhatTheServerLacks() throws Exception {
         serve("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/swaps",
-                "/sys/devices/system/cpu/online", "/proc/pressure/cpu");
+                "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present",
+                "/proc/pressure/cpu");
         List<Mount> binds = binds(new ResourceViews(mount, true), null);
         assertEquals(List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/swaps",
-                "/sys/devices/system/cpu/online"), binds.stream().map(Mount::destination).toList(),
+                "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present"),
+                binds.stream().map(Mount::destination).toList(),
                 "no diskstats (not served), no pressure (runc refuses targets inside /proc beyond its list)");
         for (Mount m : binds) {
             assertEquals(mount + "/containers/c1" + m.destination(), m.source(), "the container's own inodes");
@@ -73,7 +75,7 @@ class ResourceViewsTest {
         serve(ResourceViews.FILES.toArray(String[]::new));
         assertEquals(List.of(), binds(new ResourceViews(mount, true), false), "the container opted out");
         assertEquals(List.of(), binds(new ResourceViews(mount, false), null), "off by default");
-        assertEquals(8, binds(new ResourceViews(mount, false), true).size(), "opted in");
+        assertEquals(ResourceViews.FILES.size(), binds(new ResourceViews(mount, false), true).size(), "opted in");
         assertEquals(List.of(), binds(new ResourceViews(tmp, true), null), "not a mount point");
     }
 }

@@ -40,10 +40,12 @@ public final class ViewFiles {
     public static final String SWAPS = "/proc/swaps";
     public static final String DISKSTATS = "/proc/diskstats";
     public static final String CPU_ONLINE = "/sys/devices/system/cpu/online";
+    public static final String CPU_POSSIBLE = "/sys/devices/system/cpu/possible";
+    public static final String CPU_PRESENT = "/sys/devices/system/cpu/present";
     public static final String PRESSURE = "/proc/pressure/";
     /** Served everywhere. */
     public static final List<String> BASE_FILES = List.of(MEMINFO, CPUINFO, STAT, UPTIME, LOADAVG, SWAPS, DISKSTATS,
-            CPU_ONLINE);
+            CPU_ONLINE, CPU_POSSIBLE, CPU_PRESENT);
     /** Served where the cgroups keep PSI (v2) and the kernel has it. */
     public static final List<String> PRESSURE_FILES = List.of(PRESSURE + "cpu", PRESSURE + "memory", PRESSURE + "io");
 
@@ -164,6 +166,8 @@ public final class ViewFiles {
             case CPUINFO:
                 return h.cpuinfoViews().computeIfAbsent(visible, v -> CpuinfoView.render(h.cpuinfo(), v));
             case CPU_ONLINE:
+            case CPU_POSSIBLE:
+            case CPU_PRESENT:
                 return CpuOnlineView.render(visible.size());
             default:
                 break;
