@@ -133,12 +133,23 @@ public final class ContainerService {
                 ? null : b.record().createdAt(), Comparator.nullsLast(Comparator.reverseOrder()))).toList();
     }
 
-    /** The broken container {@code ref} names, when the index's lookup failed with NOT_FOUND. */
+    /**
+     * The broken container {@code ref} names (its name, id or an unambiguous id prefix, such as the short id
+     * `berth ps -a` shows), when the index's lookup failed with NOT_FOUND.
+     */
     private Optional<BrokenContainer> brokenNamedBy(String ref, BerthException lookupFailure) {
         if (lookupFailure.kind() != BerthException.Kind.NOT_FOUND) {
             return Optional.empty();
         }
-        return broken.values().stream().filter(b -> b.isNamedBy(ref)).findFirst();
+        Optional<BrokenContainer> named = broken.values().stream().filter(b -> b.isNamedBy(ref)).findFirst();
+        if (named.isPresent()) {
+            return named;
+        }
+        List<BrokenContainer> prefixed = broken.values().stream().filter(b -> b.id().startsWith(ref)).toList();
+        if (prefixed.size() > 1) {
+            throw BerthException.conflict("container id prefix '" + ref + "' is ambiguous");
+        }
+        return prefixed.stream().findFirst();
     }
 
     /**
