@@ -12,14 +12,13 @@ import dev.berth.oci.BerthException;
  * @param problem what is wrong, naming the file
  */
 public record BrokenContainer(String id, ContainerRecord record, String problem) {
+    /** The state the APIs show for it, next to {@link #problem} as the reason. */
+    public static final String STATE = "broken";
 
     /** Whether {@code ref} names this container: its full id, or its name when the record is readable. */
     boolean isNamedBy(String ref) {
         return id.equals(ref) || record != null && ref.equals(record.name());
     }
-
-    /** The state the APIs show for it, next to {@link #problem} as the reason. */
-    public static final String STATE = "broken";
 
     /** FAILED_PRECONDITION for {@code operation} (a verb: "start", "exec in") on this container. */
     BerthException unusable(String operation) {
