@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Whole commands, in-process, against the fake daemon. */
@@ -353,6 +354,22 @@ class CommandsTest extends FakeDaemonTest {
         assertEquals(List.of("GET /v1/containers?all=true", "GET /v1/containers", "GET /v1/containers",
                 "GET /v1/containers"), requestLines());
         assertEquals(125, Cli.run(daemon.socket(), "ps", "--format", "table").code);
+    }
+
+    @Test
+    void psAllShowsBrokenContainersAndPsDoesNotAskForThem() throws Exception {
+        String running = "{\"id\":\"0123456789abcdef0123\",\"name\":\"a\",\"state\":\"running\"}";
+        String broken = "{\"id\":\"99aa456789abcdef0123\",\"name\":\"b\",\"state\":\"broken\","
+                + "\"reason\":\"read state.json: empty\"}";
+        daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 200,
+                req.target.endsWith("?all=true") ? "[" + running + "," + broken + "]" : "[" + running + "]"));
+        Cli all = Cli.run(daemon.socket(), "ps", "-a");
+        assertEquals(0, all.code, all.toString());
+        assertTrue(all.out.lines().anyMatch(l -> l.startsWith("99aa456789ab ") && l.contains(" Broken ")
+                && l.endsWith(" b")), all.out);
+        Cli runningOnly = Cli.run(daemon.socket(), "ps");
+        assertFalse(runningOnly.out.contains("Broken"), runningOnly.out);
+        assertEquals(List.of("GET /v1/containers?all=true", "GET /v1/containers"), requestLines());
     }
 
     @Test

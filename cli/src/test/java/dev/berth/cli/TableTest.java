@@ -49,6 +49,23 @@ class TableTest {
     }
 
     @Test
+    void psTableShowsBrokenContainersWithWhatIsKnownOfThem() throws Exception {
+        Instant now = Instant.parse("2026-11-22T10:00:00Z");
+        List<Object> list = Json.list(Json.parse("["
+                + "{\"id\":\"3f2a0123456789abcdef\",\"name\":\"web\",\"image\":\"busybox\",\"command\":[\"true\"],"
+                + "\"createdAt\":\"2026-11-22T09:57:00Z\",\"state\":\"broken\",\"reason\":\"read state.json: empty\"},"
+                + "{\"id\":\"77aa00000000000000\",\"name\":null,\"image\":null,\"command\":[],\"createdAt\":null,"
+                + "\"state\":\"broken\",\"reason\":\"read container.json: malformed\"}"
+                + "]"));
+        String[] lines = ContainerCommands.psTable(list, now, false).render().split("\n");
+        assertEquals(3, lines.length);
+        assertEquals("CONTAINER ID   IMAGE     COMMAND   CREATED         STATUS   NAMES", lines[0]);
+        assertEquals("3f2a01234567   busybox   \"true\"    3 minutes ago   Broken   web", lines[1]);
+        // container.json unreadable: only the id is known
+        assertEquals("77aa00000000             \"\"                        Broken", lines[2]);
+    }
+
+    @Test
     void imagesTableSplitsNamesIntoRepositoryAndTag() throws Exception {
         Instant now = Instant.parse("2026-11-22T10:00:00Z");
         List<Object> list = Json.list(Json.parse("[{\"id\":\"sha256:abcdef0123456789ffff\",\"names\":"

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.TestRegistry;
 import java.io.IOException;
@@ -169,8 +170,9 @@ class FaultToleranceIT {
         String badRecord = berth.ok("create", "--name", "bad-record", "busybox", "true");
         String noConfig = berth.ok("run", "-d", "--name", "no-config", "busybox", "sleep", "1000");
         String noBundle = berth.ok("create", "--name", "no-bundle", "busybox", "true");
+        String podMember = berth.ok("run", "-d", "--name", "pod-member", "busybox", "sleep", "1000");
         List<Integer> brokenInits = List.of(state(emptyStateRunning).get("pid").asInt(),
-                state(noConfig).get("pid").asInt());
+                state(noConfig).get("pid").asInt(), state(podMember).get("pid").asInt());
         berth.stopDaemon();
 
         Path containers = berth.root().resolve("containers");
@@ -181,35 +183,60 @@ class FaultToleranceIT {
         Path bundle = containers.resolve(noBundle).resolve("bundle");
         BerthHarness.run("umount", bundle.resolve("rootfs").toString());
         BerthHarness.run("rm", "-rf", bundle.toString());
+        // A pod's container (kubelet's, through the CRI) with a broken state.json: removed at start, as CRI-O does.
+        Path podMemberRecord = containers.resolve(podMember).resolve("container.json");
+        ObjectNode record = (ObjectNode) JSON.readTree(podMemberRecord.toFile());
+        ((ObjectNode) record.get("config")).put("podId", "ab".repeat(32));
+        JSON.writeValue(podMemberRecord.toFile(), record);
+        Files.writeString(containers.resolve(podMember).resolve("state.json"), "{");
         berth.startDaemon();
 
         assertEquals("running", state(healthy).get("status").asText());
         assertEquals("served", berth.ok("exec", "healthy", "echo", "served"));
-        String listed = berth.ok("ps", "-a", "-q", "--no-trunc");
+        List<String> listed = berth.ok("ps", "-a", "--no-trunc").lines().toList();
+        String running = berth.ok("ps", "--no-trunc");
+        JsonNode restList = JSON.readTree(api("GET", "/v1/containers?all=true", "").body());
         Map<String, String> problems = Map.of(truncatedState, "state.json", emptyStateRunning, "state.json",
                 badRecord, "container.json", noConfig, "bundle/config.json", noBundle, "bundle/config.json");
         String daemonLog = berth.daemonLog();
         for (Map.Entry<String, String> broken : problems.entrySet()) {
             String id = broken.getKey();
-            assertFalse(listed.contains(id), "a broken container is listed: " + id);
+            assertTrue(listed.stream().anyMatch(l -> l.startsWith(id + " ") && l.contains(" Broken")),
+                    "ps -a does not show " + id + " as broken:\n" + String.join("\n", listed));
+            assertFalse(running.contains(id), "ps (running only) shows a broken container: " + id);
+            JsonNode row = row(restList, id);
+            assertEquals("broken", row.get("state").asText(), row.toString());
+            assertTrue(row.get("reason").asText().contains(broken.getValue()), row.toString());
             assertTrue(daemonLog.lines().anyMatch(l -> l.contains(id) && l.contains(broken.getValue())
                             && l.contains("broken")),
                     "the daemon log does not name " + id + " and its " + broken.getValue());
-            BerthHarness.Result inspect = berth.berth("inspect", id);
-            assertNotEquals(0, inspect.exitCode());
-            assertTrue(inspect.stderr().contains(id) && inspect.stderr().contains("broken")
-                    && inspect.stderr().contains(broken.getValue()), inspect.stderr());
+            JsonNode state = state(id);
+            assertEquals("broken", state.get("status").asText(), state.toString());
+            assertTrue(state.get("reason").asText().contains(broken.getValue()), state.toString());
             BerthHarness.Result rm = berth.berth("rm", id);
             assertNotEquals(0, rm.exitCode(), "a broken container was removed without force");
             assertTrue(rm.stderr().contains("use force"), rm.stderr());
         }
-        assertNotEquals(0, berth.berth("start", "truncated-state").exitCode(), "a broken container started");
+        assertEquals("broken", state(badRecord.substring(0, 12)).get("status").asText(), "by the short id ps shows");
+        assertEquals("no-bundle", row(restList, noBundle).get("name").asText(), "what its record says is shown");
+        assertFalse(row(restList, badRecord).hasNonNull("name"), "a name from an unreadable container.json");
+        assertRefused("start container " + truncatedState, "state.json", "start", "truncated-state");
+        assertRefused("stop container " + emptyStateRunning, "state.json", "stop", "empty-state");
+        assertRefused("exec in container " + noConfig, "bundle/config.json", "exec", "no-config", "true");
         assertTrue(berth.berth("create", "--name", "no-config", "busybox", "true").stderr().contains("in use"),
                 "a broken container's name was given away");
 
+        assertFalse(listed.stream().anyMatch(l -> l.startsWith(podMember)), "a pod's broken container is listed");
+        assertTrue(daemonLog.lines().anyMatch(l -> l.contains(podMember) && l.contains("state.json")
+                && l.contains("removed, as CRI-O")), "the daemon log does not say the pod's container was removed");
+        assertNoTrace(podMember);
+        berth.ok("rm", "-f", berth.ok("create", "--name", "pod-member", "busybox", "true"));
+
         berth.ok("rm", "-f", "truncated-state");
         for (String id : problems.keySet()) {
-            if (!id.equals(truncatedState)) {
+            if (id.equals(badRecord)) {
+                berth.ok("rm", "-f", id.substring(0, 12));
+            } else if (!id.equals(truncatedState)) {
                 berth.ok("rm", "-f", id);
             }
             assertNoTrace(id);
@@ -391,6 +418,24 @@ class FaultToleranceIT {
             throw new IllegalStateException(e);
         }
         return found;
+    }
+
+    /** {@code berth ARGS} fails naming the operation with the id, and the broken file. */
+    private void assertRefused(String operation, String file, String... args) throws Exception {
+        BerthHarness.Result r = berth.berth(args);
+        assertNotEquals(0, r.exitCode(), String.join(" ", args) + " went through");
+        assertTrue(r.stderr().contains(operation + ": its files are broken") && r.stderr().contains(file),
+                String.join(" ", args) + ": " + r.stderr());
+    }
+
+    /** The entry of a GET /v1/containers answer with the id. */
+    private static JsonNode row(JsonNode list, String id) {
+        for (JsonNode c : list) {
+            if (c.get("id").asText().equals(id)) {
+                return c;
+            }
+        }
+        throw new AssertionError("GET /v1/containers?all=true does not list " + id + ": " + list);
     }
 
     private JsonNode inspect(String ref) throws Exception {

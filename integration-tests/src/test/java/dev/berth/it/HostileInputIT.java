@@ -182,31 +182,35 @@ class HostileInputIT {
         cases.add(Map.entry("name", container(HUGE)));
         cases.add(Map.entry("name", container("a\0b")));
         cases.add(Map.entry("name", container("bücher")));
-        cases.add(Map.entry("image", container("nulimage").setImage(ImageSpec.newBuilder().setImage("busybox\0"))));
+        cases.add(Map.entry("CreateContainer: config.image.image", container("nulimage")
+                .setImage(ImageSpec.newBuilder().setImage("busybox\0"))));
         cases.add(Map.entry("image", container("hugeimage").setImage(ImageSpec.newBuilder().setImage(HUGE))));
-        // The CRI's command is the entrypoint of the shared create request the rules check.
-        cases.add(Map.entry("entrypoint", container("nulcmd").addCommand("a\0b")));
-        cases.add(Map.entry("env", container("nulenv").addEnvs(KeyValue.newBuilder().setKey("A").setValue("b\0"))));
-        cases.add(Map.entry("labels", container("labels").putAllLabels(hugeMap())));
-        cases.add(Map.entry("annotations", container("annotations").putAllAnnotations(hugeMap())));
-        cases.add(Map.entry("cpu quota", container("quota").setLinux(resources(LinuxContainerResources.newBuilder()
-                .setCpuQuota(-5)))));
-        cases.add(Map.entry("cpu quota", container("bigquota").setLinux(resources(LinuxContainerResources.newBuilder()
-                .setCpuQuota(Long.MAX_VALUE)))));
-        cases.add(Map.entry("cpu period", container("period").setLinux(resources(LinuxContainerResources.newBuilder()
-                .setCpuPeriod(5)))));
-        cases.add(Map.entry("cpu shares", container("shares").setLinux(resources(LinuxContainerResources.newBuilder()
-                .setCpuShares(1L << 40)))));
-        cases.add(Map.entry("memory limit", container("memmax").setLinux(resources(LinuxContainerResources.newBuilder()
-                .setMemoryLimitInBytes(Long.MAX_VALUE)))));
-        cases.add(Map.entry("memory limit", container("memneg").setLinux(resources(LinuxContainerResources.newBuilder()
-                .setMemoryLimitInBytes(-1)))));
-        cases.add(Map.entry("oomScoreAdj", container("oom").setLinux(resources(LinuxContainerResources.newBuilder()
-                .setOomScoreAdj(5000)))));
-        cases.add(Map.entry("oomScoreAdj", container("oommax").setLinux(resources(LinuxContainerResources.newBuilder()
-                .setOomScoreAdj(Long.MAX_VALUE)))));
-        cases.add(Map.entry("cpuset", container("cpuset").setLinux(resources(LinuxContainerResources.newBuilder()
-                .setCpusetCpus("0-1; rm -rf /")))));
+        // The CRI's own field names, not those of the REST request both become (config.command is its entrypoint).
+        cases.add(Map.entry("CreateContainer: config.command 'a\\x00b'", container("nulcmd").addCommand("a\0b")));
+        cases.add(Map.entry("CreateContainer: config.args 'a\\x00b'", container("nulargs").addArgs("a\0b")));
+        cases.add(Map.entry("config.envs", container("nulenv")
+                .addEnvs(KeyValue.newBuilder().setKey("A").setValue("b\0"))));
+        cases.add(Map.entry("config.labels", container("labels").putAllLabels(hugeMap())));
+        cases.add(Map.entry("config.annotations", container("annotations").putAllAnnotations(hugeMap())));
+        cases.add(Map.entry("config.linux.resources.cpu_quota: resources: cpu quota", container("quota")
+                .setLinux(resources(LinuxContainerResources.newBuilder().setCpuQuota(-5)))));
+        cases.add(Map.entry("config.linux.resources.cpu_quota", container("bigquota")
+                .setLinux(resources(LinuxContainerResources.newBuilder().setCpuQuota(Long.MAX_VALUE)))));
+        cases.add(Map.entry("config.linux.resources.cpu_period", container("period")
+                .setLinux(resources(LinuxContainerResources.newBuilder().setCpuPeriod(5)))));
+        cases.add(Map.entry("config.linux.resources.cpu_shares", container("shares")
+                .setLinux(resources(LinuxContainerResources.newBuilder().setCpuShares(1L << 40)))));
+        cases.add(Map.entry("config.linux.resources.memory_limit_in_bytes " + Long.MAX_VALUE + " is outside",
+                container("memmax").setLinux(resources(LinuxContainerResources.newBuilder()
+                        .setMemoryLimitInBytes(Long.MAX_VALUE)))));
+        cases.add(Map.entry("config.linux.resources.memory_limit_in_bytes -1 is outside", container("memneg")
+                .setLinux(resources(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(-1)))));
+        cases.add(Map.entry("config.linux.resources.oom_score_adj must be in -1000..1000", container("oom")
+                .setLinux(resources(LinuxContainerResources.newBuilder().setOomScoreAdj(5000)))));
+        cases.add(Map.entry("config.linux.resources.oom_score_adj", container("oommax")
+                .setLinux(resources(LinuxContainerResources.newBuilder().setOomScoreAdj(Long.MAX_VALUE)))));
+        cases.add(Map.entry("config.linux.resources.cpuset_cpus", container("cpuset")
+                .setLinux(resources(LinuxContainerResources.newBuilder().setCpusetCpus("0-1; rm -rf /")))));
         int i = 0;
         for (Map.Entry<String, ContainerConfig.Builder> c : cases) {
             refusedByCri(c.getKey(), "CreateContainer case " + i++, () -> rt().createContainer(
@@ -259,8 +263,9 @@ class HostileInputIT {
                 LinuxContainerResources.newBuilder().setMemoryLimitInBytes(-1),
                 LinuxContainerResources.newBuilder().setCpuShares(1L << 40),
                 LinuxContainerResources.newBuilder().setCpuPeriod(-1))) {
-            refusedByCri(r.getCpuQuota() != 0 ? "cpu quota" : r.getCpuShares() != 0 ? "cpu shares"
-                            : r.getCpuPeriod() != 0 ? "cpu period" : "memory limit", "UpdateContainerResources " + r,
+            refusedByCri("UpdateContainerResources " + containerId + ": " + (r.getCpuQuota() != 0 ? "linux.cpu_quota"
+                            : r.getCpuShares() != 0 ? "linux.cpu_shares" : r.getCpuPeriod() != 0 ? "linux.cpu_period"
+                            : "linux.memory_limit_in_bytes"), "UpdateContainerResources " + r,
                     () -> rt().updateContainerResources(UpdateContainerResourcesRequest.newBuilder()
                             .setContainerId(containerId).setLinux(r).build()));
         }
@@ -290,21 +295,23 @@ class HostileInputIT {
         cases.put("{\"image\": ", "JSON");
         cases.put("[1, 2]", "JSON");
         cases.put("{\"image\": \"" + IMAGE + "\", \"memory\": \"lots\"}", "memory");
-        cases.put("{\"image\": \"" + IMAGE + "\", \"memory\": -1}", "memory limit");
-        cases.put("{\"image\": \"" + IMAGE + "\", \"memory\": 9223372036854775807}", "memory limit");
+        cases.put("{\"image\": \"" + IMAGE + "\", \"memory\": -1}", "create container: memory -1 is outside");
+        cases.put("{\"image\": \"" + IMAGE + "\", \"memory\": 9223372036854775807}", "memory 9223372036854775807 is");
         cases.put("{\"image\": \"" + IMAGE + "\", \"memory\": 1e30}", "memory");
         cases.put("{\"image\": \"" + IMAGE + "\", \"cpus\": -1}", "cpus");
-        cases.put("{\"image\": \"" + IMAGE + "\", \"pidsLimit\": -5}", "pids limit");
+        cases.put("{\"image\": \"" + IMAGE + "\", \"pidsLimit\": -5}", "pidsLimit must be positive");
         cases.put("{\"image\": \"" + IMAGE + "\", \"name\": \"../x\"}", "name");
         cases.put("{\"image\": \"" + IMAGE + "\", \"name\": \"" + HUGE + "\"}", "name");
         cases.put("{\"image\": \"" + IMAGE + "\", \"name\": \"a\\u0000b\"}", "name");
         cases.put("{\"image\": \"" + IMAGE + "\", \"name\": \"bücher\"}", "name");
-        cases.put("{\"image\": \"" + IMAGE + "\", \"cmd\": [\"a\\u0000b\"]}", "cmd");
+        cases.put("{\"image\": \"" + IMAGE + "\", \"cmd\": [\"a\\u0000b\"]}", "create container: cmd 'a\\x00b'");
+        cases.put("{\"image\": \"" + IMAGE + "\", \"entrypoint\": [\"a\\u0000b\"]}", "create container: entrypoint");
         cases.put("{\"image\": \"" + IMAGE + "\", \"cmd\": [null]}", "cmd");
         cases.put("{\"image\": \"" + IMAGE + "\", \"labels\": " + JSON.writeValueAsString(hugeMap()) + "}", "labels");
-        cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"cpuQuota\": -5}}", "cpu quota");
-        cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"cpuShares\": 1099511627776}}", "cpu shares");
-        cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"oomScoreAdj\": 5000}}", "oomScoreAdj");
+        cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"cpuQuota\": -5}}",
+                "linux.cpuQuota: resources: cpu quota");
+        cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"cpuShares\": 1099511627776}}", "linux.cpuShares");
+        cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"oomScoreAdj\": 5000}}", "linux.oomScoreAdj must be");
         cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"oomScoreAdj\": 99999999999}}", "oomScoreAdj");
         cases.put("{\"image\": \"busybox\\u0000\"}", "image");
         for (Map.Entry<String, String> c : cases.entrySet()) {
@@ -324,9 +331,9 @@ class HostileInputIT {
             refusedByRest("container reference", "POST", path + "/stop", null);
         }
         String one = "/v1/containers/" + containerId + "/update";
-        refusedByRest("memory limit", "POST", one, "{\"memory\": -1}");
-        refusedByRest("cpu shares", "POST", one, "{\"cpuShares\": 1099511627776}");
-        refusedByRest("cpu quota", "POST", one, "{\"cpuQuota\": -5}");
+        refusedByRest("update container " + containerId + ": memory -1 is outside", "POST", one, "{\"memory\": -1}");
+        refusedByRest("cpuShares: resources: cpu shares", "POST", one, "{\"cpuShares\": 1099511627776}");
+        refusedByRest("cpuQuota: resources: cpu quota", "POST", one, "{\"cpuQuota\": -5}");
         refusedByRest("cpuShares", "POST", one, "{\"cpuShares\": \"many\"}");
     }
 

@@ -7,9 +7,11 @@ import dev.berth.daemon.api.model.ContainerStats;
 import dev.berth.daemon.api.model.ContainerSummary;
 import dev.berth.daemon.api.model.ContainerUpdate;
 import dev.berth.daemon.api.model.ExecCreate;
+import dev.berth.daemon.container.BrokenContainer;
 import dev.berth.daemon.container.Container;
 import dev.berth.daemon.container.ContainerPaths;
 import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.logs.CriLogReader;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.daemon.store.ContainerState;
@@ -40,7 +42,7 @@ public final class ContainerRoutes {
     public void register(ApiHandler.Routes routes) {
         routes.add("GET", "/v1/containers", (ex, m) -> list(ex))
                 .add("POST", "/v1/containers", (ex, m) -> create(ex))
-                .add("GET", ONE, (ex, m) -> ex.json(HttpResponseStatus.OK, inspect(containers.resolve(m.group(1)))))
+                .add("GET", ONE, (ex, m) -> ex.json(HttpResponseStatus.OK, inspect(m.group(1))))
                 .add("DELETE", ONE, (ex, m) -> {
                     containers.remove(m.group(1), ex.flag("force"));
                     ex.noContent();
@@ -61,15 +63,16 @@ public final class ContainerRoutes {
                 .add("POST", ONE + "/wait", (ex, m) -> ex.json(HttpResponseStatus.OK,
                         Map.of("exitCode", containers.waitExit(m.group(1)).exitCode())))
                 .add("POST", ONE + "/update", (ex, m) -> {
-                    containers.update(m.group(1), ex.body(ContainerUpdate.class));
+                    containers.update(m.group(1), ex.body(ContainerUpdate.class), RequestFields.REST_UPDATE);
                     ex.noContent();
                 })
-                .add("GET", ONE + "/stats", (ex, m) -> stats(ex, containers.resolve(m.group(1))))
-                .add("GET", ONE + "/logs", (ex, m) -> logs(ex, containers.resolve(m.group(1))))
-                .add("POST", ONE + "/attach", (ex, m) -> attach(ex, containers.resolve(m.group(1))))
-                .add("POST", ONE + "/exec", (ex, m) -> exec(ex, containers.resolve(m.group(1))));
+                .add("GET", ONE + "/stats", (ex, m) -> stats(ex, containers.resolve(m.group(1), "stats of")))
+                .add("GET", ONE + "/logs", (ex, m) -> logs(ex, containers.resolve(m.group(1), "logs of")))
+                .add("POST", ONE + "/attach", (ex, m) -> attach(ex, containers.resolve(m.group(1), "attach to")))
+                .add("POST", ONE + "/exec", (ex, m) -> exec(ex, containers.resolve(m.group(1), "exec in")));
     }
 
+    /** Running containers; with all=true every container, the broken ones after the served ones. */
     private void list(Exchange ex) {
         boolean all = ex.flag("all");
         List<ContainerSummary> out = new ArrayList<>();
@@ -79,17 +82,32 @@ public final class ContainerRoutes {
                 out.add(summary(c.record(), s));
             }
         }
+        if (all) {
+            for (BrokenContainer b : containers.broken()) {
+                out.add(summary(b));
+            }
+        }
         ex.json(HttpResponseStatus.OK, out);
     }
 
     private void create(Exchange ex) {
-        Container c = containers.create(ex.body(ContainerCreate.class));
+        Container c = containers.create(ex.body(ContainerCreate.class), RequestFields.REST_CREATE);
         ex.json(HttpResponseStatus.CREATED, Map.of("id", c.id(), "name", c.record().name()));
     }
 
     private static ContainerSummary summary(ContainerRecord r, ContainerState s) {
         return new ContainerSummary(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
-                s.status(), s.startedAt(), s.finishedAt(), s.exitCode(), s.pid());
+                s.status(), s.startedAt(), s.finishedAt(), s.exitCode(), s.pid(), s.reason());
+    }
+
+    /** What is known of a broken container: its record's fields when container.json is readable. */
+    private static ContainerSummary summary(BrokenContainer b) {
+        ContainerRecord r = b.record();
+        return r == null
+                ? new ContainerSummary(b.id(), null, null, null, List.of(), null, BrokenContainer.STATE, null, null,
+                        null, null, b.problem())
+                : new ContainerSummary(b.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
+                        BrokenContainer.STATE, null, null, null, null, b.problem());
     }
 
     private static List<String> command(ContainerRecord r) {
@@ -101,6 +119,24 @@ public final class ContainerRoutes {
             cmd.addAll(r.config().cmd());
         }
         return cmd;
+    }
+
+    /** A served container, or a broken one with its problem as the state's reason. */
+    private ContainerInspect inspect(String ref) {
+        return containers.broken(ref).map(this::inspect).orElseGet(() -> inspect(containers.resolve(ref, "inspect")));
+    }
+
+    private ContainerInspect inspect(BrokenContainer b) {
+        ContainerRecord r = b.record();
+        ContainerPaths p = containers.paths(b.id());
+        ContainerInspect.State state = new ContainerInspect.State(BrokenContainer.STATE, false, null, null, false,
+                null, null, b.problem(), null);
+        return r == null
+                ? new ContainerInspect(b.id(), null, null, null, List.of(), null, null, state, p.bundle().toString(),
+                        p.rootfs().toString(), null, null, null)
+                : new ContainerInspect(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
+                        r.config(), state, p.bundle().toString(), p.rootfs().toString(),
+                        containers.logPath(r).toString(), r.cgroupsPath(), null);
     }
 
     private ContainerInspect inspect(Container c) {

@@ -105,26 +105,56 @@ public final class ContainerService {
         return new ContainerPaths(store.dir(id), settings.runRoot().resolve("shims").resolve(ContainerPaths.shimKey(id)));
     }
 
-    /** The container {@code ref} names; FAILED_PRECONDITION naming the problem if it is a broken one. */
-    public Container resolve(String ref) {
+    /**
+     * The container {@code ref} names, for {@code operation} (a verb: "start", "exec in"); FAILED_PRECONDITION
+     * naming the operation and the problem if it is a broken one.
+     */
+    public Container resolve(String ref, String operation) {
         try {
             return index.resolve(ref);
         } catch (BerthException e) {
-            throw brokenNamedBy(ref, e).map(BrokenContainer::unusable).orElse(e);
+            throw brokenNamedBy(ref, e).map(b -> b.unusable(operation)).orElse(e);
         }
     }
 
-    /** The broken container {@code ref} names, when the index's lookup failed with NOT_FOUND. */
+    /** The broken container {@code ref} names, when it names no served one. */
+    public Optional<BrokenContainer> broken(String ref) {
+        try {
+            index.resolve(ref);
+            return Optional.empty();
+        } catch (BerthException e) {
+            return brokenNamedBy(ref, e);
+        }
+    }
+
+    /** Every broken container, newest first; those whose container.json is unreadable (no record) last. */
+    public List<BrokenContainer> broken() {
+        return broken.values().stream().sorted(Comparator.comparing((BrokenContainer b) -> b.record() == null
+                ? null : b.record().createdAt(), Comparator.nullsLast(Comparator.reverseOrder()))).toList();
+    }
+
+    /**
+     * The broken container {@code ref} names (its name, id or an unambiguous id prefix, such as the short id
+     * `berth ps -a` shows), when the index's lookup failed with NOT_FOUND.
+     */
     private Optional<BrokenContainer> brokenNamedBy(String ref, BerthException lookupFailure) {
         if (lookupFailure.kind() != BerthException.Kind.NOT_FOUND) {
             return Optional.empty();
         }
-        return broken.values().stream().filter(b -> b.isNamedBy(ref)).findFirst();
+        Optional<BrokenContainer> named = broken.values().stream().filter(b -> b.isNamedBy(ref)).findFirst();
+        if (named.isPresent()) {
+            return named;
+        }
+        List<BrokenContainer> prefixed = broken.values().stream().filter(b -> b.id().startsWith(ref)).toList();
+        if (prefixed.size() > 1) {
+            throw BerthException.conflict("container id prefix '" + ref + "' is ambiguous");
+        }
+        return prefixed.stream().findFirst();
     }
 
     /**
-     * Registers a container found on disk whose files cannot be used: it is not listed or served, its
-     * name stays taken, and {@link #remove} with force removes whatever of it is left.
+     * Registers a container found on disk whose files cannot be used: it is listed as broken but not
+     * served, its name stays taken, and {@link #remove} with force removes whatever of it is left.
      */
     public void registerBroken(BrokenContainer b) {
         if (b.record() != null) {
@@ -154,8 +184,9 @@ public final class ContainerService {
         return index.all().stream().anyMatch(c -> imageId.equals(c.record().imageId()));
     }
 
-    public Container create(ContainerCreate request) {
-        InputRules.checkCreate(request);
+    /** Creates a container; a refused request names its fields as {@code fields} (the client's API) calls them. */
+    public Container create(ContainerCreate request, RequestFields fields) {
+        InputRules.checkCreate(request, fields);
         if (request.network() != null && !List.of("none", "host").contains(request.network())) {
             throw BerthException.invalid("create container: network must be 'none' or 'host', not '"
                     + request.network() + "'");
@@ -400,7 +431,7 @@ public final class ContainerService {
     }
 
     public void start(String ref) {
-        Container c = resolve(ref);
+        Container c = resolve(ref, "start");
         withLock(c, () -> {
             ContainerState s = c.state();
             if (s.isRunning()) {
@@ -428,7 +459,7 @@ public final class ContainerService {
     }
 
     public void kill(String ref, String signal) {
-        Container c = resolve(ref);
+        Container c = resolve(ref, "kill");
         int number = Signals.parse(signal);
         withLock(c, () -> {
             if (!c.state().hasShim()) {
@@ -439,7 +470,7 @@ public final class ContainerService {
     }
 
     public void stop(String ref, Integer timeoutSeconds) {
-        Container c = resolve(ref);
+        Container c = resolve(ref, "stop");
         int timeout = timeoutSeconds != null ? timeoutSeconds : settings.defaultStopTimeout();
         if (timeout < 0) {
             throw BerthException.invalid("stop container " + c.id() + ": timeout must not be negative");
@@ -497,7 +528,7 @@ public final class ContainerService {
 
     /** Blocks until the container's current run has exited; returns its exited state. */
     public ContainerState waitExit(String ref) {
-        Container c = resolve(ref);
+        Container c = resolve(ref, "wait for");
         if (ContainerState.CREATED.equals(c.state().status()) || c.state().isRunning()
                 || ContainerState.EXITED.equals(c.state().status())) {
             try {
@@ -536,9 +567,10 @@ public final class ContainerService {
         });
     }
 
-    public void update(String ref, ContainerUpdate update) {
-        Container c = resolve(ref);
-        InputRules.checkUpdate(update);
+    /** Updates resources; a refused update names its fields as {@code fields} (the client's API) calls them. */
+    public void update(String ref, ContainerUpdate update, RequestFields fields) {
+        Container c = resolve(ref, "update");
+        InputRules.checkUpdate(c.id(), update, fields);
         withLock(c, () -> {
             ContainerCreate config = c.record().config().withResources(update.memory(), update.cpus(),
                     update.pidsLimit(), update.blkioWeight());
@@ -626,12 +658,6 @@ public final class ContainerService {
         removeFiles(record.id());
     }
 
-    /**
-     * Removes a broken container. Its run may still be going (a state.json lost while it ran), and without
-     * container.json its runtime handler and cgroup are unknown: every runtime holding state for the id
-     * deletes it (runc delete --force kills its processes, and its shim then exits), and the cgroup is the
-     * one the record names or, without one, the one berthd gives a container by default.
-     */
     private void removeBroken(BrokenContainer b, boolean force) {
         if (!force) {
             throw BerthException.conflict("remove container " + b.id() + ": its files are broken (" + b.problem()
@@ -640,6 +666,36 @@ public final class ContainerService {
         if (!broken.remove(b.id(), b)) {
             throw BerthException.notFound("no such container: " + b.id() + " (it was just removed)");
         }
+        removeWhatIsLeft(b);
+        if (b.record() != null) {
+            index.releaseName(b.record().name(), b.id());
+        }
+        LOG.log(Level.INFO, "removed broken container {0}", b.id());
+    }
+
+    /**
+     * Removes a broken container of a pod at start-up instead of registering it, as CRI-O removes the
+     * containers it fails to restore: kubelet cannot act on a container it is not shown, and would otherwise
+     * find the name it gives the container's next attempt taken. If that fails it is registered as broken.
+     */
+    public void discardBroken(BrokenContainer b) {
+        LOG.log(Level.ERROR, "container {0} of pod {1} is broken and removed, as CRI-O removes the containers it"
+                + " cannot restore: {2}", b.id(), b.record().config().podId(), b.problem());
+        try {
+            removeWhatIsLeft(b);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "remove broken container {0}: {1}", b.id(), e.getMessage());
+            registerBroken(b);
+        }
+    }
+
+    /**
+     * Removes what is left of a broken container. Its run may still be going (a state.json lost while it
+     * ran), and without container.json its runtime handler and cgroup are unknown: every runtime holding
+     * state for the id deletes it (runc delete --force kills its processes, and its shim then exits), and the
+     * cgroup is the one the record names or, without one, the one berthd gives a container by default.
+     */
+    private void removeWhatIsLeft(BrokenContainer b) {
         for (String handler : runtimes.names()) {
             OciRuntime runtime = runtimes.get(handler);
             try {
@@ -659,10 +715,6 @@ public final class ContainerService {
             LOG.log(Level.WARNING, "remove broken container {0}: cgroup {1}: {2}", b.id(), cgroupsPath, e.getMessage());
         }
         removeFiles(b.id());
-        if (b.record() != null) {
-            index.releaseName(b.record().name(), b.id());
-        }
-        LOG.log(Level.INFO, "removed broken container {0}", b.id());
     }
 
     /** Unmounts the container's rootfs and image volumes and deletes its directory and shim directory. */

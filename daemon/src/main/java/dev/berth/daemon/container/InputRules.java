@@ -3,6 +3,7 @@ package dev.berth.daemon.container;
 import dev.berth.cgroups.Resources;
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.api.model.ContainerUpdate;
+import dev.berth.daemon.container.RequestFields.Field;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.SpecBuilder;
 import java.util.List;
@@ -29,62 +30,90 @@ public final class InputRules {
     private InputRules() {
     }
 
-    public static void checkCreate(ContainerCreate r) {
+    /** Checks a create request; a refusal names the field as {@code fields} calls it. */
+    public static void checkCreate(ContainerCreate r, RequestFields fields) {
         if (r.image() == null || r.image().isBlank()) {
-            throw BerthException.invalid("create container: image is required");
+            throw fields.invalid(Field.IMAGE, "is required");
         }
-        noNul("image", r.image());
-        checkResources(r.memory(), r.cpus(), r.pidsLimit(), r.blkioWeight());
-        noNul("entrypoint", r.entrypoint());
-        noNul("cmd", r.cmd());
-        noNul("env", r.env());
-        noNul("workingDir", r.workingDir());
-        noNul("user", r.user());
-        noNul("logPath", r.logPath());
-        checkMap("labels", r.labels());
-        checkMap("annotations", r.annotations());
+        noNul(fields, Field.IMAGE, r.image());
+        checkResources(fields, r.memory(), r.cpus(), r.pidsLimit(), r.blkioWeight());
+        noNul(fields, Field.ENTRYPOINT, r.entrypoint());
+        noNul(fields, Field.CMD, r.cmd());
+        noNul(fields, Field.ENV, r.env());
+        noNul(fields, Field.WORKING_DIR, r.workingDir());
+        noNul(fields, Field.USER, r.user());
+        noNul(fields, Field.LOG_PATH, r.logPath());
+        checkMap(fields, Field.LABELS, r.labels());
+        checkMap(fields, Field.ANNOTATIONS, r.annotations());
         ContainerCreate.LinuxOptions l = r.linux();
         if (l != null) {
-            checkCgroupResources(l.cpuShares(), l.cpuQuota(), l.cpuPeriod(), l.cpusetCpus(), l.cpusetMems());
+            checkCgroupResources(fields, l.cpuShares(), l.cpuQuota(), l.cpuPeriod(), l.cpusetCpus(), l.cpusetMems());
             if (l.oomScoreAdj() != null
                     && (l.oomScoreAdj() < MIN_OOM_SCORE_ADJ || l.oomScoreAdj() > MAX_OOM_SCORE_ADJ)) {
-                throw BerthException.invalid("create container: oomScoreAdj must be in " + MIN_OOM_SCORE_ADJ + ".."
+                throw fields.invalid(Field.OOM_SCORE_ADJ, "must be in " + MIN_OOM_SCORE_ADJ + ".."
                         + MAX_OOM_SCORE_ADJ + ", not " + l.oomScoreAdj());
             }
             for (ContainerCreate.Mount m : l.mounts() == null ? List.<ContainerCreate.Mount>of() : l.mounts()) {
-                noNul("mounts.hostPath", m.hostPath());
-                noNul("mounts.containerPath", m.containerPath());
+                noNul(fields, Field.MOUNT_HOST_PATH, m.hostPath());
+                noNul(fields, Field.MOUNT_CONTAINER_PATH, m.containerPath());
             }
         }
     }
 
-    public static void checkUpdate(ContainerUpdate u) {
-        checkResources(u.memory(), u.cpus(), u.pidsLimit(), u.blkioWeight());
-        checkCgroupResources(u.cpuShares(), u.cpuQuota(), u.cpuPeriod(), u.cpusetCpus(), u.cpusetMems());
+    /** Checks an update of container {@code id}; a refusal names the id and the field as {@code fields} calls it. */
+    public static void checkUpdate(String id, ContainerUpdate u, RequestFields fields) {
+        RequestFields about = fields.about(id);
+        checkResources(about, u.memory(), u.cpus(), u.pidsLimit(), u.blkioWeight());
+        checkCgroupResources(about, u.cpuShares(), u.cpuQuota(), u.cpuPeriod(), u.cpusetCpus(), u.cpusetMems());
     }
 
-    private static void checkResources(Long memory, Double cpus, Long pidsLimit, Long blkioWeight) {
+    private static void checkResources(RequestFields fields, Long memory, Double cpus, Long pidsLimit,
+            Long blkioWeight) {
         if (memory != null && (memory < SpecBuilder.MIN_MEMORY || memory > MAX_MEMORY)) {
-            throw BerthException.invalid("memory limit " + memory + " is outside " + SpecBuilder.MIN_MEMORY + ".."
-                    + MAX_MEMORY + " bytes (6 MiB up to the kernel's largest)");
+            throw fields.invalid(Field.MEMORY, memory + " is outside " + SpecBuilder.MIN_MEMORY + ".." + MAX_MEMORY
+                    + " bytes, the memory limits from 6 MiB up to the kernel's largest");
         }
         if (cpus != null && (cpus <= 0 || cpus > Runtime.getRuntime().availableProcessors() * 1024.0
                 || cpus.isNaN())) {
-            throw BerthException.invalid("cpus must be a positive number, not " + cpus);
+            throw fields.invalid(Field.CPUS, "must be a positive number, not " + cpus);
         }
         if (pidsLimit != null && pidsLimit <= 0 && pidsLimit != -1) {
-            throw BerthException.invalid("pids limit must be positive (or -1 for unlimited), not " + pidsLimit);
+            throw fields.invalid(Field.PIDS_LIMIT, "must be positive (or -1 for no pids limit), not " + pidsLimit);
         }
         if (blkioWeight != null
                 && (blkioWeight < Resources.MIN_BLKIO_WEIGHT || blkioWeight > Resources.MAX_BLKIO_WEIGHT)) {
-            throw BerthException.invalid("blkioWeight must be in " + Resources.MIN_BLKIO_WEIGHT + ".."
+            throw fields.invalid(Field.BLKIO_WEIGHT, "must be in " + Resources.MIN_BLKIO_WEIGHT + ".."
                     + Resources.MAX_BLKIO_WEIGHT + ", not " + blkioWeight);
         }
     }
 
-    /** The cgroup's own rules ({@link Resources}), so the values a create writes are those an update takes. */
-    private static void checkCgroupResources(Long shares, Long quota, Long period, String cpus, String mems) {
-        new Resources(null, null, shares, quota, period, cpus, mems, null);
+    /**
+     * The cgroup's own rules ({@link Resources}), so the values a create writes are those an update takes;
+     * one value at a time (these rules are independent), so the refusal can name its field.
+     */
+    private static void checkCgroupResources(RequestFields fields, Long shares, Long quota, Long period,
+            String cpus, String mems) {
+        cgroupValue(fields, Field.CPU_SHARES, () -> new Resources(null, null, shares, null, null, null, null, null));
+        cgroupValue(fields, Field.CPU_QUOTA, () -> new Resources(null, null, null, quota, null, null, null, null));
+        cgroupValue(fields, Field.CPU_PERIOD, () -> new Resources(null, null, null, null, period, null, null, null));
+        cgroupValue(fields, Field.CPUSET_CPUS, () -> new Resources(null, null, null, null, null, cpus, null, null));
+        cgroupValue(fields, Field.CPUSET_MEMS, () -> new Resources(null, null, null, null, null, null, mems, null));
+    }
+
+    private static void cgroupValue(RequestFields fields, Field field, Runnable check) {
+        try {
+            check.run();
+        } catch (BerthException e) {
+            throw fields.invalid(fields.name(field) + ": " + e.getMessage());
+        }
+    }
+
+    private static void checkMap(RequestFields fields, Field field, Map<String, String> map) {
+        try {
+            checkMap(fields.name(field), map);
+        } catch (BerthException e) {
+            throw fields.invalid(e.getMessage());
+        }
     }
 
     /** Labels and annotations: no NUL byte and at most {@link #MAX_MAP_BYTES} of keys and values in all. */
@@ -152,21 +181,31 @@ public final class InputRules {
         return message.substring(0, MAX_MESSAGE_CHARS) + "... (" + message.length() + " characters)";
     }
 
-    private static void noNul(String field, List<String> values) {
+    private static void noNul(RequestFields fields, Field field, List<String> values) {
         if (values != null) {
             for (String v : values) {
                 if (v == null) {
-                    throw BerthException.invalid(field + ": an element is null");
+                    throw fields.invalid(field, "has a null element");
                 }
-                noNul(field, v);
+                noNul(fields, field, v);
             }
         }
     }
 
     /** The kernel and runc take these as C strings: a NUL would cut them short or fail deep in runc. */
+    private static void noNul(RequestFields fields, Field field, String value) {
+        if (hasNul(value)) {
+            throw fields.invalid(field, shown(value) + " contains a NUL character");
+        }
+    }
+
     private static void noNul(String field, String value) {
-        if (value != null && value.indexOf('\0') >= 0) {
+        if (hasNul(value)) {
             throw BerthException.invalid(field + " " + shown(value) + " contains a NUL character");
         }
+    }
+
+    private static boolean hasNul(String value) {
+        return value != null && value.indexOf('\0') >= 0;
     }
 }

@@ -43,6 +43,7 @@ import dev.berth.daemon.api.model.ExecCreate;
 import dev.berth.daemon.container.Container;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.InputRules;
+import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.pod.PodRecord;
 import dev.berth.daemon.pod.PodService;
 import dev.berth.daemon.pod.SingleFlight;
@@ -112,7 +113,7 @@ final class ContainerRpcs {
                 + "_" + c.getMetadata().getAttempt();
         // kubelet retries a create that outlived its deadline with the same name: hand back what was made.
         String id = creations.run(name, () -> byName(name).map(Container::id)
-                .orElseGet(() -> containers.create(config(pod, name, c)).id()));
+                .orElseGet(() -> containers.create(config(pod, name, c), RequestFields.CRI_CREATE).id()));
         return CreateContainerResponse.newBuilder().setContainerId(id).build();
     }
 
@@ -140,8 +141,8 @@ final class ContainerRpcs {
         switch (nsOptions.getPid()) {
             case POD -> join.put("pid", infraNs + "pid");
             case NODE -> host.add("pid");
-            case TARGET -> join.put("pid", "/proc/" + containers.resolve(nsOptions.getTargetId()).state().pid()
-                    + "/ns/pid");
+            case TARGET -> join.put("pid", "/proc/" + containers.resolve(nsOptions.getTargetId(),
+                    "join the pid namespace of").state().pid() + "/ns/pid");
             default -> {
             }
         }
@@ -297,7 +298,7 @@ final class ContainerRpcs {
         containers.update(c.id(), new ContainerUpdate(zeroToNull(r.getMemoryLimitInBytes()),
                 null, null, zeroToNull(r.getCpuShares()), zeroToNull(r.getCpuQuota()), zeroToNull(r.getCpuPeriod()),
                 r.getCpusetCpus().isEmpty() ? null : r.getCpusetCpus(),
-                r.getCpusetMems().isEmpty() ? null : r.getCpusetMems(), null));
+                r.getCpusetMems().isEmpty() ? null : r.getCpusetMems(), null), RequestFields.CRI_UPDATE);
         return UpdateContainerResourcesResponse.getDefaultInstance();
     }
 

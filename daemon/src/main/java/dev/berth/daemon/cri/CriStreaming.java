@@ -74,13 +74,13 @@ final class CriStreaming implements StreamingBackend {
 
     @Override
     public ExecSession exec(String containerId, List<String> cmd, boolean tty, boolean stdin) {
-        return containers.exec(containers.resolve(containerId), new ExecCreate(cmd, tty, stdin, null, null, null,
-                null));
+        return containers.exec(containers.resolve(containerId, "exec in"),
+                new ExecCreate(cmd, tty, stdin, null, null, null, null));
     }
 
     @Override
     public FrameStream attach(String containerId) {
-        return containers.attach(containers.resolve(containerId));
+        return containers.attach(containers.resolve(containerId, "attach to"));
     }
 
     @Override

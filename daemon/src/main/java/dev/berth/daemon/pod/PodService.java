@@ -5,6 +5,7 @@ import dev.berth.daemon.container.Container;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.container.NameGenerator;
+import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.network.NetnsManager;
 import dev.berth.daemon.network.NetworkStatus;
 import dev.berth.daemon.network.PodNetwork;
@@ -117,7 +118,7 @@ public final class PodService {
                 FailPoints.hit("pod-run.after-cni-add");
                 pod = pod.withNetwork(ns.toString(), status.ip(), status.additionalIps());
             }
-            Container infra = containers.create(infraConfig(pod));
+            Container infra = containers.create(infraConfig(pod), RequestFields.REST_CREATE);
             FailPoints.hit("pod-run.after-infra-create");
             pod = pod.withInfraContainer(infra.id());
             store.save(pod);

@@ -11,8 +11,9 @@ import java.lang.System.Logger.Level;
  * answer also covers exits that happened while berthd was down, and a dead shim); containers whose
  * creation never finished, and directories a crash left without their record (a creation or removal cut
  * short), are removed, since no client was told they exist; a container whose files are unreadable
- * (container.json, state.json, bundle/config.json) is logged and registered as broken (not listed or
- * served, removable with force), and the others are served.
+ * (container.json, state.json, bundle/config.json) is logged and registered as broken (listed as such,
+ * not served, removable with force) or, when it belongs to a pod, removed as CRI-O removes the containers it
+ * fails to restore, and the others are served.
  */
 public final class Recovery {
     private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
@@ -40,7 +41,7 @@ public final class Recovery {
             }
             if (loaded.problem() != null) {
                 broken++;
-                containers.registerBroken(new BrokenContainer(loaded.id(), loaded.record(), loaded.problem()));
+                broken(new BrokenContainer(loaded.id(), loaded.record(), loaded.problem()));
                 continue;
             }
             try {
@@ -54,11 +55,20 @@ public final class Recovery {
                 }
             } catch (RuntimeException e) {
                 broken++;
-                containers.registerBroken(new BrokenContainer(loaded.id(), loaded.record(), e.getMessage()));
+                broken(new BrokenContainer(loaded.id(), loaded.record(), e.getMessage()));
             }
         }
         LOG.log(Level.INFO, "recovered {0} containers ({1} half-created removed, {2} unreadable)", adopted,
                 discarded, broken);
         return new Report(adopted, discarded, broken);
+    }
+
+    /** kubelet, the client of a pod's containers, only ever sees the CRI, which does not show broken ones. */
+    private void broken(BrokenContainer b) {
+        if (b.record() != null && b.record().config().podId() != null) {
+            containers.discardBroken(b);
+        } else {
+            containers.registerBroken(b);
+        }
     }
 }

@@ -14,6 +14,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class InputRulesTest {
+    private static final String ID = "3f2a";
+
     private static ContainerCreate create(List<String> cmd, Long memory, Map<String, String> labels,
                                           ContainerCreate.LinuxOptions linux) {
         return create(cmd, memory, null, labels, linux);
@@ -30,6 +32,22 @@ class InputRulesTest {
                 period, null, null, oomScoreAdj);
     }
 
+    private static void checkRest(ContainerCreate r) {
+        InputRules.checkCreate(r, RequestFields.REST_CREATE);
+    }
+
+    private static void checkRest(ContainerUpdate u) {
+        InputRules.checkUpdate(ID, u, RequestFields.REST_UPDATE);
+    }
+
+    private static void checkCri(ContainerCreate r) {
+        InputRules.checkCreate(r, RequestFields.CRI_CREATE);
+    }
+
+    private static void checkCri(ContainerUpdate u) {
+        InputRules.checkUpdate(ID, u, RequestFields.CRI_UPDATE);
+    }
+
     private static void refused(String field, Runnable check) {
         BerthException e = assertThrows(BerthException.class, check::run);
         assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
@@ -38,21 +56,21 @@ class InputRulesTest {
 
     @Test
     void aPlainRequestPasses() {
-        assertDoesNotThrow(() -> InputRules.checkCreate(create(List.of("sleep", "1"), 64L << 20,
+        assertDoesNotThrow(() -> checkRest(create(List.of("sleep", "1"), 64L << 20,
                 Map.of("app", "web"), linux(1024L, 50_000L, 100_000L, 500))));
-        assertDoesNotThrow(() -> InputRules.checkCreate(create(null, InputRules.MAX_MEMORY, null,
+        assertDoesNotThrow(() -> checkRest(create(null, InputRules.MAX_MEMORY, null,
                 linux(null, -1L, null, -1000))));
-        assertDoesNotThrow(() -> InputRules.checkUpdate(new ContainerUpdate(null, 1.5, -1L)));
+        assertDoesNotThrow(() -> checkRest(new ContainerUpdate(null, 1.5, -1L)));
     }
 
     @Test
     void blkioWeightMustBeTenToAThousandOnCreateAndUpdate() {
-        assertDoesNotThrow(() -> InputRules.checkCreate(create(null, null, 10L, null, null)));
-        assertDoesNotThrow(() -> InputRules.checkUpdate(blkioUpdate(1000L)));
+        assertDoesNotThrow(() -> checkRest(create(null, null, 10L, null, null)));
+        assertDoesNotThrow(() -> checkRest(blkioUpdate(1000L)));
         for (long bad : new long[] {9, 1001, 0, -1, Long.MAX_VALUE}) {
             refused("blkioWeight must be in 10..1000, not " + bad,
-                    () -> InputRules.checkCreate(create(null, null, bad, null, null)));
-            refused("blkioWeight must be in 10..1000, not " + bad, () -> InputRules.checkUpdate(blkioUpdate(bad)));
+                    () -> checkRest(create(null, null, bad, null, null)));
+            refused("blkioWeight must be in 10..1000, not " + bad, () -> checkRest(blkioUpdate(bad)));
         }
     }
 
@@ -62,32 +80,67 @@ class InputRulesTest {
 
     @Test
     void resourcesOutsideWhatTheKernelTakesAreRefused() {
-        refused("memory limit", () -> InputRules.checkCreate(create(null, Long.MAX_VALUE, null, null)));
-        refused("memory limit", () -> InputRules.checkCreate(create(null, -1L, null, null)));
-        refused("cpu shares", () -> InputRules.checkCreate(create(null, null, null, linux(1L << 40, null, null, null))));
-        refused("cpu quota", () -> InputRules.checkCreate(create(null, null, null, linux(null, -5L, null, null))));
-        refused("cpu quota", () -> InputRules.checkCreate(create(null, null, null,
-                linux(null, Long.MAX_VALUE, null, null))));
-        refused("cpu period", () -> InputRules.checkCreate(create(null, null, null, linux(null, null, 5L, null))));
-        refused("oomScoreAdj", () -> InputRules.checkCreate(create(null, null, null, linux(null, null, null, 1001))));
-        refused("oomScoreAdj", () -> InputRules.checkCreate(create(null, null, null,
+        refused("create container: memory " + Long.MAX_VALUE + " is outside",
+                () -> checkRest(create(null, Long.MAX_VALUE, null, null)));
+        refused("memory limit", () -> checkRest(create(null, -1L, null, null)));
+        refused("linux.cpuShares: resources: cpu shares",
+                () -> checkRest(create(null, null, null, linux(1L << 40, null, null, null))));
+        refused("linux.cpuQuota: resources: cpu quota",
+                () -> checkRest(create(null, null, null, linux(null, -5L, null, null))));
+        refused("linux.cpuQuota", () -> checkRest(create(null, null, null, linux(null, Long.MAX_VALUE, null, null))));
+        refused("linux.cpuPeriod", () -> checkRest(create(null, null, null, linux(null, null, 5L, null))));
+        refused("linux.oomScoreAdj must be in -1000..1000, not 1001",
+                () -> checkRest(create(null, null, null, linux(null, null, null, 1001))));
+        refused("linux.oomScoreAdj", () -> checkRest(create(null, null, null,
                 linux(null, null, null, Integer.MIN_VALUE))));
-        refused("cpu quota", () -> InputRules.checkUpdate(new ContainerUpdate(null, null, null, null, -2L, null,
-                null, null, null)));
-        refused("cpus", () -> InputRules.checkUpdate(new ContainerUpdate(null, Double.NaN, null)));
+        refused("update container " + ID + ": cpuQuota: resources: cpu quota",
+                () -> checkRest(new ContainerUpdate(null, null, null, null, -2L, null, null, null, null)));
+        refused("cpus must be a positive number", () -> checkRest(new ContainerUpdate(null, Double.NaN, null)));
+    }
+
+    @Test
+    void theCriPathNamesTheCriFieldsAndTheRestPathTheRestOnes() {
+        Map<ContainerCreate, List<String>> creates = new java.util.LinkedHashMap<>();
+        ContainerCreate nulCommand = new ContainerCreate("web", "busybox", List.of("a\0b"), null, null, null, null,
+                null, false, false, null, null, null, null, false, null, null, null, null, null, null, null, null);
+        creates.put(nulCommand, List.of("CreateContainer: config.command 'a\\x00b' contains a NUL",
+                "create container: entrypoint 'a\\x00b' contains a NUL"));
+        creates.put(create(List.of("a\0b"), null, null, null), List.of("CreateContainer: config.args ",
+                "create container: cmd "));
+        creates.put(create(null, -1L, null, null), List.of(
+                "CreateContainer: config.linux.resources.memory_limit_in_bytes -1 is outside",
+                "create container: memory -1"));
+        creates.put(create(null, null, null, linux(null, -5L, null, null)), List.of(
+                "config.linux.resources.cpu_quota: resources: cpu quota", "linux.cpuQuota: resources: cpu quota"));
+        creates.put(create(null, null, null, linux(null, null, null, 1001)), List.of(
+                "config.linux.resources.oom_score_adj must be in", "linux.oomScoreAdj must be in"));
+        creates.put(create(null, null, Map.of("", "v"), null), List.of("config.labels: a key is empty",
+                "create container: labels: a key is empty"));
+        for (Map.Entry<ContainerCreate, List<String>> c : creates.entrySet()) {
+            refused(c.getValue().get(0), () -> checkCri(c.getKey()));
+            refused(c.getValue().get(1), () -> checkRest(c.getKey()));
+        }
+        refused("UpdateContainerResources " + ID + ": linux.memory_limit_in_bytes -1 is outside",
+                () -> checkCri(new ContainerUpdate(-1L, null, null)));
+        refused("update container " + ID + ": memory -1 is outside",
+                () -> checkRest(new ContainerUpdate(-1L, null, null)));
+        ContainerUpdate badShares = new ContainerUpdate(null, null, null, 1L << 40, null, null, null, null, null);
+        refused("UpdateContainerResources " + ID + ": linux.cpu_shares: resources: cpu shares",
+                () -> checkCri(badShares));
+        refused("update container " + ID + ": cpuShares: resources: cpu shares", () -> checkRest(badShares));
     }
 
     @Test
     void nulAndNullAndHugeMapsAreRefused() {
-        refused("cmd", () -> InputRules.checkCreate(create(List.of("a\0b"), null, null, null)));
-        refused("cmd", () -> InputRules.checkCreate(create(java.util.Arrays.asList("a", null), null, null, null)));
-        refused("labels", () -> InputRules.checkCreate(create(null, null, Map.of("k", "v\0"), null)));
-        refused("labels", () -> InputRules.checkCreate(create(null, null, Map.of("", "v"), null)));
+        refused("cmd", () -> checkRest(create(List.of("a\0b"), null, null, null)));
+        refused("cmd", () -> checkRest(create(java.util.Arrays.asList("a", null), null, null, null)));
+        refused("labels", () -> checkRest(create(null, null, Map.of("k", "v\0"), null)));
+        refused("labels", () -> checkRest(create(null, null, Map.of("", "v"), null)));
         Map<String, String> huge = new HashMap<>();
         for (int i = 0; i < 3_000; i++) {
             huge.put("key-" + i, "v".repeat(100));
         }
-        refused("labels", () -> InputRules.checkCreate(create(null, null, huge, null)));
+        refused("labels", () -> checkRest(create(null, null, huge, null)));
     }
 
     @Test
