@@ -24,18 +24,22 @@ class TableTest {
         assertThrows(IllegalArgumentException.class, () -> new Table("A", "B").row("1"));
     }
 
+    /** The ps table's lines for a REST container list, at 2026-11-22T10:00:00Z. */
+    private static String[] psLines(String json) throws Exception {
+        List<Object> list = Json.list(Json.parse(json));
+        return ContainerCommands.psTable(list, Instant.parse("2026-11-22T10:00:00Z"), false).render().split("\n");
+    }
+
     @Test
     void psTableLikeDocker() throws Exception {
-        Instant now = Instant.parse("2026-11-22T10:00:00Z");
-        List<Object> list = Json.list(Json.parse("["
+        String[] lines = psLines("["
                 + "{\"id\":\"3f2a0123456789abcdef\",\"name\":\"web\",\"image\":\"busybox\",\"command\":[\"sh\",\"-c\",\"echo hello world; sleep 100\"],"
                 + "\"createdAt\":\"2026-11-22T09:57:00Z\",\"state\":\"running\",\"startedAt\":\"2026-11-22T09:59:57Z\"},"
                 + "{\"id\":\"77aa00000000000000\",\"name\":\"done\",\"image\":\"alpine\",\"command\":[\"true\"],"
                 + "\"createdAt\":\"2026-11-22T08:00:00Z\",\"state\":\"exited\",\"exitCode\":3,\"finishedAt\":\"2026-11-22T09:58:00Z\"},"
                 + "{\"id\":\"55\",\"name\":\"new\",\"image\":\"alpine\",\"command\":[],\"createdAt\":\"2026-11-22T09:59:59.5Z\",\"state\":\"created\"}"
-                + "]"));
-        String s = ContainerCommands.psTable(list, now, false).render();
-        String[] lines = s.split("\n");
+                + "]");
+        String s = String.join("\n", lines);
         assertEquals(4, lines.length, s);
         assertEquals("CONTAINER ID   IMAGE     COMMAND                  CREATED                  STATUS                     NAMES", lines[0]);
         assertEquals("3f2a01234567   busybox   \"sh -c echo hello wo…\"   3 minutes ago            Up 3 seconds               web", lines[1]);
@@ -50,14 +54,12 @@ class TableTest {
 
     @Test
     void psTableShowsBrokenContainersWithWhatIsKnownOfThem() throws Exception {
-        Instant now = Instant.parse("2026-11-22T10:00:00Z");
-        List<Object> list = Json.list(Json.parse("["
+        String[] lines = psLines("["
                 + "{\"id\":\"3f2a0123456789abcdef\",\"name\":\"web\",\"image\":\"busybox\",\"command\":[\"true\"],"
                 + "\"createdAt\":\"2026-11-22T09:57:00Z\",\"state\":\"broken\",\"reason\":\"read state.json: empty\"},"
                 + "{\"id\":\"77aa00000000000000\",\"name\":null,\"image\":null,\"command\":[],\"createdAt\":null,"
                 + "\"state\":\"broken\",\"reason\":\"read container.json: malformed\"}"
-                + "]"));
-        String[] lines = ContainerCommands.psTable(list, now, false).render().split("\n");
+                + "]");
         assertEquals(3, lines.length);
         assertEquals("CONTAINER ID   IMAGE     COMMAND   CREATED         STATUS   NAMES", lines[0]);
         assertEquals("3f2a01234567   busybox   \"true\"    3 minutes ago   Broken   web", lines[1]);
