@@ -47,7 +47,7 @@ cleanup() {
   # berth-viewfs's keeper holds the FUSE connection for a successor; this one gets none
   for d in /proc/[0-9]*; do
     case $(cat "$d/comm" 2>/dev/null) in viewfs-keeper | viewfs-orphan) ;; *) continue ;; esac
-    [ "$(tr '\0' '\n' <"$d/cmdline" 2>/dev/null | sed -n 4p)" = "berth-viewfs:$work/views" ] && kill "${d#/proc/}"
+    [ "$({ tr '\0' '\n' <"$d/cmdline"; } 2>/dev/null | sed -n 4p)" = "berth-viewfs:$work/views" ] && kill "${d#/proc/}"
   done
   for m in $(awk -v w="$work" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r); do umount -l "$m"; done
   for h in /sys/fs/cgroup/*/; do
@@ -56,6 +56,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 mkdir "$work/views" "$work/out"
 if [ "$server" = viewfs ]; then
