@@ -84,6 +84,8 @@ bench: bench-deps build
 	bash bench/run.sh
 	bash bench/pull.sh
 	bash bench/viewfs.sh
+	bash bench/viewfs-containers.sh 200 60 viewfs
+	bash bench/viewfs-containers.sh 200 60 lxcfs
 	bash bench/cri.sh
 
 # Fuzzes each Jazzer target for FUZZ_SECONDS (`mvn verify` only replays the committed corpus).
