@@ -18,7 +18,7 @@ public final class ResourceViews {
      * /proc/pressure/{cpu,memory,io} on cgroup v2 hosts, but runc 1.1 refuses every other target inside
      * /proc ("cannot be mounted because it is inside /proc") and the container would not start.
      */
-    static final List<String> FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime",
+    public static final List<String> FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime",
             "/proc/loadavg", "/proc/swaps", "/proc/diskstats", "/sys/devices/system/cpu/online",
             "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present");
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.cgroups.proc.MountInfo;
+import dev.berth.daemon.container.ResourceViews;
 import dev.berth.viewfs.restart.RestartHealer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -120,7 +121,7 @@ final class ViewfsServiceSteps {
         assertTrue(orphanSeen.get(), "keeper " + oldKeeper + " did not outlive its server " + oldServer);
         assertTrue(eventually(() -> comm(oldKeeper).isEmpty(), 5_000), "the new instance ended the old keeper " + oldKeeper);
         int containers = berth("ps", "-q").lines().filter(l -> !l.isBlank()).toList().size();
-        assertEquals("serving " + MOUNT + "; took over " + 8 * containers + " mounts in " + containers
+        assertEquals("serving " + MOUNT + "; took over " + ResourceViews.FILES.size() * containers + " mounts in " + containers
                 + " mount namespaces, ended 1 earlier keepers", show(UNIT, "StatusText").get("StatusText"));
         assertTrue(keeperOf(newServer) > 0, "the new server started its keeper");
         // healed: the reader reads its view again; the keeper lets at most the read it ended fail
