@@ -459,6 +459,21 @@ static void handle_request(struct client *c, char *line)
 			return;
 		}
 		do_exec(c, path, sp[1] == '1');
+	} else if (!strncmp(line, "SIGNAL ", 7)) {
+		char *end;
+		long sig = strtol(line + 7, &end, 10);
+
+		if (end == line + 7 || *end || sig < 1 || sig >= NSIG)
+			reply(c, "ERROR usage: SIGNAL <signal number 1..%d>\n", NSIG - 1);
+		/* Until it is reaped the init's pid cannot be reused, so this signals the container's init and
+		   nothing else, without the runtime process a `runtime kill` costs. */
+		else if (!init_proc || init_proc->exited)
+			reply(c, "ERROR container has exited\n");
+		else if (kill(init_proc->pid, (int)sig) < 0)
+			reply(c, "ERROR kill %d: %s\n", init_proc->pid, strerror(errno));
+		else
+			reply(c, "OK\n");
+		client_finish(c);
 	} else if (!strcmp(line, "REOPEN")) {
 		if (crilog_reopen(&crilog) < 0)
 			reply(c, "ERROR reopen %s: %s\n", opts.log_path, strerror(errno));

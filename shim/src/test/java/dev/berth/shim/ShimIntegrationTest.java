@@ -227,6 +227,27 @@ class ShimIntegrationTest {
     }
 
     @Test
+    void signalReachesTheInitsHandler() throws Exception {
+        ShimOptions o = bundle("j-signal", false, "sh", "-c",
+                "trap 'exit 5' TERM; echo trapped; while :; do sleep 0.1; done");
+        launch(o);
+        ShimClient client = new ShimClient(o.stateDir());
+        try (FrameStream s = client.attach()) {
+            start(o.id());
+            Frame first = s.read();
+            assertEquals("trapped\n", new String(first.payload(), StandardCharsets.UTF_8));
+            CompletableFuture<WatchResult> w = watch(o.id());
+            BerthException usage = assertThrows(BerthException.class, () -> client.signal(0));
+            assertEquals(BerthException.Kind.INVALID_ARGUMENT, usage.kind());
+            assertTrue(usage.getMessage().startsWith("signal 0 to container j-signal: usage"), usage.getMessage());
+            client.signal(15);
+            WatchResult r = w.get(20, TimeUnit.SECONDS);
+            assertEquals(WatchResult.EXITED, r.reason());
+            assertEquals(5, r.status().orElseThrow().exitCode(), "the trap ran: SIGTERM, not a kill");
+        }
+    }
+
+    @Test
     void killedShimIsReportedAsDead() throws Exception {
         ShimOptions o = bundle("j-dead", false, "sleep", "30");
         LaunchedShim l = launch(o);

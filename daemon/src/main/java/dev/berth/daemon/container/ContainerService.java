@@ -483,7 +483,7 @@ public final class ContainerService {
             return;
         }
         if (timeoutSeconds > 0) {
-            killQuietly(c.record(), Signals.TERM);
+            signalInitQuietly(c, Signals.TERM);
             FailPoints.hit("stop.after-term");
             if (awaitExit(c, timeoutSeconds)) {
                 return;
@@ -727,6 +727,18 @@ public final class ContainerService {
         FailPoints.hit("rm.after-shim-dir");
         store.delete(id);
         FailPoints.hit("rm.after-store-delete");
+    }
+
+    /**
+     * Signals the container's init through its shim rather than with `runc kill`, a process start that costs
+     * 50 ms idle and seconds on a loaded host, which made stop the slowest step of CRI lifecycles under load.
+     */
+    private void signalInitQuietly(Container c, int signal) {
+        try {
+            new ShimClient(paths(c.id()).shimDir()).signal(signal);
+        } catch (BerthException e) {
+            LOG.log(Level.DEBUG, "signal {0} to container {1}: {2}", signal, c.id(), e.getMessage());
+        }
     }
 
     private void killQuietly(ContainerRecord record, int signal) {
