@@ -621,6 +621,28 @@ static void accept_clients(void)
 
 /* ---- the loop ---- */
 
+/*
+ * In a shared pid namespace the init's exit kills nothing else (containerd's shim does the same): what it left
+ * would keep running in the pod and hold the output pipes open, so the exit would be reported only after
+ * DRAIN_MS. The runtime is not waited for; reap() collects it.
+ */
+static void kill_the_rest(void)
+{
+	char **argv = runtime_kill_all_argv(&opts);
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct runtime_call c = {.console_listen = -1, .err_capture = -1};
+	off_t log_off;
+
+	if (argv && null_fd >= 0) {
+		c.in = c.out = c.err = null_fd;
+		if (runtime_spawn(&opts, argv, &c, &log_off) < 0)
+			log_warn("kill the rest of the container: fork: %s", strerror(errno));
+	}
+	if (null_fd >= 0)
+		close(null_fd);
+	runtime_argv_free(argv);
+}
+
 static void reap(void)
 {
 	int st;
@@ -645,8 +667,11 @@ static void reap(void)
 			p->exited = 1;
 			p->status = st;
 			p->exit_ms = monotonic_ms();
-			if (p == init_proc)
+			if (p == init_proc) {
 				log_info("container init %d exited", pid);
+				if (opts.kill_all_on_exit)
+					kill_the_rest();
+			}
 		} else if (!p) {
 			orphans[orphan_next].pid = pid;
 			orphans[orphan_next].status = st;

@@ -318,7 +318,8 @@ public final class ContainerService {
         }
         LaunchedShim launched = shims.launch(new ShimOptions(record.id(), p.bundle(), p.shimDir(),
                 runtime(record).binary(), runtime(record).root(), settings.systemdCgroup(), logPath(record),
-                settings.logMaxSize(), settings.logMaxFiles(), record.config().tty(), record.config().stdin()));
+                settings.logMaxSize(), settings.logMaxFiles(), record.config().tty(), record.config().stdin(),
+                sharesAPidNamespace(record.config())));
         FailPoints.hit("create.after-shim");
         background.execute(() -> {
             try {
@@ -332,6 +333,13 @@ public final class ContainerService {
         store.saveState(record.id(), launchedState);
         container.state(launchedState);
         watch(container);
+    }
+
+    /** A CRI container in its pod's (or a target's) pid namespace, or in the host's. */
+    private static boolean sharesAPidNamespace(ContainerCreate config) {
+        ContainerCreate.LinuxOptions linux = config.linux();
+        return linux != null && (linux.joinNamespaces() != null && linux.joinNamespaces().containsKey("pid")
+                || linux.hostNamespaces() != null && linux.hostNamespaces().contains("pid"));
     }
 
     /** Where the shim writes the container's CRI-format log: the path kubelet asked for, or its own directory. */
