@@ -622,9 +622,9 @@ static void accept_clients(void)
 /* ---- the loop ---- */
 
 /*
- * In a shared pid namespace the init's exit kills nothing else (containerd's shim does the same): what it left
- * would keep running in the pod and hold the output pipes open, so the exit would be reported only after
- * DRAIN_MS. The runtime is not waited for; reap() collects it.
+ * In a shared pid namespace the init's exit kills nothing else: what it left would keep running in the pod and
+ * hold the output pipes open, so the exit would be reported only after DRAIN_MS. containerd's shim kills them
+ * the same way. The runtime is not waited for; reap() collects it.
  */
 static void kill_the_rest(void)
 {

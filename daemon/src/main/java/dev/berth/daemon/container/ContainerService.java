@@ -335,7 +335,7 @@ public final class ContainerService {
         watch(container);
     }
 
-    /** A CRI container in its pod's (or a target's) pid namespace, or in the host's. */
+    /** The container joins its pod's (or a target container's) pid namespace, or the host's. */
     private static boolean sharesAPidNamespace(ContainerCreate config) {
         ContainerCreate.LinuxOptions linux = config.linux();
         return linux != null && (linux.joinNamespaces() != null && linux.joinNamespaces().containsKey("pid")
