@@ -86,6 +86,8 @@ int cli_parse(int argc, char **argv, struct shim_opts *o, char *err, unsigned er
 				o->terminal = true;
 			else if (!strcmp(a, "--stdin"))
 				o->stdin_open = true;
+			else if (!strcmp(a, "--kill-all-on-exit"))
+				o->kill_all_on_exit = true;
 			else {
 				snprintf(err, errlen, "unknown argument %s", a);
 				return -1;
@@ -102,7 +104,8 @@ int cli_parse(int argc, char **argv, struct shim_opts *o, char *err, unsigned er
 	if (!o->id || !bundle || !state || !o->runtime || !logp) {
 		snprintf(err, errlen,
 			 "usage: berth-shim --id ID --bundle DIR --state-dir DIR --runtime PATH [--runtime-root DIR] "
-			 "[--systemd-cgroup] --log-path FILE [--log-max-size BYTES] [--log-max-files N] [--terminal] [--stdin]");
+			 "[--systemd-cgroup] --log-path FILE [--log-max-size BYTES] [--log-max-files N] [--terminal] [--stdin] "
+			 "[--kill-all-on-exit]");
 		return -1;
 	}
 	if (!valid_id(o->id)) {

@@ -14,6 +14,7 @@ struct shim_opts {
 	int log_max_files;      /* files kept including the live one, >= 1 */
 	bool terminal;
 	bool stdin_open;
+	bool kill_all_on_exit; /* the container shares a pid namespace: its init's exit does not end the rest */
 };
 
 /* Parses argv into o; on a usage error writes a message into err and returns -1. */

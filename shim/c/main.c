@@ -459,6 +459,21 @@ static void handle_request(struct client *c, char *line)
 			return;
 		}
 		do_exec(c, path, sp[1] == '1');
+	} else if (!strncmp(line, "SIGNAL ", 7)) {
+		char *end;
+		long sig = strtol(line + 7, &end, 10);
+
+		if (end == line + 7 || *end || sig < 1 || sig >= NSIG)
+			reply(c, "ERROR usage: SIGNAL <signal number 1..%d>\n", NSIG - 1);
+		/* Until it is reaped the init's pid cannot be reused, so this signals the container's init and
+		   nothing else, without the runtime process a `runtime kill` costs. */
+		else if (!init_proc || init_proc->exited)
+			reply(c, "ERROR container has exited\n");
+		else if (kill(init_proc->pid, (int)sig) < 0)
+			reply(c, "ERROR kill %d: %s\n", init_proc->pid, strerror(errno));
+		else
+			reply(c, "OK\n");
+		client_finish(c);
 	} else if (!strcmp(line, "REOPEN")) {
 		if (crilog_reopen(&crilog) < 0)
 			reply(c, "ERROR reopen %s: %s\n", opts.log_path, strerror(errno));
@@ -606,6 +621,28 @@ static void accept_clients(void)
 
 /* ---- the loop ---- */
 
+/*
+ * In a shared pid namespace the init's exit kills nothing else: what it left would keep running in the pod and
+ * hold the output pipes open, so the exit would be reported only after DRAIN_MS. containerd's shim kills them
+ * the same way. The runtime is not waited for; reap() collects it.
+ */
+static void kill_the_rest(void)
+{
+	char **argv = runtime_kill_all_argv(&opts);
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct runtime_call c = {.console_listen = -1, .err_capture = -1};
+	off_t log_off;
+
+	if (argv && null_fd >= 0) {
+		c.in = c.out = c.err = null_fd;
+		if (runtime_spawn(&opts, argv, &c, &log_off) < 0)
+			log_warn("kill the rest of the container: fork: %s", strerror(errno));
+	}
+	if (null_fd >= 0)
+		close(null_fd);
+	runtime_argv_free(argv);
+}
+
 static void reap(void)
 {
 	int st;
@@ -630,8 +667,11 @@ static void reap(void)
 			p->exited = 1;
 			p->status = st;
 			p->exit_ms = monotonic_ms();
-			if (p == init_proc)
+			if (p == init_proc) {
 				log_info("container init %d exited", pid);
+				if (opts.kill_all_on_exit)
+					kill_the_rest();
+			}
 		} else if (!p) {
 			orphans[orphan_next].pid = pid;
 			orphans[orphan_next].status = st;

@@ -86,6 +86,21 @@ char **runtime_exec_argv(const struct shim_opts *o, const char *process_json, co
 	return argv;
 }
 
+char **runtime_kill_all_argv(const struct shim_opts *o)
+{
+	char **argv = calloc(24, sizeof(char *));
+	int n;
+
+	if (!argv)
+		return NULL;
+	n = common(o, argv);
+	push(argv, &n, "kill");
+	push(argv, &n, "--all");
+	push(argv, &n, o->id);
+	push(argv, &n, "KILL");
+	return argv;
+}
+
 void runtime_argv_free(char **argv)
 {
 	if (!argv)

@@ -22,6 +22,8 @@ struct runtime_result {
 char **runtime_create_argv(const struct shim_opts *o, const char *pid_file, const char *console);
 char **runtime_exec_argv(const struct shim_opts *o, const char *process_json, const char *pid_file,
 			 const char *console);
+/* `kill --all ID KILL`: every process left in the container's cgroup. */
+char **runtime_kill_all_argv(const struct shim_opts *o);
 void runtime_argv_free(char **argv);
 
 #define RUNTIME_TIMEOUT_MS (120 * 1000)

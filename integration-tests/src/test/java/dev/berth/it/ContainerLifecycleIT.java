@@ -102,6 +102,20 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void stopOfATermHonouringContainerReturnsWithItsExitAndSendsNoKill() throws Exception {
+        // LoadIT's command: the init waits in `wait`, so its trap runs as soon as SIGTERM arrives.
+        String id = berth.ok("run", "-d", "--name", "term-stop", "busybox", "sh", "-c",
+                "trap 'exit 43' TERM; sleep 3600 & wait");
+        berth.ok("stop", "term-stop"); // the daemon's default timeout, 10 s
+        JsonNode stopped = inspect("term-stop");
+        assertEquals("exited", stopped.at("/state/status").asText(), "stop returns once the exit is recorded");
+        assertEquals(43, stopped.at("/state/exitCode").asInt(), "the init's trap ran: SIGTERM reached it");
+        assertTrue(berth.daemonLog().lines().noneMatch(l -> l.contains(id) && l.contains("SIGKILL")),
+                "a container that exits on SIGTERM gets no SIGKILL");
+        berth.ok("rm", "term-stop");
+    }
+
+    @Test
     void killSendsTheSignal() throws Exception {
         berth.ok("run", "-d", "--name", "victim", "busybox", "sleep", "1000");
         berth.ok("kill", "-s", "KILL", "victim");

@@ -61,6 +61,22 @@ public final class ShimClient {
         return new ExecSession(r.channel, r.rest, pid);
     }
 
+    /**
+     * Sends signal {@code signal} to the container's init: the shim, its parent, signals it while its pid cannot
+     * have been reused. FAILED_PRECONDITION once the init has exited.
+     */
+    public void signal(int signal) {
+        String op = "signal " + signal + " to container " + id;
+        Reply r = request("SIGNAL " + signal, op);
+        r.close();
+        if (r.line.equals("ERROR container has exited")) {
+            throw new BerthException(BerthException.Kind.FAILED_PRECONDITION, op + ": it has exited");
+        }
+        if (!r.line.equals("OK")) {
+            throw failure(op, r.line);
+        }
+    }
+
     /** Makes the shim reopen its log file, after the file was rotated by someone else. */
     public void reopenLog() {
         Reply r = request("REOPEN", "reopen log of container " + id);

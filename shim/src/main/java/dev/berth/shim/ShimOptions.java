@@ -11,10 +11,12 @@ import java.util.Objects;
  * @param runtimeRoot the runtime's {@code --root}, or null for its default
  * @param logMaxSize rotate the CRI log when it reaches this many bytes; 0 never rotates
  * @param logMaxFiles log files kept including the live one (at least 1)
+ * @param killAllOnExit the container shares a pid namespace, so its init's exit ends nothing else: the shim
+ *                      then kills what is left in its cgroup
  */
 public record ShimOptions(String id, Path bundle, Path stateDir, Path runtime, Path runtimeRoot,
                           boolean systemdCgroup, Path logPath, long logMaxSize, int logMaxFiles,
-                          boolean terminal, boolean stdin) {
+                          boolean terminal, boolean stdin, boolean killAllOnExit) {
 
     public static final long DEFAULT_LOG_MAX_SIZE = 10L * 1024 * 1024;
     public static final int DEFAULT_LOG_MAX_FILES = 2;
@@ -55,6 +57,9 @@ public record ShimOptions(String id, Path bundle, Path stateDir, Path runtime, P
         }
         if (stdin) {
             a.add("--stdin");
+        }
+        if (killAllOnExit) {
+            a.add("--kill-all-on-exit");
         }
         return a;
     }

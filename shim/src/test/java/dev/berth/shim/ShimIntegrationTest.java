@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.oci.BerthException;
 import java.io.ByteArrayOutputStream;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -135,7 +137,7 @@ class ShimIntegrationTest {
         ids.add(id);
         return new ShimOptions(id, b, state(id), RUNC, work.resolve("runc"), false,
                 work.resolve("logs").resolve(id + ".log"), ShimOptions.DEFAULT_LOG_MAX_SIZE,
-                ShimOptions.DEFAULT_LOG_MAX_FILES, false, stdin);
+                ShimOptions.DEFAULT_LOG_MAX_FILES, false, stdin, false);
     }
 
     private static LaunchedShim launch(ShimOptions o) throws IOException {
@@ -224,6 +226,55 @@ class ShimIntegrationTest {
         assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind());
         assertTrue(e.getMessage().startsWith("exec in container j-exec: "), e.getMessage());
         assertFalse(Files.readString(o.logPath()).contains("in-exec"), "exec output is not logged");
+    }
+
+    @Test
+    void signalReachesTheInitsHandler() throws Exception {
+        ShimOptions o = bundle("j-signal", false, "sh", "-c",
+                "trap 'exit 5' TERM; echo trapped; while :; do sleep 0.1; done");
+        launch(o);
+        ShimClient client = new ShimClient(o.stateDir());
+        try (FrameStream s = client.attach()) {
+            start(o.id());
+            Frame first = s.read();
+            assertEquals("trapped\n", new String(first.payload(), StandardCharsets.UTF_8));
+            CompletableFuture<WatchResult> w = watch(o.id());
+            BerthException usage = assertThrows(BerthException.class, () -> client.signal(0));
+            assertEquals(BerthException.Kind.INVALID_ARGUMENT, usage.kind());
+            assertTrue(usage.getMessage().startsWith("signal 0 to container j-signal: usage"), usage.getMessage());
+            client.signal(15);
+            WatchResult r = w.get(20, TimeUnit.SECONDS);
+            assertEquals(WatchResult.EXITED, r.reason());
+            assertEquals(5, r.status().orElseThrow().exitCode(), "the trap ran: SIGTERM, not a kill");
+        }
+    }
+
+    @Test
+    void killAllOnExitEndsWhatTheInitLeftInASharedPidNamespace() throws Exception {
+        // The host's pid namespace stands for a pod's: the init's exit kills nothing else in either.
+        ShimOptions b = bundle("j-shared-pid", false, "sh", "-c", "sleep 3600 & echo $!; exit 3");
+        ObjectNode config = (ObjectNode) JSON.readTree(b.bundle().resolve("config.json").toFile());
+        ArrayNode namespaces = (ArrayNode) config.at("/linux/namespaces");
+        for (int i = namespaces.size() - 1; i >= 0; i--) {
+            if (namespaces.get(i).get("type").asText().equals("pid")) {
+                namespaces.remove(i);
+            }
+        }
+        JSON.writeValue(b.bundle().resolve("config.json").toFile(), config);
+        ShimOptions o = new ShimOptions(b.id(), b.bundle(), b.stateDir(), b.runtime(), b.runtimeRoot(),
+                b.systemdCgroup(), b.logPath(), b.logMaxSize(), b.logMaxFiles(), b.terminal(), b.stdin(), true);
+        launch(o);
+        try (FrameStream s = new ShimClient(o.stateDir()).attach()) {
+            start(o.id());
+            long sleeper = Long.parseLong(new String(s.read().payload(), StandardCharsets.UTF_8).strip());
+            WatchResult r = watch(o.id()).get(20, TimeUnit.SECONDS);
+            assertEquals(3, r.status().orElseThrow().exitCode());
+            // The exit is reported once the output pipes closed, which the sleep held until it was killed.
+            Optional<ProcessHandle> left = ProcessHandle.of(sleeper);
+            assertTrue(left.isEmpty() || !left.get().isAlive()
+                    || Files.readString(Path.of("/proc/" + sleeper + "/stat")).contains(") Z "),
+                    "the init's background sleep " + sleeper + " was killed");
+        }
     }
 
     @Test

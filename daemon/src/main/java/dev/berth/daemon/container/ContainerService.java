@@ -318,7 +318,8 @@ public final class ContainerService {
         }
         LaunchedShim launched = shims.launch(new ShimOptions(record.id(), p.bundle(), p.shimDir(),
                 runtime(record).binary(), runtime(record).root(), settings.systemdCgroup(), logPath(record),
-                settings.logMaxSize(), settings.logMaxFiles(), record.config().tty(), record.config().stdin()));
+                settings.logMaxSize(), settings.logMaxFiles(), record.config().tty(), record.config().stdin(),
+                sharesAPidNamespace(record.config())));
         FailPoints.hit("create.after-shim");
         background.execute(() -> {
             try {
@@ -332,6 +333,13 @@ public final class ContainerService {
         store.saveState(record.id(), launchedState);
         container.state(launchedState);
         watch(container);
+    }
+
+    /** The container joins its pod's (or a target container's) pid namespace, or the host's. */
+    private static boolean sharesAPidNamespace(ContainerCreate config) {
+        ContainerCreate.LinuxOptions linux = config.linux();
+        return linux != null && (linux.joinNamespaces() != null && linux.joinNamespaces().containsKey("pid")
+                || linux.hostNamespaces() != null && linux.hostNamespaces().contains("pid"));
     }
 
     /** Where the shim writes the container's CRI-format log: the path kubelet asked for, or its own directory. */
@@ -483,7 +491,7 @@ public final class ContainerService {
             return;
         }
         if (timeoutSeconds > 0) {
-            killQuietly(c.record(), Signals.TERM);
+            signalInitQuietly(c, Signals.TERM);
             FailPoints.hit("stop.after-term");
             if (awaitExit(c, timeoutSeconds)) {
                 return;
@@ -727,6 +735,18 @@ public final class ContainerService {
         FailPoints.hit("rm.after-shim-dir");
         store.delete(id);
         FailPoints.hit("rm.after-store-delete");
+    }
+
+    /**
+     * Signals the container's init through its shim rather than with `runc kill`, a process start that costs
+     * 50 ms idle and seconds on a loaded host, which made stop the slowest step of CRI lifecycles under load.
+     */
+    private void signalInitQuietly(Container c, int signal) {
+        try {
+            new ShimClient(paths(c.id()).shimDir()).signal(signal);
+        } catch (BerthException e) {
+            LOG.log(Level.DEBUG, "signal {0} to container {1}: {2}", signal, c.id(), e.getMessage());
+        }
     }
 
     private void killQuietly(ContainerRecord record, int signal) {

@@ -91,7 +91,7 @@ final class ShimBackend implements StreamingBackend, AutoCloseable {
         Path log = work.resolve("logs").resolve(id + ".log");
         Files.createDirectories(log.getParent());
         new ShimLauncher(shim).launch(new ShimOptions(id, bundle, stateDir(), RUNC, runcRoot(), false, log,
-                ShimOptions.DEFAULT_LOG_MAX_SIZE, ShimOptions.DEFAULT_LOG_MAX_FILES, false, true));
+                ShimOptions.DEFAULT_LOG_MAX_SIZE, ShimOptions.DEFAULT_LOG_MAX_FILES, false, true, false));
         run(RUNC.toString(), "--root", runcRoot().toString(), "start", id);
     }
 
