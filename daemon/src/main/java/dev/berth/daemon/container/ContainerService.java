@@ -740,12 +740,17 @@ public final class ContainerService {
     /**
      * Signals the container's init through its shim rather than with `runc kill`, a process start that costs
      * 50 ms idle and seconds on a loaded host, which made stop the slowest step of CRI lifecycles under load.
+     * A shim that cannot (one started by a berthd before SIGNAL existed, kept across the upgrade) leaves it
+     * to runc.
      */
     private void signalInitQuietly(Container c, int signal) {
         try {
             new ShimClient(paths(c.id()).shimDir()).signal(signal);
         } catch (BerthException e) {
             LOG.log(Level.DEBUG, "signal {0} to container {1}: {2}", signal, c.id(), e.getMessage());
+            if (e.kind() != BerthException.Kind.FAILED_PRECONDITION) {
+                killQuietly(c.record(), signal);
+            }
         }
     }
 
