@@ -8,9 +8,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RUNC=${RUNC:-/usr/sbin/runc}
 CLIENT="python3 $HERE/client.py"
 
-if [ "$(id -u)" != 0 ]; then echo "SKIP: shim tests need root"; exit 0; fi
-if [ ! -x "$RUNC" ]; then echo "SKIP: no runc at $RUNC"; exit 0; fi
-if [ ! -x /bin/busybox ]; then echo "SKIP: no /bin/busybox"; exit 0; fi
+. "$(dirname "$0")/skip.sh"
+if [ "$(id -u)" != 0 ]; then skip "shim tests need root"; fi
+if [ ! -x "$RUNC" ]; then skip "no runc at $RUNC"; fi
+if [ ! -x /bin/busybox ]; then skip "no /bin/busybox"; fi
 
 WORK=$(mktemp -d /tmp/berth-shim-test.XXXXXX)
 RROOT=$WORK/runc-root

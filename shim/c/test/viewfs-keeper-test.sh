@@ -7,8 +7,9 @@
 # Prints "N passed, N failed"; exits non-zero on any failure.
 set -u
 KEEPER=$(readlink -f "$1")
-if [ "$(id -u)" != 0 ]; then echo "SKIP: viewfs-keeper tests need root"; exit 0; fi
-if [ ! -c /dev/fuse ]; then echo "SKIP: no /dev/fuse"; exit 0; fi
+. "$(dirname "$0")/skip.sh"
+if [ "$(id -u)" != 0 ]; then skip "viewfs-keeper tests need root"; fi
+if [ ! -c /dev/fuse ]; then skip "no /dev/fuse"; fi
 
 PASS=0; FAIL=0; PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; }

@@ -7,7 +7,8 @@
 # Prints "N passed, N failed"; exits non-zero on any failure.
 set -u
 HELPER=$(readlink -f "$1")
-if [ "$(id -u)" != 0 ]; then echo "SKIP: viewfs-remount tests need root"; exit 0; fi
+. "$(dirname "$0")/skip.sh"
+if [ "$(id -u)" != 0 ]; then skip "viewfs-remount tests need root"; fi
 
 WORK=$(mktemp -d /tmp/berth-remount-test.XXXXXX)
 PASS=0; FAIL=0; NS_PID=

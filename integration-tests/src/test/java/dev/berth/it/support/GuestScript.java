@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 /**
  * The host side of a guest program ({@link GuestSteps}): runs the script that boots the guest and
  * runs the program in it, keeps its output in a log file and asserts that every step passed. The
- * scripts exit 77 where no guest can be built or booted here: the test is then skipped with the reason.
+ * scripts exit 77 where no guest can be built or booted here: the test is then skipped with the reason
+ * (and under CI fails, as every skip does there: .ci/check-skips.py).
  */
 public final class GuestScript {
     public static final int CANNOT_RUN_HERE = 77;
@@ -48,6 +49,9 @@ public final class GuestScript {
         Matcher m = SUMMARY.matcher(out);
         assertTrue(m.find() && Integer.parseInt(m.group(1)) > 0 && m.group(3).equals("0"),
                 "the guest reports no failed step");
+        // Under CI a skipped step is a failure, as a skipped test is (.ci/check-skips.py).
+        assertTrue(!"true".equals(System.getenv("CI")) || m.group(2).equals("0"),
+                "under CI every guest step must run; skipped: " + m.group(2) + ", see " + log);
         return out;
     }
 
