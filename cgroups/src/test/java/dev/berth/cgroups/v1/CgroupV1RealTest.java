@@ -4,7 +4,7 @@ import dev.berth.cgroups.CgroupDetector;
 import dev.berth.cgroups.CgroupFiles;
 import dev.berth.cgroups.CgroupLayout;
 import dev.berth.cgroups.CgroupManager;
-import dev.berth.cgroups.CgroupManagers;
+import dev.berth.cgroups.factory.CgroupManagers;
 import dev.berth.cgroups.CgroupMode;
 import dev.berth.cgroups.CgroupStats;
 import dev.berth.cgroups.Resources;

@@ -3,7 +3,7 @@ package dev.berth.daemon.bootstrap;
 import dev.berth.cgroups.CgroupDetector;
 import dev.berth.cgroups.CgroupLayout;
 import dev.berth.cgroups.CgroupManager;
-import dev.berth.cgroups.CgroupManagers;
+import dev.berth.cgroups.factory.CgroupManagers;
 import dev.berth.cgroups.systemd.SdNotify;
 import dev.berth.cgroups.systemd.Watchdog;
 import dev.berth.daemon.BerthVersion;

@@ -2,7 +2,7 @@ package dev.berth.daemon.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.berth.cgroups.CgroupManagers;
+import dev.berth.cgroups.factory.CgroupManagers;
 import dev.berth.daemon.api.SocketAccess;
 import dev.berth.image.LayerUnpacker;
 import java.nio.file.Path;

@@ -32,7 +32,7 @@ import dev.berth.daemon.api.CurlAs;
 import dev.berth.daemon.api.ImageRoutes;
 import dev.berth.daemon.api.SocketAccess;
 import dev.berth.cgroups.CgroupDetector;
-import dev.berth.cgroups.CgroupManagers;
+import dev.berth.cgroups.factory.CgroupManagers;
 import dev.berth.daemon.container.BundleWriter;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.ResourceViews;

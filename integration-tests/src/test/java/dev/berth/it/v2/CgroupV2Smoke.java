@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.cgroups.CgroupDetector;
 import dev.berth.cgroups.CgroupLayout;
 import dev.berth.cgroups.CgroupManager;
-import dev.berth.cgroups.CgroupManagers;
+import dev.berth.cgroups.factory.CgroupManagers;
 import dev.berth.cgroups.CgroupMode;
 import dev.berth.cgroups.CgroupStats;
 import dev.berth.cgroups.Pressure;

@@ -1,5 +1,8 @@
-package dev.berth.cgroups;
+package dev.berth.cgroups.factory;
 
+import dev.berth.cgroups.CgroupLayout;
+import dev.berth.cgroups.CgroupManager;
+import dev.berth.cgroups.CgroupMode;
 import dev.berth.cgroups.systemd.SystemdBus;
 import dev.berth.cgroups.systemd.SystemdCgroupManager;
 import dev.berth.cgroups.v1.CgroupV1Manager;
@@ -9,7 +12,10 @@ import dev.berth.oci.BerthException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Picks the manager for a driver and a detected layout. */
+/**
+ * Picks the manager for a driver and a detected layout. A package of its own: it knows every
+ * implementation, and the implementations know the root package, so in the root it would make a cycle.
+ */
 public final class CgroupManagers {
     public static final String CGROUPFS = "cgroupfs";
     public static final String SYSTEMD = "systemd";

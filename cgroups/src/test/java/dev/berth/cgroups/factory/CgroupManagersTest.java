@@ -1,5 +1,8 @@
-package dev.berth.cgroups;
+package dev.berth.cgroups.factory;
 
+import dev.berth.cgroups.CgroupLayout;
+import dev.berth.cgroups.CgroupManager;
+import dev.berth.cgroups.CgroupMode;
 import dev.berth.cgroups.v1.CgroupV1Manager;
 import dev.berth.cgroups.v2.CgroupV2Manager;
 import dev.berth.oci.BerthException;
