@@ -463,7 +463,7 @@ class KubeletLifecycleIT {
             }
             List<String> undo = berth.daemonLog().lines().filter(l -> l.contains("undoing")
                     || l.contains("cleaning up") || l.toLowerCase().contains("rollback")
-                    || l.contains("WARN")).toList();
+                    || l.contains("WARN") && (l.contains("pod ") || l.contains("container "))).toList();
             return new Trace(paths, undo);
         }
     }
