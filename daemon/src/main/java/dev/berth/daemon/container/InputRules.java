@@ -120,7 +120,7 @@ public final class InputRules {
         }
     }
 
-    /** A container name: letters, digits, '_', '.' and '-', starting with a letter or digit, at most {@link #MAX_NAME_CHARS}. */
+    /** A container name: letters, digits, '_', '.', '-', a letter or digit first; {@link #MAX_NAME_CHARS} at most. */
     public static boolean isName(String name) {
         return name != null && NAME.matcher(name).matches();
     }

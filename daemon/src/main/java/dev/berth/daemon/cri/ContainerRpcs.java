@@ -436,7 +436,8 @@ final class ContainerRpcs {
     }
 
     Container criContainer(String ref) {
-        return find(ref).orElseThrow(() -> BerthException.notFound("container " + InputRules.shown(ref) + " not found"));
+        return find(ref).orElseThrow(() -> BerthException.notFound("container " + InputRules.shown(ref)
+                + " not found"));
     }
 
     private Optional<Container> find(String ref) {

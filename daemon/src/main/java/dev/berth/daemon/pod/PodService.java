@@ -69,7 +69,8 @@ public final class PodService {
     }
 
     public static String podName(PodRecord.Metadata m) {
-        return "k8s_POD_" + m.name() + "_" + m.namespace() + "_" + m.uid() + "_" + Integer.toUnsignedString(m.attempt());
+        return "k8s_POD_" + m.name() + "_" + m.namespace() + "_" + m.uid() + "_"
+                + Integer.toUnsignedString(m.attempt());
     }
 
     /**
@@ -354,7 +355,8 @@ public final class PodService {
     }
 
     public PodRecord get(String ref) {
-        return find(ref).orElseThrow(() -> BerthException.notFound("pod sandbox " + InputRules.shown(ref) + " not found"));
+        return find(ref).orElseThrow(() -> BerthException.notFound("pod sandbox " + InputRules.shown(ref)
+                + " not found"));
     }
 
     public List<PodRecord> list() {

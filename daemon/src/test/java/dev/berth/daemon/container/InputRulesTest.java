@@ -144,7 +144,8 @@ class InputRulesTest {
     void mapsAreCappedAtTheSizeOfAPodObjectAndTheCapItselfPasses() {
         // Kubernetes' annotation limit (256 KiB) with kubelet's additions, and a pod's labels, pass well within.
         Map<String, String> podSized = Map.of("k", "v".repeat(256 * 1024 - 1),
-                "io.kubernetes.container.ports", "[" + "{\"containerPort\":8080,\"protocol\":\"TCP\"},".repeat(1000) + "]");
+                "io.kubernetes.container.ports",
+                "[" + "{\"containerPort\":8080,\"protocol\":\"TCP\"},".repeat(1000) + "]");
         assertDoesNotThrow(() -> checkCri(create(null, null, null, podSized, null)));
         Map<String, String> atCap = mapOf(InputRules.MAX_MAP_BYTES);
         assertDoesNotThrow(() -> checkRest(create(null, null, atCap, null)));
