@@ -5,19 +5,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /** Containers by id and by name; resolves a name, an id or an unambiguous id prefix, as Docker does. */
 final class ContainerIndex {
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
-
     private final Map<String, Container> byId = new ConcurrentHashMap<>();
     private final Map<String, String> idByName = new ConcurrentHashMap<>();
 
     static void checkName(String name) {
-        if (!NAME.matcher(name).matches()) {
+        if (!InputRules.isName(name)) {
             throw BerthException.invalid("invalid container name " + InputRules.shown(name)
-                    + ": use letters, digits, '_', '.' and '-', starting with a letter or digit (at most 128)");
+                    + ": use letters, digits, '_', '.' and '-', starting with a letter or digit (at most "
+                    + InputRules.MAX_NAME_CHARS + ")");
         }
     }
 
@@ -49,7 +47,7 @@ final class ContainerIndex {
     }
 
     Container resolve(String ref) {
-        if (!NAME.matcher(ref).matches()) {
+        if (!InputRules.isName(ref)) {
             throw BerthException.invalid("container reference " + InputRules.shown(ref)
                     + " is neither a container name nor an id");
         }

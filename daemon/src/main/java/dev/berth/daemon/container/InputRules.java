@@ -5,7 +5,9 @@ import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.api.model.ContainerUpdate;
 import dev.berth.daemon.container.RequestFields.Field;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.bundle.SecurityOptions;
 import dev.berth.oci.bundle.SpecBuilder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -20,8 +22,40 @@ public final class InputRules {
     static final long MAX_MEMORY = Long.MAX_VALUE / 4096 * 4096;
     static final int MIN_OOM_SCORE_ADJ = -1000;
     static final int MAX_OOM_SCORE_ADJ = 1000;
-    /** Kubernetes' own limit for a pod's annotations (TotalAnnotationSizeLimitB); labels get the same. */
-    public static final int MAX_MAP_BYTES = 256 * 1024;
+    /**
+     * Labels and annotations, each map's keys and values together. Kubernetes caps a pod's annotations at 256 KiB
+     * (TotalAnnotationSizeLimitB) but its labels only one by one (key: a 253-character DNS prefix, '/' and a
+     * 63-character name; value: 63 characters), and kubelet adds entries of its own to both (io.kubernetes.*, a
+     * container's ports and preStop handler as JSON). What bounds them all is the pod object itself, which the
+     * API server keeps in etcd under its default request limit of 1.5 MiB (--max-request-bytes): rounded up,
+     * 2 MiB. No cap per entry: the total bounds each one, and crictl's hand-written maps keep Kubernetes' room.
+     */
+    public static final int MAX_MAP_BYTES = 2 * 1024 * 1024;
+    /**
+     * Each string of a CRI metadata (name, namespace, uid of a sandbox; name of a container): the longest
+     * Kubernetes name, a DNS subdomain (RFC 1123) of 253 characters, as a pod's name may be. Namespaces and
+     * container names are DNS labels (63) and uids UUIDs (36), so kubelet has room to spare and crictl room too.
+     */
+    public static final int MAX_METADATA_CHARS = 253;
+    /** A CRI attempt is a uint32: at most 10 decimal digits (4294967295). */
+    private static final int MAX_ATTEMPT_DIGITS = 10;
+    /**
+     * Container names, REST and CRI alike. The longest CRI name is a container's,
+     * {@code k8s_<container>_<pod>_<namespace>_<uid>_<attempt>}, with every metadata string at
+     * {@link #MAX_METADATA_CHARS}: 4 + 4 x (253 + 1) + 10 = 1030. (kubelet's own longest is
+     * 4 + 63 + 1 + 253 + 1 + 63 + 1 + 36 + 1 + 10 = 433; a sandbox's infra container,
+     * {@code k8s_POD_<pod>_<namespace>_<uid>_<attempt>}, is at most 8 + 3 x 254 + 10 = 780.)
+     */
+    public static final int MAX_NAME_CHARS = "k8s_".length() + 4 * (MAX_METADATA_CHARS + 1) + MAX_ATTEMPT_DIGITS;
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0," + (MAX_NAME_CHARS - 1) + "}");
+    /**
+     * A hostname: the kernel's UTS name holds 64 bytes (__NEW_UTS_LEN), so sethostname refuses more, deep in
+     * runc. kubelet sends a DNS label (63) or, with setHostnameAsFQDN, an FQDN Kubernetes caps at 64.
+     */
+    public static final int MAX_HOSTNAME_BYTES = 64;
+    /** A path: Linux's PATH_MAX (4096 with the NUL) in all and NAME_MAX (255) a component; open() refuses more. */
+    private static final int MAX_PATH_BYTES = 4095;
+    private static final int MAX_PATH_COMPONENT_BYTES = 255;
     private static final int SHOWN_CHARS = 64;
     /** gRPC clients refuse a status over 8 KiB of headers, and a message that long is no use to a person. */
     private static final int MAX_MESSAGE_CHARS = 1024;
@@ -43,6 +77,7 @@ public final class InputRules {
         noNul(fields, Field.WORKING_DIR, r.workingDir());
         noNul(fields, Field.USER, r.user());
         noNul(fields, Field.LOG_PATH, r.logPath());
+        checkPathLength(fields, Field.LOG_PATH, r.logPath());
         checkMap(fields, Field.LABELS, r.labels());
         checkMap(fields, Field.ANNOTATIONS, r.annotations());
         ContainerCreate.LinuxOptions l = r.linux();
@@ -57,7 +92,87 @@ public final class InputRules {
                 noNul(fields, Field.MOUNT_HOST_PATH, m.hostPath());
                 noNul(fields, Field.MOUNT_CONTAINER_PATH, m.containerPath());
             }
+            checkHostname(fields.name(Field.HOSTNAME), l.hostname(), fields);
+            if (groupWithoutUser(l.security(), r.user())) {
+                throw fields.invalid(Field.RUN_AS_GROUP, "needs " + fields.name(Field.RUN_AS_USER) + " or "
+                        + fields.name(Field.USER) + ": a group alone leaves the user to the image");
+            }
         }
+    }
+
+    /**
+     * A run-as group without a run-as user (numeric or by name): refused, as containerd and CRI-O refuse it,
+     * since the process would run as the image's user with a group that user was not given.
+     */
+    public static boolean groupWithoutUser(SecurityOptions security, String user) {
+        return security != null && security.runAsGroup() != null && security.runAsUser() == null
+                && (user == null || user.isEmpty());
+    }
+
+    /** A CRI metadata string: required, at most {@link #MAX_METADATA_CHARS} characters. */
+    public static void checkMetadata(String field, String value) {
+        if (value == null || value.isEmpty()) {
+            throw BerthException.invalid(field + " is required");
+        }
+        if (value.length() > MAX_METADATA_CHARS) {
+            throw BerthException.invalid(field + " " + shown(value) + " is longer than the " + MAX_METADATA_CHARS
+                    + " characters of a Kubernetes name");
+        }
+    }
+
+    /** A container name: letters, digits, '_', '.', '-', a letter or digit first; {@link #MAX_NAME_CHARS} at most. */
+    public static boolean isName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
+    /** A hostname ({@code field} names it in the refusal): no NUL, at most {@link #MAX_HOSTNAME_BYTES} bytes. */
+    public static void checkHostname(String field, String hostname) {
+        if (hostname == null) {
+            return;
+        }
+        noNul(field, hostname);
+        if (utf8Length(hostname) > MAX_HOSTNAME_BYTES) {
+            throw BerthException.invalid(field + " " + shown(hostname) + " is longer than the kernel's "
+                    + MAX_HOSTNAME_BYTES + " bytes");
+        }
+    }
+
+    private static void checkHostname(String field, String hostname, RequestFields fields) {
+        try {
+            checkHostname(field, hostname);
+        } catch (BerthException e) {
+            throw fields.invalid(e.getMessage());
+        }
+    }
+
+    /** A path the kernel opens ({@code field} names it): no NUL, within PATH_MAX and NAME_MAX. */
+    public static void checkPath(String field, String path) {
+        if (path == null) {
+            return;
+        }
+        noNul(field, path);
+        if (utf8Length(path) > MAX_PATH_BYTES) {
+            throw BerthException.invalid(field + " " + shown(path) + " is longer than the kernel's "
+                    + MAX_PATH_BYTES + " bytes (PATH_MAX)");
+        }
+        for (String component : path.split("/")) {
+            if (utf8Length(component) > MAX_PATH_COMPONENT_BYTES) {
+                throw BerthException.invalid(field + ": the path component " + shown(component)
+                        + " is longer than the kernel's " + MAX_PATH_COMPONENT_BYTES + " bytes (NAME_MAX)");
+            }
+        }
+    }
+
+    private static void checkPathLength(RequestFields fields, Field field, String path) {
+        try {
+            checkPath(fields.name(field), path);
+        } catch (BerthException e) {
+            throw fields.invalid(e.getMessage());
+        }
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** Checks an update of container {@code id}; a refusal names the id and the field as {@code fields} calls it. */
@@ -136,14 +251,13 @@ public final class InputRules {
         }
     }
 
-    /** A CRI id or id prefix: lower-case hex, as berthd makes them; anything else cannot name a container. */
-    public static void checkIdPrefix(String what, String ref) {
-        if (ref == null || ref.isEmpty()) {
-            throw BerthException.invalid("a " + what + " id is required");
-        }
-        if (!ID_PREFIX.matcher(ref).matches()) {
-            throw BerthException.invalid(what + " id " + shown(ref) + " is not an id: up to 64 hex digits");
-        }
+    /**
+     * Whether a CRI id or id prefix can name anything: lower-case hex, as berthd makes them. Anything else
+     * names nothing (so Stop and Remove of it succeed and the other RPCs answer NOT_FOUND, as the CRI asks),
+     * and is never looked up, let alone made into a path.
+     */
+    public static boolean isIdPrefix(String ref) {
+        return ref != null && ID_PREFIX.matcher(ref).matches();
     }
 
     /**

@@ -96,21 +96,21 @@ final class ContainerRpcs {
         if (!request.hasConfig()) {
             throw BerthException.invalid("CreateContainer: config is required");
         }
-        PodRecord pod = pods.get(PodSandboxRpcs.podId(request.getPodSandboxId()));
+        PodRecord pod = pods.get(request.getPodSandboxId());
         if (pod.state() != PodRecord.State.READY) {
             throw new BerthException(BerthException.Kind.FAILED_PRECONDITION, "CreateContainer: pod " + pod.id()
                     + " is not ready");
         }
         ContainerConfig c = request.getConfig();
-        if (c.getMetadata().getName().isEmpty()) {
-            throw BerthException.invalid("CreateContainer: metadata.name is required");
-        }
+        InputRules.checkMetadata("CreateContainer: metadata.name", c.getMetadata().getName());
+        // Checked before it is joined to the pod's log directory, which a NUL would make fail as a path.
+        InputRules.checkPath("CreateContainer: config.log_path", c.getLogPath());
         if (c.getImage().getImage().isEmpty()) {
             throw BerthException.invalid("CreateContainer: image is required");
         }
         PodRecord.Metadata pm = pod.metadata();
         String name = "k8s_" + c.getMetadata().getName() + "_" + pm.name() + "_" + pm.namespace() + "_" + pm.uid()
-                + "_" + c.getMetadata().getAttempt();
+                + "_" + Integer.toUnsignedString(c.getMetadata().getAttempt());
         // kubelet retries a create that outlived its deadline with the same name: hand back what was made.
         String id = creations.run(name, () -> byName(name).map(Container::id)
                 .orElseGet(() -> containers.create(config(pod, name, c), RequestFields.CRI_CREATE).id()));
@@ -436,11 +436,14 @@ final class ContainerRpcs {
     }
 
     Container criContainer(String ref) {
-        return find(ref).orElseThrow(() -> BerthException.notFound("container " + ref + " not found"));
+        return find(ref).orElseThrow(() -> BerthException.notFound("container " + InputRules.shown(ref)
+                + " not found"));
     }
 
     private Optional<Container> find(String ref) {
-        InputRules.checkIdPrefix("container", ref);
+        if (!InputRules.isIdPrefix(ref)) {
+            return Optional.empty();
+        }
         List<Container> matches = criContainers().stream().filter(c -> c.id().startsWith(ref)).toList();
         if (matches.size() > 1) {
             throw BerthException.invalid("container id prefix " + ref + " is ambiguous");

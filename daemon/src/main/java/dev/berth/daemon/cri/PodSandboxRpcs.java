@@ -35,7 +35,6 @@ import dev.berth.cri.v1.StopPodSandboxRequest;
 import dev.berth.cri.v1.StopPodSandboxResponse;
 import dev.berth.cri.v1.UInt64Value;
 import dev.berth.daemon.container.Container;
-import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.network.PortMapping;
 import dev.berth.daemon.pod.PodRecord;
 import dev.berth.daemon.pod.PodService;
@@ -80,17 +79,17 @@ final class PodSandboxRpcs {
     }
 
     StopPodSandboxResponse stop(StopPodSandboxRequest request) {
-        pods.stop(podId(request.getPodSandboxId()));
+        pods.stop(request.getPodSandboxId());
         return StopPodSandboxResponse.getDefaultInstance();
     }
 
     RemovePodSandboxResponse remove(RemovePodSandboxRequest request) {
-        pods.remove(podId(request.getPodSandboxId()));
+        pods.remove(request.getPodSandboxId());
         return RemovePodSandboxResponse.getDefaultInstance();
     }
 
     PodSandboxStatusResponse status(PodSandboxStatusRequest request) {
-        PodRecord pod = pods.get(podId(request.getPodSandboxId()));
+        PodRecord pod = pods.get(request.getPodSandboxId());
         PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder().setStatus(status(pod));
         if (request.getVerbose()) {
             out.putInfo("info", "{\"netns\":\"" + (pod.netns() == null ? "" : pod.netns())
@@ -140,7 +139,7 @@ final class PodSandboxRpcs {
     }
 
     PodSandboxStatsResponse stats(PodSandboxStatsRequest request) {
-        return PodSandboxStatsResponse.newBuilder().setStats(stats(pods.get(podId(request.getPodSandboxId())))).build();
+        return PodSandboxStatsResponse.newBuilder().setStats(stats(pods.get(request.getPodSandboxId()))).build();
     }
 
     ListPodSandboxStatsResponse listStats(ListPodSandboxStatsRequest request) {
@@ -189,11 +188,6 @@ final class PodSandboxRpcs {
                 .setAttributes(PodSandboxAttributes.newBuilder().setId(pod.id()).setMetadata(metadata(pod))
                         .putAllLabels(orEmpty(pod.labels())).putAllAnnotations(orEmpty(pod.annotations())))
                 .setLinux(linux).build();
-    }
-
-    static String podId(String ref) {
-        InputRules.checkIdPrefix("pod sandbox", ref);
-        return ref;
     }
 
     static PodSandboxMetadata metadata(PodRecord pod) {

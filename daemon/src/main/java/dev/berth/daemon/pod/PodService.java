@@ -69,22 +69,35 @@ public final class PodService {
     }
 
     public static String podName(PodRecord.Metadata m) {
-        return "k8s_POD_" + m.name() + "_" + m.namespace() + "_" + m.uid() + "_" + m.attempt();
+        return "k8s_POD_" + m.name() + "_" + m.namespace() + "_" + m.uid() + "_"
+                + Integer.toUnsignedString(m.attempt());
     }
 
-    /** RunPodSandbox. {@code request.id()} and its state are ignored; returns the pod id. */
+    /**
+     * RunPodSandbox. {@code request.id()} and its state are ignored; returns the pod id. Everything the request
+     * can be refused for is checked before anything is made, so a refusal leaves nothing to undo.
+     */
     public String run(PodRecord request) {
         PodRecord.Metadata m = request.metadata();
-        if (m == null || blank(m.name()) || blank(m.namespace()) || blank(m.uid())) {
-            throw BerthException.invalid("run pod: metadata needs a name, a namespace and a uid");
+        if (m == null) {
+            throw BerthException.invalid("run pod: metadata is required");
         }
+        InputRules.checkMetadata("run pod: metadata.name", m.name());
+        InputRules.checkMetadata("run pod: metadata.namespace", m.namespace());
+        InputRules.checkMetadata("run pod: metadata.uid", m.uid());
         String name = podName(m);
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,252}")) {
+        if (!InputRules.isName(name)) {
             throw BerthException.invalid("run pod: invalid name " + InputRules.shown(name)
                     + ": metadata's name, namespace and uid may hold letters, digits, '_', '.' and '-'");
         }
+        InputRules.checkHostname("run pod " + name + ": hostname", request.hostname());
+        InputRules.checkPath("run pod " + name + ": log_directory", request.logDirectory());
         InputRules.checkMap("run pod " + name + ": labels", request.labels());
         InputRules.checkMap("run pod " + name + ": annotations", request.annotations());
+        if (InputRules.groupWithoutUser(request.security(), null)) {
+            throw BerthException.invalid("run pod " + name + ": linux.security_context.run_as_group needs "
+                    + "run_as_user: a group alone leaves the user to the image");
+        }
         try {
             containers.runtimeHandlers().get(request.runtimeHandler());
             containers.cgroups().checkPodParent(request.cgroupParent());
@@ -325,9 +338,9 @@ public final class PodService {
         return containers.list().stream().filter(c -> c.id().equals(pod.infraContainerId())).findFirst();
     }
 
-    /** The pod by id or unambiguous id prefix. */
+    /** The pod by id or unambiguous id prefix; none for a ref that cannot be an id (not looked up at all). */
     public Optional<PodRecord> find(String ref) {
-        if (blank(ref)) {
+        if (!InputRules.isIdPrefix(ref)) {
             return Optional.empty();
         }
         PodRecord exact = pods.get(ref);
@@ -342,7 +355,8 @@ public final class PodService {
     }
 
     public PodRecord get(String ref) {
-        return find(ref).orElseThrow(() -> BerthException.notFound("pod sandbox " + ref + " not found"));
+        return find(ref).orElseThrow(() -> BerthException.notFound("pod sandbox " + InputRules.shown(ref)
+                + " not found"));
     }
 
     public List<PodRecord> list() {

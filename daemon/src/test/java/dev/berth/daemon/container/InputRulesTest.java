@@ -2,12 +2,14 @@ package dev.berth.daemon.container;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.api.model.ContainerUpdate;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.bundle.SecurityOptions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,18 +138,118 @@ class InputRulesTest {
         refused("cmd", () -> checkRest(create(java.util.Arrays.asList("a", null), null, null, null)));
         refused("labels", () -> checkRest(create(null, null, Map.of("k", "v\0"), null)));
         refused("labels", () -> checkRest(create(null, null, Map.of("", "v"), null)));
-        Map<String, String> huge = new HashMap<>();
-        for (int i = 0; i < 3_000; i++) {
-            huge.put("key-" + i, "v".repeat(100));
-        }
-        refused("labels", () -> checkRest(create(null, null, huge, null)));
     }
 
     @Test
-    void idPrefixesAreLowerCaseHex() {
-        assertDoesNotThrow(() -> InputRules.checkIdPrefix("container", "3f2a"));
-        for (String bad : List.of("", "../x", "ABC", "3f2a\0", "x".repeat(65), "ü")) {
-            refused("container id", () -> InputRules.checkIdPrefix("container", bad));
+    void mapsAreCappedAtTheSizeOfAPodObjectAndTheCapItselfPasses() {
+        // Kubernetes' annotation limit (256 KiB) with kubelet's additions, and a pod's labels, pass well within.
+        Map<String, String> podSized = Map.of("k", "v".repeat(256 * 1024 - 1),
+                "io.kubernetes.container.ports",
+                "[" + "{\"containerPort\":8080,\"protocol\":\"TCP\"},".repeat(1000) + "]");
+        assertDoesNotThrow(() -> checkCri(create(null, null, null, podSized, null)));
+        Map<String, String> atCap = mapOf(InputRules.MAX_MAP_BYTES);
+        assertDoesNotThrow(() -> checkRest(create(null, null, atCap, null)));
+        refused("labels: ", () -> checkRest(create(null, null, mapOf(InputRules.MAX_MAP_BYTES + 1), null)));
+        refused("config.labels: ", () -> checkCri(create(null, null, mapOf(InputRules.MAX_MAP_BYTES + 1), null)));
+    }
+
+    /** Labels of exactly {@code chars} characters of keys and values, the longest Kubernetes keys among them. */
+    private static Map<String, String> mapOf(int chars) {
+        Map<String, String> map = new HashMap<>();
+        int left = chars;
+        for (int i = 0; left > 317 + 63 + 317; i++) {
+            String key = String.format("%0253d", i) + "/" + "n".repeat(63);
+            map.put(key, "v".repeat(63));
+            left -= key.length() + 63;
+        }
+        map.put("last", "v".repeat(left - "last".length()));
+        assertEquals(chars, map.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum());
+        return map;
+    }
+
+    @Test
+    void namesHoldKubeletsLongestAndTheDerivedCap() {
+        String pod = "p".repeat(253);
+        String namespace = "n".repeat(63);
+        String uid = "6f1c3b9e-2a4d-4c8f-9e1b-0d2c3a4b5c6d";
+        String container = "c".repeat(63);
+        String kubelets = "k8s_" + container + "_" + pod + "_" + namespace + "_" + uid + "_4294967295";
+        assertEquals(433, kubelets.length());
+        assertTrue(InputRules.isName(kubelets));
+        assertTrue(InputRules.isName("k8s_POD_" + pod + "_" + namespace + "_" + uid + "_0"));
+        String longest = "k8s_" + (pod + "_").repeat(4) + "4294967295";
+        assertEquals(InputRules.MAX_NAME_CHARS, longest.length());
+        assertEquals(1030, InputRules.MAX_NAME_CHARS);
+        assertTrue(InputRules.isName(longest));
+        assertFalse(InputRules.isName(longest + "0"));
+        for (String bad : List.of("", "-leading", "has/slash", "a\0b", "ü")) {
+            assertFalse(InputRules.isName(bad), bad);
+        }
+    }
+
+    @Test
+    void metadataStringsTakeAKubernetesNameOf253() {
+        assertDoesNotThrow(() -> InputRules.checkMetadata("metadata.name", "p".repeat(253)));
+        refused("metadata.name 'ppp", () -> InputRules.checkMetadata("metadata.name", "p".repeat(254)));
+        refused("metadata.uid is required", () -> InputRules.checkMetadata("metadata.uid", ""));
+    }
+
+    @Test
+    void hostnamesTakeTheKernels64Bytes() {
+        assertDoesNotThrow(() -> InputRules.checkHostname("hostname", "h".repeat(64)));
+        refused("hostname 'hhh", () -> InputRules.checkHostname("hostname", "h".repeat(65)));
+        refused("hostname", () -> InputRules.checkHostname("hostname", "ü".repeat(33)));
+        ContainerCreate.LinuxOptions longHostname = new ContainerCreate.LinuxOptions(null, null, "h".repeat(65),
+                null, null, null, null, null, null, null, null, null, null, null);
+        refused("create container: linux.hostname 'hhh", () -> checkRest(create(null, null, null, longHostname)));
+    }
+
+    @Test
+    void pathsTakePathMaxAndNameMax() {
+        String atMax = ("/" + "d".repeat(254)).repeat(16) + "/" + "f".repeat(4095 - 16 * 255 - 1);
+        assertEquals(4095, atMax.length());
+        assertDoesNotThrow(() -> InputRules.checkPath("log_path", atMax));
+        refused("log_path '/ddd", () -> InputRules.checkPath("log_path", atMax + "f"));
+        assertDoesNotThrow(() -> InputRules.checkPath("log_path", "/var/log/pods/" + "x".repeat(255) + "/c/0.log"));
+        refused("NAME_MAX", () -> InputRules.checkPath("log_path", "/var/log/pods/" + "x".repeat(256) + "/c/0.log"));
+        ContainerCreate longLog = new ContainerCreate("web", "busybox", null, null, null, null, null, null, false,
+                false, null, null, null, null, false, null, null, null, null, null, "/" + "x".repeat(256), null, null);
+        refused("CreateContainer: config.log_path: the path component 'xxx", () -> checkCri(longLog));
+    }
+
+    @Test
+    void aRunAsGroupNeedsARunAsUserOrName() {
+        SecurityOptions groupOnly = security(null, 3000L);
+        refused("CreateContainer: config.linux.security_context.run_as_group needs "
+                + "config.linux.security_context.run_as_user or config.linux.security_context.run_as_username",
+                () -> checkCri(withSecurity(groupOnly, null)));
+        refused("create container: linux.security.runAsGroup needs linux.security.runAsUser or user",
+                () -> checkRest(withSecurity(groupOnly, null)));
+        assertDoesNotThrow(() -> checkCri(withSecurity(security(1000L, 3000L), null)));
+        assertDoesNotThrow(() -> checkCri(withSecurity(groupOnly, "nobody")));
+        assertDoesNotThrow(() -> checkCri(withSecurity(security(1000L, null), null)));
+        assertTrue(InputRules.groupWithoutUser(groupOnly, ""));
+        assertFalse(InputRules.groupWithoutUser(null, null));
+    }
+
+    private static SecurityOptions security(Long user, Long group) {
+        return new SecurityOptions(false, false, null, null, null, user, group, null, null, null, null, null, null);
+    }
+
+    private static ContainerCreate withSecurity(SecurityOptions security, String user) {
+        ContainerCreate.LinuxOptions linux = new ContainerCreate.LinuxOptions(null, null, null, null, security, null,
+                null, null, null, null, null, null, null, null);
+        return new ContainerCreate("web", "busybox", null, null, null, null, null, user, false, false, null, null,
+                null, null, false, null, null, null, null, null, null, linux, null);
+    }
+
+    @Test
+    void idPrefixesAreLowerCaseHexAndAnythingElseNamesNothing() {
+        assertTrue(InputRules.isIdPrefix("3f2a"));
+        assertTrue(InputRules.isIdPrefix("a".repeat(64)));
+        for (String bad : java.util.Arrays.asList("", null, "../x", "ABC", "3f2a\0", "a".repeat(65), "x".repeat(300),
+                "ü", "6f1c3b9e-2a4d-4c8f-9e1b-0d2c3a4b5c6d")) {
+            assertFalse(InputRules.isIdPrefix(bad), String.valueOf(bad));
         }
     }
 
