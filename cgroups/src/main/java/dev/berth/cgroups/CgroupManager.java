@@ -28,6 +28,11 @@ public interface CgroupManager {
 
     boolean exists(String cgroupsPath);
 
+    /** Whether a block I/O weight can be applied on this host (it needs a weight-based I/O scheduler). */
+    default boolean weightsBlockIo() {
+        return true;
+    }
+
     /**
      * Removes the cgroup in every hierarchy if empty (retrying briefly while the kernel still
      * reports it busy), then its now-empty parents below the driver's root. No error if absent;

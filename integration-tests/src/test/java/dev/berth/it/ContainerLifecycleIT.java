@@ -195,11 +195,20 @@ class ContainerLifecycleIT extends SharedDaemonIT {
 
     /**
      * The weight reaches config.json at create, the cgroup at start (runc) and on update (Berth), and the
-     * bundle keeps the updated one. BFQ's blkio.bfq.weight exists in non-root blkio cgroups on this host
-     * (runc 1.1 and Berth prefer it to CFQ's blkio.weight); a kernel with neither fails the start.
+     * bundle keeps the updated one. BFQ's blkio.bfq.weight exists in non-root blkio cgroups where the bfq
+     * scheduler is registered (runc 1.1 and Berth prefer it to CFQ's blkio.weight); on a kernel with
+     * neither, create and update refuse the weight up front and nothing is made.
      */
     @Test
     void blkioWeightReachesConfigJsonAndTheCgroup() throws Exception {
+        if (!hostWeightsBlockIo()) {
+            int before = berth.ok("ps", "-a", "-q").lines().toList().size();
+            Result refused = berth.berth("create", "--blkio-weight", "300", "busybox", "sleep", "1000");
+            assertNotEquals(0, refused.exitCode());
+            assertTrue(refused.stderr().contains("blkioWeight: this host cannot weight block I/O"), refused.stderr());
+            assertEquals(before, berth.ok("ps", "-a", "-q").lines().toList().size(), "a refused create made a container");
+            return;
+        }
         String id = berth.ok("create", "--blkio-weight", "300", "busybox", "sleep", "1000");
         try {
             Path config = berth.root().resolve("containers").resolve(id).resolve("bundle/config.json");
@@ -220,6 +229,21 @@ class ContainerLifecycleIT extends SharedDaemonIT {
             assertEquals(700, inspect(id).at("/config/blkioWeight").asInt());
         } finally {
             berth.berth("rm", "-f", id);
+        }
+    }
+
+    private static boolean hostWeightsBlockIo() throws Exception {
+        if (Files.exists(Path.of("/sys/fs/cgroup/blkio/blkio.weight"))) {
+            return true;
+        }
+        try (var devices = Files.list(Path.of("/sys/block"))) {
+            return devices.map(d -> d.resolve("queue/scheduler")).filter(Files::isReadable).anyMatch(f -> {
+                try {
+                    return Files.readString(f).matches("(?s).*\\bbfq\\b.*");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
         }
     }
 

@@ -6,6 +6,7 @@ import dev.berth.cgroups.CgroupMode;
 import dev.berth.cgroups.CgroupStats;
 import dev.berth.cgroups.Pressure;
 import dev.berth.cgroups.Resources;
+import dev.berth.cgroups.v1.BlkioControllerV1;
 import dev.berth.cgroups.v1.CgroupV1Manager;
 import dev.berth.cgroups.v2.CgroupV2Manager;
 import dev.berth.oci.BerthException;
@@ -71,6 +72,11 @@ public final class SystemdCgroupManager implements CgroupManager {
     public boolean exists(String cgroupsPath) {
         SystemdCgroupsPath p = SystemdCgroupsPath.parse(cgroupsPath);
         return files(p).exists(filesPath(p));
+    }
+
+    @Override
+    public boolean weightsBlockIo() {
+        return layout.mode() == CgroupMode.V2 || BlkioControllerV1.available(layout);
     }
 
     /**

@@ -110,6 +110,11 @@ public final class CgroupV1Manager implements CgroupManager {
         return dirs(cgroupsPath).values().stream().anyMatch(Files::isDirectory);
     }
 
+    @Override
+    public boolean weightsBlockIo() {
+        return BlkioControllerV1.available(layout);
+    }
+
     private void requireExists(String op, String cgroupsPath) {
         if (!exists(cgroupsPath)) {
             throw BerthException.notFound(op + " cgroup " + cgroupsPath + ": not found");

@@ -192,6 +192,7 @@ public final class ContainerService {
                     + request.network() + "'");
         }
         runtimes.get(request.runtimeHandler());
+        checkBlockIoWeight("create container", request.blkioWeight(), fields);
         ImageRecord image = images.resolve(request.image())
                 .orElseThrow(() -> BerthException.notFound("create container: no such image: " + request.image()));
         String id = names.newId();
@@ -579,6 +580,7 @@ public final class ContainerService {
     public void update(String ref, ContainerUpdate update, RequestFields fields) {
         Container c = resolve(ref, "update");
         InputRules.checkUpdate(c.id(), update, fields);
+        checkBlockIoWeight("update container " + c.id(), update.blkioWeight(), fields);
         withLock(c, () -> {
             ContainerCreate config = c.record().config().withResources(update.memory(), update.cpus(),
                     update.pidsLimit(), update.blkioWeight());
@@ -631,6 +633,15 @@ public final class ContainerService {
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "exec in container {0}: remove {1}: {2}", c.id(), processJson, e);
             }
+        }
+    }
+
+    /** Refuses a weight this host cannot apply, before anything is made (runc would fail the start). */
+    private void checkBlockIoWeight(String op, Long weight, RequestFields fields) {
+        if (weight != null && !cgroups.weightsBlockIo()) {
+            throw new BerthException(BerthException.Kind.FAILED_PRECONDITION, op + ": "
+                    + fields.name(RequestFields.Field.BLKIO_WEIGHT) + ": this host cannot weight block I/O (no"
+                    + " weight-based I/O scheduler: the kernel has no bfq, and CFQ's blkio.weight is gone)");
         }
     }
 
