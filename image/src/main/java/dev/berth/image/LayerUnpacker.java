@@ -94,17 +94,20 @@ public class LayerUnpacker {
                 InputStream plain = decompressor(buffered);
                 MessageDigest sha = Digest.newSha256();
                 Counting digesting = new Counting(new DigestInputStream(plain, sha));
-                TarArchiveInputStream tar = new TarArchiveInputStream(digesting, StandardCharsets.UTF_8.name());
+                TarEndPadding ended = new TarEndPadding(digesting);
+                TarArchiveInputStream tar = new TarArchiveInputStream(ended, StandardCharsets.UTF_8.name());
                 TarArchiveEntry entry;
                 while ((entry = tar.getNextEntry()) != null) {
                     entryName = entry.getName();
+                    ended.entryDataEnds(entry.isDirectory() || entry.isLink() || entry.isSymbolicLink() ? 0
+                            : entry.getSize());
                     if (++entries > maxEntries) {
                         throw BerthException.invalid(op + ": more than " + maxEntries + " entries (limit)");
                     }
                     apply(tar, entry);
                 }
                 entryName = null;
-                // The diff id covers the whole uncompressed stream, including end-of-archive padding.
+                // The diff id covers the whole uncompressed stream as it came, including end-of-archive padding.
                 copyCharged(digesting, OutputStream.nullOutputStream());
                 applyDirMetadata();
                 return new Result(Digest.sha256Of(sha), digesting.count, bytes, entries);

@@ -5,6 +5,7 @@ import dev.berth.cri.v1.ContainerAttributes;
 import dev.berth.cri.v1.ContainerConfig;
 import dev.berth.cri.v1.ContainerFilter;
 import dev.berth.cri.v1.ContainerMetadata;
+import dev.berth.cri.v1.ContainerResources;
 import dev.berth.cri.v1.ContainerState;
 import dev.berth.cri.v1.ContainerStats;
 import dev.berth.cri.v1.ContainerStatsRequest;
@@ -12,6 +13,7 @@ import dev.berth.cri.v1.ContainerStatsResponse;
 import dev.berth.cri.v1.ContainerStatus;
 import dev.berth.cri.v1.ContainerStatusRequest;
 import dev.berth.cri.v1.ContainerStatusResponse;
+import dev.berth.cri.v1.ContainerUser;
 import dev.berth.cri.v1.CpuUsage;
 import dev.berth.cri.v1.CreateContainerRequest;
 import dev.berth.cri.v1.CreateContainerResponse;
@@ -19,6 +21,7 @@ import dev.berth.cri.v1.ExecSyncRequest;
 import dev.berth.cri.v1.ExecSyncResponse;
 import dev.berth.cri.v1.ImageSpec;
 import dev.berth.cri.v1.LinuxContainerResources;
+import dev.berth.cri.v1.LinuxContainerUser;
 import dev.berth.cri.v1.ListContainerStatsRequest;
 import dev.berth.cri.v1.ListContainerStatsResponse;
 import dev.berth.cri.v1.ListContainersRequest;
@@ -49,22 +52,28 @@ import dev.berth.daemon.pod.PodService;
 import dev.berth.daemon.pod.SingleFlight;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.json.OciJson;
 import dev.berth.oci.bundle.SpecBuilder;
 import dev.berth.shim.ExecSession;
 import dev.berth.shim.Frame;
 import dev.berth.shim.ShimClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -112,9 +121,20 @@ final class ContainerRpcs {
         String name = "k8s_" + c.getMetadata().getName() + "_" + pm.name() + "_" + pm.namespace() + "_" + pm.uid()
                 + "_" + Integer.toUnsignedString(c.getMetadata().getAttempt());
         // kubelet retries a create that outlived its deadline with the same name: hand back what was made.
-        String id = creations.run(name, () -> byName(name).map(Container::id)
-                .orElseGet(() -> containers.create(config(pod, name, c), RequestFields.CRI_CREATE).id()));
+        String id = creations.run(name, () -> byName(name).map(Container::id).orElseGet(() -> created(pod, name, c)));
         return CreateContainerResponse.newBuilder().setContainerId(id).build();
+    }
+
+    /** A new container with the config it was asked with kept beside it, or none at all. */
+    private String created(PodRecord pod, String name, ContainerConfig c) {
+        String id = containers.create(config(pod, name, c), RequestFields.CRI_CREATE).id();
+        try {
+            CriConfigFile.write(containers.paths(id).dir(), c);
+        } catch (RuntimeException e) {
+            containers.remove(id, true);
+            throw e;
+        }
+        return id;
     }
 
     private ContainerCreate config(PodRecord pod, String name, ContainerConfig c) {
@@ -253,9 +273,18 @@ final class ContainerRpcs {
 
     ContainerStatusResponse status(ContainerStatusRequest request) {
         Container c = criContainer(request.getContainerId());
-        return ContainerStatusResponse.newBuilder().setStatus(status(c)).build();
+        ContainerStatusResponse.Builder out = ContainerStatusResponse.newBuilder().setStatus(status(c));
+        if (request.getVerbose()) {
+            out.putInfo("info", info(c).toString());
+        }
+        return out.build();
     }
 
+    /**
+     * The mounts are those the request asked for, as it asked (containerd and CRI-O report them so, without the
+     * runtime's own /etc/resolv.conf and /etc/hostname); the resources those in force, UpdateContainerResources'
+     * included; the user the one the runtime spec runs the process as.
+     */
     ContainerStatus status(Container c) {
         ContainerRecord r = c.record();
         dev.berth.daemon.store.ContainerState s = c.state();
@@ -264,7 +293,10 @@ final class ContainerRpcs {
                 .setStartedAt(CriTime.nanos(s.startedAt())).setFinishedAt(CriTime.nanos(s.finishedAt()))
                 .setImage(ImageSpec.newBuilder().setImage(r.image())).setImageRef(r.imageId()).setImageId(r.imageId())
                 .putAllLabels(userLabels(r)).putAllAnnotations(userAnnotations(r))
-                .setLogPath(r.config().logPath() == null ? "" : r.config().logPath());
+                .setLogPath(r.config().logPath() == null ? "" : r.config().logPath())
+                .addAllMounts(asked(c).map(ContainerConfig::getMountsList).orElse(List.of()))
+                .setResources(ContainerResources.newBuilder().setLinux(resources(r.config())));
+        runtimeSpec(c).map(ContainerRpcs::user).ifPresent(b::setUser);
         if (dev.berth.daemon.store.ContainerState.EXITED.equals(s.status())) {
             int code = s.exitCode() == null ? ContainerService.UNKNOWN_EXIT_CODE : s.exitCode();
             b.setExitCode(code).setReason(s.oomKilled() ? "OOMKilled" : code == 0 ? "Completed" : "Error");
@@ -272,24 +304,70 @@ final class ContainerRpcs {
                 b.setMessage(s.reason());
             }
         }
-        ContainerCreate.LinuxOptions linux = r.config().linux();
-        if (linux != null && linux.mounts() != null) {
-            for (ContainerCreate.Mount m : linux.mounts()) {
-                Mount.Builder mount = Mount.newBuilder().setContainerPath(m.containerPath());
-                if (m.image() != null) {
-                    mount.setImage(ImageSpec.newBuilder().setImage(m.image()));
-                } else {
-                    mount.setHostPath(m.hostPath());
-                }
-                b.addMounts(mount
-                        .setReadonly(m.readOnly()).setPropagation(switch (m.propagation()) {
-                            case PRIVATE -> MountPropagation.PROPAGATION_PRIVATE;
-                            case HOST_TO_CONTAINER -> MountPropagation.PROPAGATION_HOST_TO_CONTAINER;
-                            case BIDIRECTIONAL -> MountPropagation.PROPAGATION_BIDIRECTIONAL;
-                        }));
-            }
-        }
         return b.build();
+    }
+
+    private static LinuxContainerResources resources(ContainerCreate config) {
+        LinuxContainerResources.Builder out = LinuxContainerResources.newBuilder();
+        if (config.memory() != null) {
+            out.setMemoryLimitInBytes(config.memory());
+        }
+        ContainerCreate.LinuxOptions l = config.linux();
+        if (l != null) {
+            Optional.ofNullable(l.cpuShares()).ifPresent(out::setCpuShares);
+            Optional.ofNullable(l.cpuQuota()).ifPresent(out::setCpuQuota);
+            Optional.ofNullable(l.cpuPeriod()).ifPresent(out::setCpuPeriod);
+            Optional.ofNullable(l.cpusetCpus()).ifPresent(out::setCpusetCpus);
+            Optional.ofNullable(l.cpusetMems()).ifPresent(out::setCpusetMems);
+            Optional.ofNullable(l.oomScoreAdj()).ifPresent(out::setOomScoreAdj);
+        }
+        return out.build();
+    }
+
+    /** The runtime spec the container runs with (its bundle's config.json); none before the bundle is written. */
+    Optional<JsonNode> runtimeSpec(Container c) {
+        Path file = containers.paths(c.id()).bundle().resolve("config.json");
+        try {
+            return Optional.of(OciJson.mapper().readTree(Files.readAllBytes(file)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw BerthException.internal("ContainerStatus of container " + c.id() + ": read " + file + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The user the process runs as, from the runtime spec; the supplemental groups lead with the primary gid
+     * (as containerd's spec has them, and as {@code id -G} shows them).
+     */
+    private static ContainerUser user(JsonNode spec) {
+        JsonNode u = spec.path("process").path("user");
+        long gid = u.path("gid").asLong();
+        Set<Long> groups = new LinkedHashSet<>(List.of(gid));
+        u.path("additionalGids").forEach(g -> groups.add(g.asLong()));
+        return ContainerUser.newBuilder().setLinux(LinuxContainerUser.newBuilder().setUid(u.path("uid").asLong())
+                .setGid(gid).addAllSupplementalGroups(groups)).build();
+    }
+
+    private Optional<ContainerConfig> asked(Container c) {
+        return CriConfigFile.read(containers.paths(c.id()).dir(), ContainerConfig.parser(),
+                "ContainerStatus of container " + c.id());
+    }
+
+    /** Verbose status in the shape of containerd's ContainerInfo: what crictl inspect shows. */
+    private ObjectNode info(Container c) {
+        ObjectNode info = OciJson.mapper().createObjectNode();
+        info.put("sandboxID", c.record().config().podId());
+        info.put("pid", c.state().isRunning() ? c.state().pid() : 0);
+        info.put("removing", false);
+        info.put("snapshotKey", c.id());
+        info.put("snapshotter", "overlayfs");
+        info.put("runtimeType", c.record().config().runtimeHandler() == null ? "runc"
+                : c.record().config().runtimeHandler());
+        asked(c).ifPresent(config -> info.set("config", CriJson.of(config)));
+        runtimeSpec(c).ifPresent(s -> info.set("runtimeSpec", s));
+        return info;
     }
 
     UpdateContainerResourcesResponse update(UpdateContainerResourcesRequest request) {

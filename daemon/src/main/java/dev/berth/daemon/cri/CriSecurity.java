@@ -4,6 +4,7 @@ import dev.berth.cri.v1.LinuxContainerSecurityContext;
 import dev.berth.cri.v1.LinuxSandboxSecurityContext;
 import dev.berth.cri.v1.NamespaceMode;
 import dev.berth.cri.v1.SecurityProfile;
+import dev.berth.cri.v1.SupplementalGroupsPolicy;
 import dev.berth.daemon.pod.PodRecord;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.SecurityOptions;
@@ -21,7 +22,8 @@ final class CriSecurity {
                 s.getSupplementalGroupsList().isEmpty() ? null : List.copyOf(s.getSupplementalGroupsList()),
                 s.hasSeccomp() ? seccomp(s.getSeccomp()) : seccompByPath(s.getSeccompProfilePath()),
                 s.hasSeccomp() ? localhostRef(s.getSeccomp()) : localhostPath(s.getSeccompProfilePath()),
-                null, null, s.hasApparmor() ? apparmor(s.getApparmor()) : null);
+                null, null, s.hasApparmor() ? apparmor(s.getApparmor()) : null,
+                policy(s.getSupplementalGroupsPolicy()));
     }
 
     static SecurityOptions of(LinuxContainerSecurityContext s) {
@@ -35,7 +37,8 @@ final class CriSecurity {
                 s.hasSeccomp() ? localhostRef(s.getSeccomp()) : localhostPath(s.getSeccompProfilePath()),
                 s.getMaskedPathsCount() > 0 ? s.getMaskedPathsList() : null,
                 s.getReadonlyPathsCount() > 0 ? s.getReadonlyPathsList() : null,
-                s.hasApparmor() ? apparmor(s.getApparmor()) : nullIfEmpty(s.getApparmorProfile()));
+                s.hasApparmor() ? apparmor(s.getApparmor()) : nullIfEmpty(s.getApparmorProfile()),
+                policy(s.getSupplementalGroupsPolicy()));
     }
 
     static PodRecord.NamespaceMode mode(NamespaceMode m) {
@@ -54,6 +57,14 @@ final class CriSecurity {
             case CONTAINER -> NamespaceMode.CONTAINER;
             case NODE -> NamespaceMode.NODE;
             case TARGET -> NamespaceMode.TARGET;
+        };
+    }
+
+    private static SecurityOptions.SupplementalGroupsPolicy policy(SupplementalGroupsPolicy p) {
+        return switch (p) {
+            case Merge -> SecurityOptions.SupplementalGroupsPolicy.MERGE;
+            case Strict -> SecurityOptions.SupplementalGroupsPolicy.STRICT;
+            case UNRECOGNIZED -> throw BerthException.invalid("unknown supplemental_groups_policy");
         };
     }
 

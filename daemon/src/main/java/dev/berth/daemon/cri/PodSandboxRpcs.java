@@ -39,6 +39,10 @@ import dev.berth.daemon.network.PortMapping;
 import dev.berth.daemon.pod.PodRecord;
 import dev.berth.daemon.pod.PodService;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.json.OciJson;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -75,7 +79,18 @@ final class PodSandboxRpcs {
                         c.getDnsConfig().getOptionsList()),
                 ports, linux.getSysctlsMap(), c.getLabelsMap(), c.getAnnotationsMap(), CriSecurity.of(security),
                 null, null, null, null);
-        return RunPodSandboxResponse.newBuilder().setPodSandboxId(pods.run(asked)).build();
+        String id = pods.run(asked);
+        // A retried run gets the pod its first try made, which keeps the config that try sent.
+        if (CriConfigFile.read(pods.directory(id), PodSandboxConfig.parser(), "RunPodSandbox " + id).isEmpty()) {
+            try {
+                CriConfigFile.write(pods.directory(id), c);
+            } catch (RuntimeException e) {
+                pods.stop(id);
+                pods.remove(id);
+                throw e;
+            }
+        }
+        return RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build();
     }
 
     StopPodSandboxResponse stop(StopPodSandboxRequest request) {
@@ -92,10 +107,29 @@ final class PodSandboxRpcs {
         PodRecord pod = pods.get(request.getPodSandboxId());
         PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder().setStatus(status(pod));
         if (request.getVerbose()) {
-            out.putInfo("info", "{\"netns\":\"" + (pod.netns() == null ? "" : pod.netns())
-                    + "\",\"infraContainerId\":\"" + pod.infraContainerId() + "\"}");
+            out.putInfo("info", info(pod).toString());
         }
         return out.build();
+    }
+
+    /**
+     * Verbose status in the shape of containerd's SandboxInfo (what crictl inspectp shows, and where kubelet
+     * looks for the runtime spec), with Berth's netns file and infra container id.
+     */
+    private ObjectNode info(PodRecord pod) {
+        Optional<Container> infra = pods.infra(pod);
+        ObjectNode info = OciJson.mapper().createObjectNode();
+        info.put("pid", infra.filter(c -> c.state().isRunning()).map(c -> c.state().pid()).orElse(0));
+        info.put("processStatus", infra.map(c -> c.state().status()).orElse("unknown"));
+        info.put("netNamespaceClosed", pod.netns() == null || !Files.exists(Path.of(pod.netns())));
+        info.put("image", PodService.PAUSE_IMAGE);
+        info.put("runtimeHandler", pod.runtimeHandler());
+        info.put("netns", pod.netns() == null ? "" : pod.netns());
+        info.put("infraContainerId", pod.infraContainerId());
+        CriConfigFile.read(pods.directory(pod.id()), PodSandboxConfig.parser(), "PodSandboxStatus of pod " + pod.id())
+                .ifPresent(config -> info.set("config", CriJson.of(config)));
+        infra.flatMap(containers::runtimeSpec).ifPresent(spec -> info.set("runtimeSpec", spec));
+        return info;
     }
 
     PodSandboxStatus status(PodRecord pod) {

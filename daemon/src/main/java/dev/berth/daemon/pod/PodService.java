@@ -230,6 +230,11 @@ public final class PodService {
         }
     }
 
+    /** The pod's own directory (pod.json, resolv.conf, hostname), removed with the pod. */
+    public Path directory(String podId) {
+        return store.dir(podId);
+    }
+
     public Path resolvConf(PodRecord pod) {
         return store.dir(pod.id()).resolve("resolv.conf");
     }

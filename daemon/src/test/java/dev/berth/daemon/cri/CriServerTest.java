@@ -165,6 +165,11 @@ class CriServerTest {
     }
 
     @Test
+    void statusAdvertisesTheSupplementalGroupsPolicy() {
+        assertTrue(runtime.status(StatusRequest.getDefaultInstance()).getFeatures().getSupplementalGroupsPolicy());
+    }
+
+    @Test
     void runtimeConfigGivesBerthdsCgroupDriver() {
         assertEquals(CgroupDriver.CGROUPFS,
                 runtime.runtimeConfig(RuntimeConfigRequest.getDefaultInstance()).getLinux().getCgroupDriver());

@@ -30,6 +30,8 @@ import java.util.stream.Stream;
  * @param seccompLocalhost absolute path of a JSON profile, for {@link Seccomp#LOCALHOST}
  * @param maskedPaths      replaces the default masked paths when not null
  * @param readonlyPaths    replaces the default read-only paths when not null
+ * @param supplementalGroupsPolicy whether the groups the image's /etc/group gives the user are kept besides
+ *                         {@code supplementalGroups} (null: {@link SupplementalGroupsPolicy#MERGE})
  */
 public record SecurityOptions(
         boolean privileged,
@@ -44,9 +46,16 @@ public record SecurityOptions(
         String seccompLocalhost,
         List<String> maskedPaths,
         List<String> readonlyPaths,
-        String apparmorProfile) {
+        String apparmorProfile,
+        SupplementalGroupsPolicy supplementalGroupsPolicy) {
 
     public enum Seccomp { UNCONFINED, RUNTIME_DEFAULT, LOCALHOST }
+
+    /**
+     * The CRI's SupplementalGroupsPolicy: MERGE adds the groups whose /etc/group entry in the image lists the
+     * user to the ones asked for; STRICT gives the process only the primary group and the ones asked for.
+     */
+    public enum SupplementalGroupsPolicy { MERGE, STRICT }
 
     /** Every capability of Linux 6.x in bit order (CHOWN is bit 0): what a privileged container asks for. */
     public static final List<String> ALL_CAPABILITIES = List.of(
@@ -109,12 +118,16 @@ public record SecurityOptions(
         if (noNewPrivileges != null) {
             p = p.withNoNewPrivileges(noNewPrivileges);
         }
-        if (runAsUser != null || runAsGroup != null || supplementalGroups != null) {
+        boolean strict = supplementalGroupsPolicy == SupplementalGroupsPolicy.STRICT;
+        if (runAsUser != null || runAsGroup != null || supplementalGroups != null || strict) {
             Process.User u = p.user();
+            // The user's additional gids so far are its /etc/group memberships (SpecBuilder resolved it).
+            Set<Long> groups = new LinkedHashSet<>(strict || u.additionalGids() == null ? List.of()
+                    : u.additionalGids());
+            groups.addAll(supplementalGroups == null ? List.of() : supplementalGroups);
             p = p.withUser(new Process.User(runAsUser != null ? runAsUser : u.uid(),
                     runAsGroup != null ? runAsGroup : u.gid(), u.umask(),
-                    supplementalGroups != null && !supplementalGroups.isEmpty() ? List.copyOf(supplementalGroups)
-                            : u.additionalGids()));
+                    groups.isEmpty() ? null : List.copyOf(groups)));
         }
         p = p.withApparmorProfile(apparmor(apparmorEnabled));
         Linux l = spec.linux();

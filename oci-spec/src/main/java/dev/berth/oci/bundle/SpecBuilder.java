@@ -331,7 +331,9 @@ public final class SpecBuilder {
         }
         p = p.withEnv(mergeEnv(p.env(), Boolean.TRUE.equals(p.terminal())));
         p = p.withCwd(mergeCwd(p.cwd()));
+        // A security context's uid stands for the image's user, so its /etc/group memberships are the ones found.
         String u = user != null && !user.isBlank() ? user
+                : security != null && security.runAsUser() != null ? security.runAsUser().toString()
                 : image != null && image.user() != null && !image.user().isBlank() ? image.user() : null;
         if (u != null) {
             p = p.withUser(new UserResolver(userRootfs).resolve(u).toSpecUser());

@@ -26,7 +26,7 @@ class SecurityOptionsTest {
     private static SecurityOptions security(boolean privileged, List<String> add, List<String> drop,
                                             SecurityOptions.Seccomp seccomp, String localhost) {
         return new SecurityOptions(privileged, false, null, add, drop, null, null, null, seccomp, localhost,
-                null, null, null);
+                null, null, null, null);
     }
 
     private static Spec build(SecurityOptions s) {
@@ -145,10 +145,44 @@ class SecurityOptionsTest {
                 SecurityOptions.Seccomp.LOCALHOST, "relative.json")));
     }
 
+    /** A rootfs where app (uid 1000, gid 1000) is listed in /etc/group's extra (50000) and other (60000). */
+    private static Path rootfsWithGroups(Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(dir.resolve("etc/passwd"), "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
+        Files.writeString(dir.resolve("etc/group"), "root:x:0:\napp:x:1000:\nextra:x:50000:app\nother:x:60000:root,app\n");
+        return dir;
+    }
+
+    private static Spec runAsApp(Path rootfs, SecurityOptions.SupplementalGroupsPolicy policy) {
+        return SpecBuilder.secureDefaults(1 << 30).cmd(List.of("true")).resolveUsersIn(rootfs)
+                .security(new SecurityOptions(false, false, null, null, null, 1000L, null, List.of(70000L), null,
+                        null, null, null, null, policy)).build();
+    }
+
+    @Test
+    void mergeAddsTheImagesGroupsOfTheUserToTheAskedOnes(@TempDir Path tmp) throws IOException {
+        Path rootfs = rootfsWithGroups(tmp);
+        for (SecurityOptions.SupplementalGroupsPolicy merge : new SecurityOptions.SupplementalGroupsPolicy[] {
+                null, SecurityOptions.SupplementalGroupsPolicy.MERGE}) {
+            Spec spec = runAsApp(rootfs, merge);
+            assertEquals(1000, spec.process().user().uid());
+            assertEquals(1000, spec.process().user().gid());
+            assertEquals(List.of(50000L, 60000L, 70000L), spec.process().user().additionalGids());
+        }
+    }
+
+    @Test
+    void strictGivesOnlyThePrimaryAndTheAskedGroups(@TempDir Path tmp) throws IOException {
+        Spec spec = runAsApp(rootfsWithGroups(tmp), SecurityOptions.SupplementalGroupsPolicy.STRICT);
+        assertEquals(1000, spec.process().user().uid());
+        assertEquals(1000, spec.process().user().gid());
+        assertEquals(List.of(70000L), spec.process().user().additionalGids());
+    }
+
     @Test
     void runAsUserGroupAndSupplementalGroups() {
         Spec spec = build(new SecurityOptions(false, true, false, null, null, 1000L, 2000L, List.of(3000L), null,
-                null, List.of("/proc/x"), List.of(), null));
+                null, List.of("/proc/x"), List.of(), null, null));
         assertEquals(1000, spec.process().user().uid());
         assertEquals(2000, spec.process().user().gid());
         assertEquals(List.of(3000L), spec.process().user().additionalGids());
@@ -161,12 +195,12 @@ class SecurityOptionsTest {
     @Test
     void apparmorIsIgnoredForRuntimeDefaultAndRefusedForAProfileWhereTheHostHasNone() {
         SecurityOptions named = new SecurityOptions(false, false, null, null, null, null, null, null, null, null,
-                null, null, "localhost/berth-test");
+                null, null, "localhost/berth-test", null);
         if (!SecurityOptions.apparmorEnabled()) {
             assertThrows(BerthException.class, () -> build(named));
         }
         SecurityOptions def = new SecurityOptions(false, false, null, null, null, null, null, null, null, null,
-                null, null, "runtime/default");
+                null, null, "runtime/default", null);
         assertNull(build(def).process().apparmorProfile());
     }
 
