@@ -233,7 +233,7 @@ class InputRulesTest {
     }
 
     private static SecurityOptions security(Long user, Long group) {
-        return new SecurityOptions(false, false, null, null, null, user, group, null, null, null, null, null, null);
+        return new SecurityOptions(false, false, null, null, null, user, group, null, null, null, null, null, null, null);
     }
 
     private static ContainerCreate withSecurity(SecurityOptions security, String user) {
