@@ -25,6 +25,18 @@ class ConfigLoaderTest {
         assertEquals(32L << 30, c.layerMaxBytes());
         assertEquals(Path.of("/etc/cni/net.d"), c.cniConfDir());
         assertEquals(java.util.Map.of(), c.runtimes());
+        assertEquals(300, c.connectionIdleTimeout());
+        long nofile = ((com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        assertEquals(DaemonConfig.defaultMaxConnections(nofile), c.maxConnections());
+    }
+
+    @Test
+    void theConnectionCapLeavesHalfTheOpenFilesPastTheReserveForEverythingElse() {
+        assertEquals((20000 - 1024) / 4, DaemonConfig.defaultMaxConnections(20000));
+        assertEquals((1048576 - 1024) / 4, DaemonConfig.defaultMaxConnections(1048576));
+        assertEquals(16, DaemonConfig.defaultMaxConnections(1024), "a floor for tiny limits");
+        assertEquals(Integer.MAX_VALUE, DaemonConfig.defaultMaxConnections(Long.MAX_VALUE), "RLIM_INFINITY");
     }
 
     @Test
