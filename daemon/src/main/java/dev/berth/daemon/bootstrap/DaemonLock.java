@@ -21,7 +21,8 @@ import java.util.Set;
  * second berthd on any of them would run recovery again, replace the sockets (leaving the first
  * unreachable) and record every exit twice. Each lock is an fcntl lock on a {@code berthd.lock} file
  * holding the owner's pid, kept until the process ends, when the kernel drops it (kill -9 included), so a
- * lock never outlives its berthd. A socket outside the run root gets its own lock file beside it.
+ * lock never outlives its berthd. A socket's lock is SOCKET.lock beside it, wherever it is: two berthds with
+ * their own roots may still be pointed at one socket path.
  */
 final class DaemonLock {
     static final String FILE_NAME = "berthd.lock";
@@ -34,22 +35,17 @@ final class DaemonLock {
     }
 
     /**
-     * Locks each of {@code dirs} (ROOT, RUN_ROOT) and each socket not directly in one of them; FAILED_PRECONDITION
-     * naming the path and the pid of the berthd holding it when another process holds one.
+     * Locks each of {@code dirs} (ROOT, RUN_ROOT) and each of {@code sockets}; FAILED_PRECONDITION naming the lock
+     * file and the pid of the berthd holding it when another process holds one.
      */
     static DaemonLock acquire(List<Path> dirs, List<Path> sockets) {
         Set<Path> files = new LinkedHashSet<>();
-        Set<Path> lockedDirs = new LinkedHashSet<>();
         for (Path dir : dirs) {
-            Path abs = dir.toAbsolutePath().normalize();
-            lockedDirs.add(abs);
-            files.add(abs.resolve(FILE_NAME));
+            files.add(dir.toAbsolutePath().normalize().resolve(FILE_NAME));
         }
         for (Path socket : sockets) {
             Path abs = socket.toAbsolutePath().normalize();
-            if (!lockedDirs.contains(abs.getParent())) {
-                files.add(abs.resolveSibling(abs.getFileName() + ".lock"));
-            }
+            files.add(abs.resolveSibling(abs.getFileName() + ".lock"));
         }
         List<FileChannel> held = new ArrayList<>();
         try {
