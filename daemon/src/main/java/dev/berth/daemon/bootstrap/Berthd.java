@@ -181,6 +181,12 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
             Path file = reloader.current().registriesConfig();
             return Files.exists(file) ? RegistriesConfig.load(file) : RegistriesConfig.defaults();
         };
+        try {
+            registries.get();
+        } catch (BerthException e) {
+            // Read again at each pull: berthd and its containers need not wait for it to be fixed.
+            LOG.log(Level.WARNING, "{0}; pulls fail until it is fixed", e.getMessage());
+        }
         AuthStore auth = new AuthStore(cfg.root().resolve("auth.json"));
         ImageRoutes.PullListener pullMetrics = new ImageRoutes.PullListener() {
             @Override

@@ -2,6 +2,7 @@ package dev.berth.daemon.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
@@ -77,8 +78,12 @@ public final class ConfigLoader {
         try {
             node = TOML.readTree(utf8(file));
         } catch (IOException e) {
-            throw new BerthException(BerthException.Kind.INVALID_ARGUMENT,
-                    "load config " + file + ": " + e.getMessage(), e);
+            String why = e instanceof JsonProcessingException j && j.getLocation() != null
+                    && j.getLocation().getLineNr() > 0
+                    ? "line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ": "
+                            + j.getOriginalMessage()
+                    : e.getMessage();
+            throw new BerthException(BerthException.Kind.INVALID_ARGUMENT, "load config " + file + ": " + why, e);
         }
         if (node == null || node.isMissingNode() || node.isNull()) {
             return TOML.createObjectNode();
@@ -108,6 +113,9 @@ public final class ConfigLoader {
         } catch (IOException | IllegalArgumentException e) {
             // The original message: a tree has no source location, so Jackson's suffix only says "UNKNOWN".
             String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            if (e instanceof JsonMappingException m && !m.getPath().isEmpty() && m.getPath().get(0).getFieldName() != null) {
+                why = "key " + m.getPath().get(0).getFieldName() + ": " + why;
+            }
             throw new BerthException(BerthException.Kind.INVALID_ARGUMENT, "load config " + file + ": " + why, e);
         }
     }
