@@ -56,7 +56,8 @@ final class ImageIndexRebuild {
             }
             ImageConfig c = OciJson.read(blobs.read(config.digest(), ImportImage.MAX_JSON_BLOB,
                     "rebuild the image index"), ImageConfig.class);
-            List<Digest> diffIds = c.rootfs() == null || c.rootfs().diffIds() == null ? List.of() : c.rootfs().diffIds();
+            List<Digest> diffIds = c.rootfs() == null || c.rootfs().diffIds() == null ? List.of()
+                    : c.rootfs().diffIds();
             int layerCount = m.layers() == null ? 0 : m.layers().size();
             if (diffIds.size() != layerCount || !diffIds.stream().allMatch(layers::has)) {
                 return Optional.empty();

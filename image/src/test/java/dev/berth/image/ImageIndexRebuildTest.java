@@ -56,7 +56,8 @@ class ImageIndexRebuildTest {
             ImageRecord w = want.get(i);
             ImageRecord got = images.get(i);
             assertEquals(List.of(w.id(), w.manifestDigest(), w.configDigest(), w.diffIds(), w.size(), w.names()),
-                    List.of(got.id(), got.manifestDigest(), got.configDigest(), got.diffIds(), got.size(), got.names()));
+                    List.of(got.id(), got.manifestDigest(), got.configDigest(), got.diffIds(), got.size(),
+                            got.names()));
         }
         assertEquals(blobsBefore, TestSupport.list(store.root().resolve("blobs/sha256")), "blobs lost");
         assertEquals(layersBefore, TestSupport.list(store.root().resolve("layers")), "layers lost");

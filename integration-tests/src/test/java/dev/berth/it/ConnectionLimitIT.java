@@ -70,7 +70,8 @@ class ConnectionLimitIT {
         long limit = held + CAP + 64;
         BerthHarness.run("prlimit", "--pid", Long.toString(pid), "--nofile=" + limit + ":" + limit);
         assertTrue(Files.readString(Path.of("/proc/" + pid + "/limits")).lines()
-                .anyMatch(l -> l.startsWith("Max open files") && l.contains(" " + limit + " ")), "prlimit did not apply");
+                .anyMatch(l -> l.startsWith("Max open files") && l.contains(" " + limit + " ")),
+                "prlimit did not apply");
 
         int flood = 3 * CAP;
         for (int i = 0; i < flood; i++) {
@@ -79,15 +80,17 @@ class ConnectionLimitIT {
             c.configureBlocking(false);
             clients.add(c);
         }
-        assertTrue(BerthHarness.eventually(() -> metric(metricsPort, "berth_connections_refused_total{socket=\"api\"}")
-                == flood - CAP, 30_000), "refused: " + metric(metricsPort, "berth_connections_refused_total{socket=\"api\"}"));
+        String refused = "berth_connections_refused_total{socket=\"api\"}";
+        assertTrue(BerthHarness.eventually(() -> metric(metricsPort, refused) == flood - CAP, 30_000),
+                "refused: " + metric(metricsPort, refused));
         assertEquals(CAP, metric(metricsPort, "berth_connections{socket=\"api\"}"));
         assertEquals(flood - CAP, clients.stream().filter(ConnectionLimitIT::closedByPeer).count(),
                 "the refused connections are not closed");
 
         // The container exits while the flood holds every connection allowed: runc delete, cgroups, all done.
         BerthHarness.run("kill", "-9", Integer.toString(victimPid));
-        assertTrue(BerthHarness.eventually(() -> !Files.exists(berth.runRoot().resolve("runc").resolve(victim)), 30_000),
+        Path runcState = berth.runRoot().resolve("runc").resolve(victim);
+        assertTrue(BerthHarness.eventually(() -> !Files.exists(runcState), 30_000),
                 "runc state left for the exited container");
         assertTrue(BerthHarness.eventually(() -> cgroupDirsOf(victim).isEmpty(), 10_000),
                 "cgroups left: " + cgroupDirsOf(victim));
@@ -126,10 +129,12 @@ class ConnectionLimitIT {
         SocketChannel keptAlive = SocketChannel.open(StandardProtocolFamily.UNIX);
         keptAlive.connect(UnixDomainSocketAddress.of(berth.socket()));
         clients.add(keptAlive);
-        keptAlive.write(ByteBuffer.wrap("GET /v1/version HTTP/1.1\r\nHost: d\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+        keptAlive.write(ByteBuffer.wrap("GET /v1/version HTTP/1.1\r\nHost: d\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII)));
         ByteBuffer answer = ByteBuffer.allocate(8192);
         keptAlive.read(answer);
-        assertTrue(new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200"));
+        String status = new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII);
+        assertTrue(status.startsWith("HTTP/1.1 200"), status);
         long opened = System.nanoTime();
         idle.configureBlocking(false);
         keptAlive.configureBlocking(false);
@@ -174,7 +179,8 @@ class ConnectionLimitIT {
     private static long metric(int port, String series) {
         try {
             String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                    URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
             Matcher m = Pattern.compile("^" + Pattern.quote(series) + " ([0-9.e+]+)$", Pattern.MULTILINE).matcher(body);
             return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
         } catch (IOException | InterruptedException e) {

@@ -71,7 +71,8 @@ class StateFileFaultIT {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
-    void berthdStartsAndNamesWhatItSkippedOrRebuiltOrStopsOnABrokenConfig(StateFile file, Fault fault) throws Exception {
+    void berthdStartsAndNamesWhatItSkippedOrRebuiltOrStopsOnABrokenConfig(StateFile file, Fault fault)
+            throws Exception {
         String container = file == StateFile.CONTAINER_JSON || file == StateFile.STATE_JSON
                 ? berth.ok("create", "--name", "fault-victim", "busybox", "true") : null;
         Path path = path(file, container);
@@ -146,7 +147,8 @@ class StateFileFaultIT {
             case WRONG_VERSION -> switch (file) {
                 case IMAGES_JSON -> valid.replaceFirst("\"version\"\\s*:\\s*1", "\"version\": 99");
                 case AUTH_JSON -> "{\"auths\": [\"a list, not a map of hosts\"]}";
-                case CONTAINER_JSON, STATE_JSON -> valid.replaceFirst("\"id\"\\s*:\\s*\"[0-9a-f]+\"", "\"id\": [\"v2\"]")
+                case CONTAINER_JSON, STATE_JSON -> valid
+                        .replaceFirst("\"id\"\\s*:\\s*\"[0-9a-f]+\"", "\"id\": [\"v2\"]")
                         .replaceFirst("\"status\"\\s*:\\s*\"[a-z]+\"", "\"status\": {\"v2\": true}");
                 case POD_JSON, CNI_CACHE -> "{\"id\": [2], \"podId\": [2], \"version\": 2}";
                 // A key of a newer berthd.
@@ -167,7 +169,8 @@ class StateFileFaultIT {
         switch (file) {
             case IMAGES_JSON -> {
                 assertEquals(1, log.stream().filter(l -> l.contains("image index unreadable")
-                        && l.contains(path.toString()) && l.contains(busyboxId)).count(), what + String.join("\n", log));
+                        && l.contains(path.toString()) && l.contains(busyboxId)).count(),
+                        what + String.join("\n", log));
                 assertTrue(berth.ok("images", "-q", "--no-trunc").contains(busyboxId), what + "the image was lost");
                 assertEquals("ran", berth.ok("run", "--rm", "busybox", "echo", "ran"), what);
             }
@@ -177,7 +180,8 @@ class StateFileFaultIT {
                 assertTrue(log.stream().anyMatch(l -> l.contains(container) && l.contains(path.getFileName().toString())
                         && l.contains("broken")), what + String.join("\n", log));
                 assertTrue(berth.ok("ps", "-a", "--no-trunc").lines()
-                        .anyMatch(l -> l.startsWith(container + " ") && l.contains(" Broken")), what + "not listed broken");
+                        .anyMatch(l -> l.startsWith(container + " ") && l.contains(" Broken")),
+                        what + "not listed broken");
             }
             case POD_JSON -> assertTrue(log.stream().anyMatch(l -> l.contains("pod " + POD_ID + " skipped")
                     && l.contains("pod.json")), what + String.join("\n", log));

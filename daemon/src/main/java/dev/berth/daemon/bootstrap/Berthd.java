@@ -248,7 +248,10 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         return 0;
     }
 
-    /** max_connections and connection_idle_timeout for one socket, its refusals and idle closes counted as {@code name}. */
+    /**
+     * max_connections and connection_idle_timeout for one socket, its refusals and idle closes counted as
+     * {@code name}.
+     */
     private static ConnectionPolicy connectionPolicy(DaemonConfig cfg, BerthMetrics metrics, String name) {
         try {
             return new ConnectionPolicy(cfg.maxConnections(), Duration.ofSeconds(cfg.connectionIdleTimeout()),

@@ -77,7 +77,8 @@ final class DaemonLock {
             }
             // The pid is written after the lock is ours, so it is never a stale owner's.
             channel.truncate(0);
-            channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
+            channel.write(ByteBuffer.wrap(pid), 0);
             channel.force(false);
             return channel;
         } catch (IOException e) {

@@ -19,10 +19,12 @@ public final class ParseErrors {
             return e.getMessage();
         }
         String why = j.getOriginalMessage();
-        if (j instanceof JsonMappingException m && !m.getPath().isEmpty() && m.getPath().get(0).getFieldName() != null) {
+        if (j instanceof JsonMappingException m && !m.getPath().isEmpty()
+                && m.getPath().get(0).getFieldName() != null) {
             why = "key " + m.getPath().get(0).getFieldName() + ": " + why;
         }
         JsonLocation l = j.getLocation();
-        return l != null && l.getLineNr() > 0 ? "line " + l.getLineNr() + ", column " + l.getColumnNr() + ": " + why : why;
+        return l != null && l.getLineNr() > 0
+                ? "line " + l.getLineNr() + ", column " + l.getColumnNr() + ": " + why : why;
     }
 }
