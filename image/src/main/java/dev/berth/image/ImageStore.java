@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code blobs/sha256/<hex>}: manifests, configs and layer blobs ({@link BlobStore});</li>
  *   <li>{@code layers/<diff id hex>/} and {@code l/<short>}: unpacked layers ({@link LayerStore});</li>
- *   <li>{@code images.json}: the image records, replaced atomically;</li>
+ *   <li>{@code images.json}: the image records, replaced atomically; rebuilt from the blobs (without the
+ *   names) when unreadable;</li>
  *   <li>{@code partial/<hex>}: blob downloads in progress or cut off, resumed by the next pull of the blob
  *   and kept across restarts; {@link #prune} deletes them;</li>
  *   <li>{@code tmp/}: work in progress, emptied when the store opens.</li>
@@ -37,6 +38,7 @@ import java.util.regex.Pattern;
  * in progress so that it never deletes a layer an import is about to reference.
  */
 public final class ImageStore {
+    private static final System.Logger LOG = System.getLogger(ImageStore.class.getName());
     private static final Pattern HEX_PREFIX = Pattern.compile("[0-9a-f]{3,64}");
     private static final int MIN_ID_PREFIX = 3;
 
@@ -74,12 +76,30 @@ public final class ImageStore {
         } catch (IOException e) {
             throw BerthException.internal("open image store " + this.root + ": " + e.getMessage(), e);
         }
-        for (ImageRecord r : file.load()) {
+        for (ImageRecord r : loadOrRebuildIndex()) {
             records.put(r.id(), r);
         }
         // A crash (kill -9 mid-pull or mid-import) between storing blobs or layers and registering their image
         // leaves them referenced by nothing: sweep them before anything can be pulled against them.
         collectGarbage(null, null);
+    }
+
+    /**
+     * images.json's records or, when it cannot be read, those found again in the blobs (names lost), saved
+     * as the new images.json: containers run from these images, and their layers must outlive the index.
+     */
+    private List<ImageRecord> loadOrRebuildIndex() {
+        try {
+            return file.load();
+        } catch (BerthException unreadable) {
+            List<ImageRecord> found = new ImageIndexRebuild(blobs, layers).run();
+            Path aside = file.setAside();
+            file.save(found);
+            LOG.log(System.Logger.Level.WARNING, "image index unreadable ({0}): rebuilt it from the blob store with {1}"
+                    + " image(s) {2}, without their names (tag them again); the old file is kept as {3}",
+                    unreadable.getMessage(), found.size(), found.stream().map(ImageRecord::id).toList(), aside);
+            return found;
+        }
     }
 
     public Path root() {

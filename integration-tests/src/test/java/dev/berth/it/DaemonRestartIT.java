@@ -1,6 +1,8 @@
 package dev.berth.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +10,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.it.support.BerthHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,5 +83,39 @@ class DaemonRestartIT {
         berth.startDaemon();
         assertEquals("running", state("survivor").get("status").asText());
         assertEquals("still here", berth.ok("exec", "survivor", "echo", "still here"));
+    }
+
+    /**
+     * A second berthd on the first's root, run root or socket exits at once, before recovery or the sockets,
+     * with one line naming the first's pid; the first serves on, its socket and containers untouched.
+     */
+    @Test
+    void aSecondBerthdOnTheSameRootRunRootOrSocketIsRefusedAndTheFirstServesOn() throws Exception {
+        berth.ok("run", "-d", "--name", "first-ones", "busybox", "sleep", "1000");
+        JsonNode before = state("first-ones");
+        Object socketBefore = Files.readAttributes(berth.socket(), BasicFileAttributes.class).fileKey();
+        Path other = berth.base().resolve("other");
+        Map<String, List<Path>> attempts = new LinkedHashMap<>();
+        attempts.put("same root", List.of(berth.root(), other.resolve("run"), other.resolve("berth.sock")));
+        attempts.put("same run root", List.of(other.resolve("root"), berth.runRoot(), other.resolve("berth.sock")));
+        attempts.put("same socket", List.of(other.resolve("root"), other.resolve("run"), berth.socket()));
+        for (Map.Entry<String, List<Path>> attempt : attempts.entrySet()) {
+            List<Path> paths = attempt.getValue();
+            BerthHarness.Result second = berth.runOtherDaemon(paths.get(0), paths.get(1), paths.get(2));
+            List<String> said = second.stdout().lines().filter(l -> !l.isBlank()).toList();
+            assertNotEquals(0, second.exitCode(), attempt.getKey() + ": " + said);
+            assertEquals(1, said.size(), attempt.getKey() + ": not one line: " + said);
+            assertTrue(said.get(0).contains("held by berthd pid " + berth.daemonPid()), attempt.getKey() + ": " + said);
+            assertFalse(Files.exists(other.resolve("run/berth.sock")) || Files.exists(other.resolve("run/cri.sock")),
+                    attempt.getKey() + ": the refused berthd bound a socket");
+        }
+
+        assertEquals(socketBefore, Files.readAttributes(berth.socket(), BasicFileAttributes.class).fileKey(),
+                "the first berthd's socket was replaced");
+        assertEquals(before, state("first-ones"), "the refused berthd touched the container");
+        assertEquals("still mine", berth.ok("exec", "first-ones", "echo", "still mine"));
+        berth.criSocket();
+        berth.ok("stop", "-t", "1", "first-ones");
+        assertEquals("exited", state("first-ones").get("status").asText());
     }
 }

@@ -6,9 +6,13 @@ import dev.berth.image.registry.RegistryCredentials;
 import dev.berth.image.registry.RegistryEndpoint;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.json.OciJson;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +26,7 @@ import java.util.TreeMap;
  * Thread-safe.
  */
 public final class AuthStore {
+    private static final System.Logger LOG = System.getLogger(AuthStore.class.getName());
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Entry(String auth) {
     }
@@ -37,11 +42,32 @@ public final class AuthStore {
     public AuthStore(Path file) {
         this.file = file;
         if (Files.exists(file)) {
-            Doc doc = OciJson.read(file, Doc.class);
-            if (doc.auths() != null) {
-                auths.putAll(doc.auths());
+            try {
+                Doc doc = OciJson.read(file, Doc.class);
+                if (doc.auths() != null) {
+                    auths.putAll(doc.auths());
+                }
+            } catch (BerthException unreadable) {
+                setAside(unreadable);
             }
         }
+    }
+
+    /**
+     * An unreadable file costs the logins, not the start of berthd and its containers: it is moved aside
+     * (for whoever wants to read the credentials back) and the store starts empty.
+     */
+    private void setAside(BerthException unreadable) {
+        Path aside = file.resolveSibling(file.getFileName() + ".broken");
+        try {
+            Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            // It may hold credentials still: root's alone, as the file it was.
+            Files.setPosixFilePermissions(aside, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw BerthException.internal("move the unreadable " + file + " aside: " + e.getMessage(), e);
+        }
+        LOG.log(Level.WARNING, "registry credentials unreadable ({0}): starting with none (berth login again);"
+                + " the old file is kept as {1}", unreadable.getMessage(), aside);
     }
 
     /**

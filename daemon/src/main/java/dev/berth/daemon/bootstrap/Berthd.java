@@ -9,6 +9,7 @@ import dev.berth.cgroups.systemd.Watchdog;
 import dev.berth.daemon.BerthVersion;
 import dev.berth.daemon.api.ApiHandler;
 import dev.berth.daemon.api.ApiServer;
+import dev.berth.daemon.api.ConnectionPolicy;
 import dev.berth.daemon.api.ContainerRoutes;
 import dev.berth.daemon.api.ImageRoutes;
 import dev.berth.daemon.api.SocketAccess;
@@ -44,6 +45,7 @@ import java.io.File;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,6 +119,9 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         SocketAccess socketAccess = SocketAccess.forGroup(cfg.socketGroup());
         Files.createDirectories(cfg.root());
         Files.createDirectories(cfg.runRoot());
+        // Before recovery, the image store or the sockets: a second berthd must touch none of them.
+        DaemonLock lock = DaemonLock.acquire(List.of(cfg.root(), cfg.runRoot()),
+                List.of(cfg.socketPath(), cfg.criSocketPath()));
 
         CgroupLayout layout = CgroupDetector.detect();
         CgroupManager cgroups = CgroupManagers.create(cfg.cgroupManager(), layout);
@@ -136,6 +141,8 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ExecutorService streams = Executors.newCachedThreadPool(daemonThreads("berth-stream"));
         ShimExitMonitor monitor = new ShimExitMonitor();
         BerthMetrics metrics = new BerthMetrics();
+        ConnectionPolicy apiConnections = connectionPolicy(cfg, metrics, "api");
+        ConnectionPolicy criConnections = connectionPolicy(cfg, metrics, "cri");
         ContainerService containers = new ContainerService(store, images, cgroups,
                 new RuntimeHandlers(runtime, handlers),
                 new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(),
@@ -174,6 +181,12 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
             Path file = reloader.current().registriesConfig();
             return Files.exists(file) ? RegistriesConfig.load(file) : RegistriesConfig.defaults();
         };
+        try {
+            registries.get();
+        } catch (BerthException e) {
+            // Read again at each pull: berthd and its containers need not wait for it to be fixed.
+            LOG.log(Level.WARNING, "{0}; pulls fail until it is fixed", e.getMessage());
+        }
         AuthStore auth = new AuthStore(cfg.root().resolve("auth.json"));
         ImageRoutes.PullListener pullMetrics = new ImageRoutes.PullListener() {
             @Override
@@ -189,11 +202,13 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         new ImageRoutes(images, containers, registries, auth::get, pullMetrics).register(routes);
         new AuthRoutes(auth, registries).register(routes);
         routes.observe((method, route, status, nanos) -> metrics.apiRequest(method, route, status, nanos / 1e9));
-        ApiServer api = new ApiServer(cfg.socketPath(), socketAccess, routes);
+        ApiServer api = new ApiServer(cfg.socketPath(), socketAccess, routes, apiConnections);
         api.start();
-        CriServer cri = CriServer.start(cfg.criSocketPath(), socketAccess, new CriServer.Backends(images, containers::imageInUse,
+        CriServer cri = CriServer.start(cfg.criSocketPath(), socketAccess, criConnections,
+                new CriServer.Backends(images, containers::imageInUse,
                 registries, auth::get, pullMetrics, cgroups.driver(), containers, pods, streams,
                 cfg.streamAddress(), cfg.streamPort()));
+        metrics.sampleConnections(() -> Map.of("api", api.openConnections(), "cri", cri.openConnections()));
         MetricsServer metricsServer = cfg.metricsPort() > 0 ? MetricsServer.start(cfg.metricsPort(), metrics.registry())
                 : null;
         onSighup(() -> reload(notify, reloader));
@@ -229,7 +244,21 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
             watchdog.start();
         }
         stopped.await();
+        java.lang.ref.Reference.reachabilityFence(lock);
         return 0;
+    }
+
+    /**
+     * max_connections and connection_idle_timeout for one socket, its refusals and idle closes counted as
+     * {@code name}.
+     */
+    private static ConnectionPolicy connectionPolicy(DaemonConfig cfg, BerthMetrics metrics, String name) {
+        try {
+            return new ConnectionPolicy(cfg.maxConnections(), Duration.ofSeconds(cfg.connectionIdleTimeout()),
+                    () -> metrics.connectionRefused(name), () -> metrics.connectionIdleClosed(name));
+        } catch (IllegalArgumentException e) {
+            throw BerthException.invalid("config: " + e.getMessage());
+        }
     }
 
     /** RELOADING=1 with the monotonic time systemd asks for (Type=notify-reload), READY=1 once done. */

@@ -1,6 +1,5 @@
 package dev.berth.daemon.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.json.ParseErrors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -78,7 +78,7 @@ public final class ConfigLoader {
             node = TOML.readTree(utf8(file));
         } catch (IOException e) {
             throw new BerthException(BerthException.Kind.INVALID_ARGUMENT,
-                    "load config " + file + ": " + e.getMessage(), e);
+                    "load config " + file + ": " + ParseErrors.describe(e), e);
         }
         if (node == null || node.isMissingNode() || node.isNull()) {
             return TOML.createObjectNode();
@@ -106,8 +106,8 @@ public final class ConfigLoader {
         try {
             return TOML.treeToValue(node, DaemonConfig.class);
         } catch (IOException | IllegalArgumentException e) {
-            // The original message: a tree has no source location, so Jackson's suffix only says "UNKNOWN".
-            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            // A tree has no source location: the key is where.
+            String why = e instanceof IOException io ? ParseErrors.describe(io) : e.getMessage();
             throw new BerthException(BerthException.Kind.INVALID_ARGUMENT, "load config " + file + ": " + why, e);
         }
     }

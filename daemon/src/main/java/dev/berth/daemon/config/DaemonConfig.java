@@ -43,7 +43,9 @@ public record DaemonConfig(
         @JsonProperty("stream_port") Integer streamPort,
         @JsonProperty("layer_max_bytes") Long layerMaxBytes,
         @JsonProperty("layer_max_entries") Long layerMaxEntries,
-        @JsonProperty("runtimes") Map<String, String> runtimes) {
+        @JsonProperty("runtimes") Map<String, String> runtimes,
+        @JsonProperty("max_connections") Integer maxConnections,
+        @JsonProperty("connection_idle_timeout") Integer connectionIdleTimeout) {
 
     public static final Path DEFAULT_CONFIG = Path.of("/etc/berth/berth.toml");
 
@@ -77,7 +79,30 @@ public record DaemonConfig(
                 or(streamPort, 0),
                 or(layerMaxBytes, LayerUnpacker.DEFAULT_MAX_BYTES),
                 or(layerMaxEntries, LayerUnpacker.DEFAULT_MAX_ENTRIES),
-                or(runtimes, Map.of()));
+                or(runtimes, Map.of()),
+                or(maxConnections, defaultMaxConnections(openFilesLimit())),
+                or(connectionIdleTimeout, 300));
+    }
+
+    /** File descriptors kept for everything but client connections: runc, shims, logs, cgroup files, CNI. */
+    static final int FDS_RESERVED = 1024;
+
+    /**
+     * A quarter of what the open-files limit leaves past {@link #FDS_RESERVED}, per socket: the two sockets'
+     * connections, and the log file or shim socket a stream holds for each, stay under half of it, so that
+     * exits are still cleaned up (runc delete, cgroup removal) when clients hold every connection allowed.
+     */
+    static int defaultMaxConnections(long openFilesLimit) {
+        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, (openFilesLimit - FDS_RESERVED) / 4));
+    }
+
+    /**
+     * berthd's RLIMIT_NOFILE: the JVM raises the soft limit to the hard one as it starts (-XX:+MaxFDLimit, on by
+     * default), which needs no CAP_SYS_RESOURCE.
+     */
+    private static long openFilesLimit() {
+        return ((com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getMaxFileDescriptorCount();
     }
 
     public Path socketPath() {
@@ -98,21 +123,24 @@ public record DaemonConfig(
         return new DaemonConfig(root, runRoot, socket, or(path, criSocket), socketGroup, logLevel, runtime, shimPath,
                 cgroupManager, cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout,
                 registriesConfig, resourceViews, resourceViewsDefault, metricsPort,
-                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes);
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes,
+                maxConnections, connectionIdleTimeout);
     }
 
     public DaemonConfig withLogLevel(String level) {
         return new DaemonConfig(root, runRoot, socket, criSocket, socketGroup, or(level, logLevel), runtime, shimPath, cgroupManager,
                 cgroupParent, logMaxSize, logMaxFiles, builtinImage, hooksDirs, stopTimeout, registriesConfig,
                 resourceViews, resourceViewsDefault, metricsPort,
-                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes);
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes,
+                maxConnections, connectionIdleTimeout);
     }
 
     public DaemonConfig withPaths(Path root, Path runRoot, Path socket) {
         return new DaemonConfig(or(root, this.root), or(runRoot, this.runRoot), or(socket, this.socket), criSocket,
                 socketGroup, logLevel, runtime, shimPath, cgroupManager, cgroupParent, logMaxSize, logMaxFiles,
                 builtinImage, hooksDirs, stopTimeout, registriesConfig, resourceViews, resourceViewsDefault, metricsPort,
-                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes);
+                pausePath, cniConfDir, cniBinDirs, streamAddress, streamPort, layerMaxBytes, layerMaxEntries, runtimes,
+                maxConnections, connectionIdleTimeout);
     }
 
     private static <T> T or(T value, T fallback) {

@@ -1,5 +1,7 @@
 package dev.berth.daemon.cri;
 
+import dev.berth.daemon.api.ConnectionLimit;
+import dev.berth.daemon.api.ConnectionPolicy;
 import dev.berth.daemon.api.ImageRoutes;
 import dev.berth.daemon.api.PeerCredentialsGate;
 import dev.berth.daemon.api.SocketAccess;
@@ -38,6 +40,7 @@ public final class CriServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final StreamingServer streaming;
+    private final ConnectionLimit limit;
 
     /** What the CRI RPCs are served from. */
     public record Backends(ImageStore images, Predicate<String> imageInUse, Supplier<RegistriesConfig> registries,
@@ -47,15 +50,20 @@ public final class CriServer implements AutoCloseable {
     }
 
     private CriServer(Path socket, Server server, EventLoopGroup boss, EventLoopGroup workers,
-                      StreamingServer streaming) {
+                      StreamingServer streaming, ConnectionLimit limit) {
         this.streaming = streaming;
+        this.limit = limit;
         this.socket = socket;
         this.server = server;
         this.boss = boss;
         this.workers = workers;
     }
 
-    public static CriServer start(Path socket, SocketAccess access, Backends b) {
+    /**
+     * Serves on {@code socket}. An idle connection ({@code policy}'s timeout with no RPC in flight, so never
+     * one carrying a GetContainerEvents stream) gets an HTTP/2 GOAWAY: gRPC clients reconnect at their next call.
+     */
+    public static CriServer start(Path socket, SocketAccess access, ConnectionPolicy policy, Backends b) {
         ContainerRpcs containers = new ContainerRpcs(b.containers(), b.pods(), b.streams());
         CriStreaming streamingBackend = new CriStreaming(b.containers(), b.pods(), containers);
         StreamingServer streaming = StreamingServer.start(streamingBackend, b.streamAddress(), b.streamPort(),
@@ -73,17 +81,22 @@ public final class CriServer implements AutoCloseable {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         PeerCredentialsGate gate = new PeerCredentialsGate(socket, access);
+        ConnectionLimit limit = new ConnectionLimit(socket, policy);
         try {
             // The RPCs block (a pull takes minutes), so they run on gRPC's default executor, not the event loop.
-            Server server = access.bind(socket, path -> NettyServerBuilder.forAddress(new DomainSocketAddress(path.toFile()))
-                    .bossEventLoopGroup(boss)
-                    .workerEventLoopGroup(workers)
-                    .channelFactory(() -> gate.guard(new EpollServerDomainSocketChannel()))
-                    .addService(CriCalls.withUnimplementedExplained(runtime, runtime.bindService()))
-                    .addService(CriCalls.withUnimplementedExplained(images, images.bindService()))
-                    .build()
-                    .start());
-            return new CriServer(socket, server, boss, workers, streaming);
+            Server server = access.bind(socket, path -> {
+                NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toFile()))
+                        .bossEventLoopGroup(boss)
+                        .workerEventLoopGroup(workers)
+                        .channelFactory(() -> gate.guard(limit.guard(new EpollServerDomainSocketChannel())))
+                        .addService(CriCalls.withUnimplementedExplained(runtime, runtime.bindService()))
+                        .addService(CriCalls.withUnimplementedExplained(images, images.bindService()));
+                if (policy.closesIdle()) {
+                    builder.maxConnectionIdle(policy.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                }
+                return builder.build().start();
+            });
+            return new CriServer(socket, server, boss, workers, streaming, limit);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -98,6 +111,11 @@ public final class CriServer implements AutoCloseable {
 
     public Path socket() {
         return socket;
+    }
+
+    /** The connections open now, for the metrics. */
+    public int openConnections() {
+        return limit.open();
     }
 
     /** The port of the Exec/Attach/PortForward streaming server. */

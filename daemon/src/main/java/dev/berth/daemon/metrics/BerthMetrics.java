@@ -18,6 +18,11 @@ public final class BerthMetrics {
             "bytes of image layers downloaded and verified");
     private final MetricsRegistry.Counter oomKills = registry.counter("berth_oom_kills_total",
             "container runs ended by the OOM killer");
+    private final MetricsRegistry.Counter connectionsRefused = registry.counter("berth_connections_refused_total",
+            "connections closed as they were accepted: the socket was at its max_connections", "socket");
+    private final MetricsRegistry.Counter connectionsIdleClosed = registry.counter(
+            "berth_connections_idle_closed_total",
+            "REST API connections closed after connection_idle_timeout with no request in flight", "socket");
     private final MetricsRegistry.Counter recovered = registry.counter("berth_recovered_containers_total",
             "containers re-adopted at start-up, since berthd started");
 
@@ -30,6 +35,19 @@ public final class BerthMetrics {
             Supplier<? extends Number> shims) {
         registry.gauge("berth_containers", "containers by state", "state", containersByState);
         registry.gauge("berth_shims", "running container shims", shims);
+    }
+
+    /** {@code openBySocket}: socket name (api, cri) to its open connections, sampled at scrape time. */
+    public void sampleConnections(Supplier<Map<String, ? extends Number>> openBySocket) {
+        registry.gauge("berth_connections", "open connections by socket", "socket", openBySocket);
+    }
+
+    public void connectionRefused(String socket) {
+        connectionsRefused.inc(1, socket);
+    }
+
+    public void connectionIdleClosed(String socket) {
+        connectionsIdleClosed.inc(1, socket);
     }
 
     public MetricsRegistry registry() {

@@ -158,7 +158,7 @@ class SocketAccessTest {
         socket = sockets.resolve("api.sock");
         ApiHandler.Routes routes = new ApiHandler.Routes()
                 .add("GET", "/v1/ping", (ex, m) -> ex.json(HttpResponseStatus.OK, Map.of("ok", true)));
-        server = new ApiServer(socket, SocketAccess.forGroup(group), routes);
+        server = new ApiServer(socket, SocketAccess.forGroup(group), routes, ConnectionPolicy.UNLIMITED);
         server.start();
     }
 }

@@ -48,6 +48,22 @@ class AuthStoreTest {
     }
 
     @Test
+    void anUnreadableFileIsSetAsideAndTheStoreStartsEmpty() throws Exception {
+        Path file = dir.resolve("auth.json");
+        for (String broken : List.of("{\"auths\": {\"h\": {\"auth\"", "", "\u0000garbage", "{\"auths\": [1, 2]}")) {
+            Files.writeString(file, broken);
+            AuthStore store = new AuthStore(file);
+            assertNull(store.get("h"));
+            Path aside = dir.resolve("auth.json.broken");
+            assertEquals(broken, Files.readString(aside));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(aside)));
+            store.put("h", RegistryCredentials.basic("u", "p"));
+            assertEquals("u", new AuthStore(file).get("h").username(), "a new login is saved over it");
+            Files.delete(file);
+        }
+    }
+
+    @Test
     void registryNamesAreTheHostsPullsReach() {
         RegistriesConfig defaults = RegistriesConfig.defaults();
         assertEquals("registry-1.docker.io", AuthStore.endpoint("docker.io", defaults).host());

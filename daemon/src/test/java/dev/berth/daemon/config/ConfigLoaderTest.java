@@ -1,6 +1,7 @@
 package dev.berth.daemon.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,18 @@ class ConfigLoaderTest {
         assertEquals(32L << 30, c.layerMaxBytes());
         assertEquals(Path.of("/etc/cni/net.d"), c.cniConfDir());
         assertEquals(java.util.Map.of(), c.runtimes());
+        assertEquals(300, c.connectionIdleTimeout());
+        long nofile = ((com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        assertEquals(DaemonConfig.defaultMaxConnections(nofile), c.maxConnections());
+    }
+
+    @Test
+    void theConnectionCapLeavesHalfTheOpenFilesPastTheReserveForEverythingElse() {
+        assertEquals((20000 - 1024) / 4, DaemonConfig.defaultMaxConnections(20000));
+        assertEquals((1048576 - 1024) / 4, DaemonConfig.defaultMaxConnections(1048576));
+        assertEquals(16, DaemonConfig.defaultMaxConnections(1024), "a floor for tiny limits");
+        assertEquals(Integer.MAX_VALUE, DaemonConfig.defaultMaxConnections(Long.MAX_VALUE), "RLIM_INFINITY");
     }
 
     @Test
@@ -53,9 +66,14 @@ class ConfigLoaderTest {
     @Test
     void malformedOrUnknownKeysAreClearErrors() throws Exception {
         Path bad = dir.resolve("bad.toml");
-        Files.writeString(bad, "root = [unclosed\n");
+        Files.writeString(bad, "log_level = \"info\"\nroot = [unclosed\n");
         BerthException e = assertThrows(BerthException.class, () -> ConfigLoader.load(bad, true));
-        assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+        assertTrue(e.getMessage().startsWith("load config " + bad + ": line 2, column "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "not one line: " + e.getMessage());
+        Path wrongType = dir.resolve("wrong-type.toml");
+        Files.writeString(wrongType, "stop_timeout = \"ten\"\n");
+        BerthException w = assertThrows(BerthException.class, () -> ConfigLoader.load(wrongType, true));
+        assertTrue(w.getMessage().startsWith("load config " + wrongType + ": key stop_timeout: "), w.getMessage());
         Path unknown = dir.resolve("unknown.toml");
         Files.writeString(unknown, "no_such_key = 1\n");
         BerthException u = assertThrows(BerthException.class, () -> ConfigLoader.load(unknown, true));

@@ -28,6 +28,7 @@ import dev.berth.cri.v1.StatusRequest;
 import dev.berth.cri.v1.VersionRequest;
 import dev.berth.cri.v1.VersionResponse;
 import dev.berth.daemon.BerthVersion;
+import dev.berth.daemon.api.ConnectionPolicy;
 import dev.berth.daemon.api.CurlAs;
 import dev.berth.daemon.api.ImageRoutes;
 import dev.berth.daemon.api.SocketAccess;
@@ -106,7 +107,8 @@ class CriServerTest {
         PodService pods = new PodService(new PodStore(dir), containers, images, new NetnsManager(dir.resolve("netns")),
                 new CniNetwork(dir.resolve("net.d"), List.of(Path.of("/usr/lib/cni")), dir.resolve("cni")),
                 Path.of("berth-pause"));
-        server = CriServer.start(dir.resolve("cri.sock"), SocketAccess.rootOnly(), new CriServer.Backends(images, id -> false,
+        server = CriServer.start(dir.resolve("cri.sock"), SocketAccess.rootOnly(),
+                ConnectionPolicy.UNLIMITED, new CriServer.Backends(images, id -> false,
                 RegistriesConfig::defaults, host -> RegistryCredentials.ANONYMOUS, ImageRoutes.PullListener.NONE,
                 "cgroupfs", containers, pods, background, "127.0.0.1", 0));
         clientGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.daemon.api.ApiHandler;
 import dev.berth.daemon.api.ApiServer;
+import dev.berth.daemon.api.ConnectionPolicy;
 import dev.berth.daemon.api.SocketAccess;
 import dev.berth.oci.BerthException;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -64,7 +65,7 @@ class MetricsTest {
                 })
                 .observe((method, route, status, nanos) -> metrics.apiRequest(method, route, status, nanos / 1e9));
         Path socket = dir.resolve("api.sock");
-        ApiServer api = new ApiServer(socket, SocketAccess.rootOnly(), routes);
+        ApiServer api = new ApiServer(socket, SocketAccess.rootOnly(), routes, ConnectionPolicy.UNLIMITED);
         api.start();
         try (MetricsServer server = MetricsServer.start(0, metrics.registry())) {
             assertTrue(call(socket, "GET /v1/things/a").startsWith("HTTP/1.1 200"));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.json.ParseErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,7 +82,7 @@ public final class RegistriesConfig {
         try {
             doc = new TomlMapper().readValue(toml, Doc.class);
         } catch (IOException e) {
-            throw new BerthException(BerthException.Kind.INVALID_ARGUMENT, op + ": " + e.getMessage(), e);
+            throw new BerthException(BerthException.Kind.INVALID_ARGUMENT, op + ": " + ParseErrors.describe(e), e);
         }
         List<Registry> out = new ArrayList<>();
         for (RegistryDoc r : doc.registries() == null ? List.<RegistryDoc>of() : doc.registries()) {

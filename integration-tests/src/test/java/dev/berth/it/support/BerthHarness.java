@@ -132,6 +132,11 @@ public final class BerthHarness implements AutoCloseable {
         return socket;
     }
 
+    /** The berth.toml this daemon runs with; its drop-ins are in berth.toml.d beside it. */
+    public Path config() {
+        return config;
+    }
+
     public String daemonLog() throws IOException {
         return Files.exists(daemonLog) ? Files.readString(daemonLog) : "";
     }
@@ -140,13 +145,39 @@ public final class BerthHarness implements AutoCloseable {
         startDaemon(Map.of());
     }
 
-    /** Starts berthd with more environment, e.g. {@code BERTH_FAILPOINT}; returns once it serves. */
-    public void startDaemon(Map<String, String> extraEnv) throws IOException {
-        List<String> cmd = List.of(REPO.resolve("daemon/src/main/sh/berthd").toString(),
+    /** berthd with this harness's config, and the given root, run root and socket. */
+    private ProcessBuilder daemonProcess(Path root, Path runRoot, Path socket, String... more) {
+        List<String> cmd = new ArrayList<>(List.of(REPO.resolve("daemon/src/main/sh/berthd").toString(),
                 "--config", config.toString(), "--root", root.toString(),
-                "--run-root", runRoot.toString(), "--socket", socket.toString());
+                "--run-root", runRoot.toString(), "--socket", socket.toString()));
+        cmd.addAll(List.of(more));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("BERTH_DAEMON_LIB", REPO.resolve("daemon/target/lib").toString());
+        return pb;
+    }
+
+    /**
+     * Runs one more berthd while this one serves, on the given root, run root and socket, until it exits
+     * (within 60 s): its exit code and output (both streams, in stdout). Whatever it creates is under
+     * {@link #base()} or the paths given. {@code more}: more arguments, e.g. {@code config}.
+     */
+    public Result runOtherDaemon(Path root, Path runRoot, Path socket, String... more)
+            throws IOException, InterruptedException {
+        Path out = base.resolve("other-berthd-" + System.nanoTime() + ".log");
+        Process p = daemonProcess(root, runRoot, socket, more).redirectErrorStream(true).redirectOutput(out.toFile())
+                .start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new IllegalStateException("the other berthd still runs after 60 s:\n" + Files.readString(out));
+        }
+        Result r = new Result(p.exitValue(), Files.readString(out), "");
+        Files.delete(out);
+        return r;
+    }
+
+    /** Starts berthd with more environment, e.g. {@code BERTH_FAILPOINT}; returns once it serves. */
+    public void startDaemon(Map<String, String> extraEnv) throws IOException {
+        ProcessBuilder pb = daemonProcess(root, runRoot, socket);
         pb.environment().putAll(extraEnv);
         daemon = pb.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile())).start();

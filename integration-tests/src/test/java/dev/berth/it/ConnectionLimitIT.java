@@ -1,0 +1,221 @@
+package dev.berth.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.it.support.BerthHarness;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * berth.sock under a flood of idle connections: past max_connections they are closed as they come, counted
+ * in /metrics, and berthd keeps the file descriptors to clean up a container that exits meanwhile; an idle
+ * connection goes after connection_idle_timeout, a quiet `logs -f` stream does not. docs/hardening.md.
+ */
+class ConnectionLimitIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CAP = 100;
+
+    private BerthHarness berth;
+    private final List<SocketChannel> clients = new ArrayList<>();
+    private Process follower;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (SocketChannel c : clients) {
+            c.close();
+        }
+        if (follower != null) {
+            follower.destroyForcibly().waitFor();
+        }
+        if (berth != null) {
+            berth.close();
+        }
+    }
+
+    /**
+     * berthd's open-files limit is lowered (prlimit) to what it holds plus the cap plus a little; without
+     * the cap, the flood would take every descriptor and the exit below could not be cleaned up (EMFILE).
+     */
+    @Test
+    void connectionsPastTheCapAreRefusedAndAnExitIsStillCleanedUpWithTheFloodHeld() throws Exception {
+        int metricsPort = freePort();
+        berth = new BerthHarness(List.of("max_connections = " + CAP, "connection_idle_timeout = 600",
+                "metrics_port = " + metricsPort));
+        String victim = berth.ok("run", "-d", "--name", "victim", "busybox", "sleep", "1000");
+        int victimPid = state(victim).get("pid").asInt();
+        long pid = berth.daemonPid();
+        long held = fdsOf(pid);
+        long limit = held + CAP + 64;
+        BerthHarness.run("prlimit", "--pid", Long.toString(pid), "--nofile=" + limit + ":" + limit);
+        assertTrue(Files.readString(Path.of("/proc/" + pid + "/limits")).lines()
+                .anyMatch(l -> l.startsWith("Max open files") && l.contains(" " + limit + " ")),
+                "prlimit did not apply");
+
+        int flood = 3 * CAP;
+        for (int i = 0; i < flood; i++) {
+            SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+            c.connect(UnixDomainSocketAddress.of(berth.socket()));
+            c.configureBlocking(false);
+            clients.add(c);
+        }
+        String refused = "berth_connections_refused_total{socket=\"api\"}";
+        assertTrue(BerthHarness.eventually(() -> metric(metricsPort, refused) == flood - CAP, 30_000),
+                "refused: " + metric(metricsPort, refused));
+        assertEquals(CAP, metric(metricsPort, "berth_connections{socket=\"api\"}"));
+        assertEquals(flood - CAP, clients.stream().filter(ConnectionLimitIT::closedByPeer).count(),
+                "the refused connections are not closed");
+
+        // The container exits while the flood holds every connection allowed: runc delete, cgroups, all done.
+        BerthHarness.run("kill", "-9", Integer.toString(victimPid));
+        Path runcState = berth.runRoot().resolve("runc").resolve(victim);
+        assertTrue(BerthHarness.eventually(() -> !Files.exists(runcState), 30_000),
+                "runc state left for the exited container");
+        assertTrue(BerthHarness.eventually(() -> cgroupDirsOf(victim).isEmpty(), 10_000),
+                "cgroups left: " + cgroupDirsOf(victim));
+        String log = berth.daemonLog();
+        assertFalse(log.contains("Too many open files") || log.contains("error=24"), log);
+        assertTrue(log.contains("refused " ) && log.contains("max_connections"), "the refusals are not logged");
+
+        for (SocketChannel c : clients) {
+            c.close();
+        }
+        clients.clear();
+        JsonNode exited = state(victim);
+        assertEquals("exited", exited.get("status").asText(), exited.toString());
+        assertEquals(137, exited.get("exitCode").asInt(), exited.toString());
+        assertTrue(BerthHarness.eventually(() -> metric(metricsPort, "berth_connections{socket=\"api\"}") <= 1, 10_000),
+                "closed connections still counted open");
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAfterTheTimeoutAndAQuietLogStreamIsNot() throws Exception {
+        int metricsPort = freePort();
+        berth = new BerthHarness(List.of("connection_idle_timeout = 2", "metrics_port = " + metricsPort));
+        berth.ok("run", "-d", "--name", "quiet", "busybox", "sh", "-c",
+                "echo first; while [ ! -e /go ]; do usleep 100000; done; echo second; sleep 1000");
+        Path followed = berth.base().resolve("followed.log");
+        ProcessBuilder pb = new ProcessBuilder(BerthHarness.REPO.resolve("cli/src/main/sh/berth").toString(),
+                "logs", "-f", "quiet");
+        pb.environment().put("BERTH_SOCKET", berth.socket().toString());
+        pb.environment().put("BERTH_LIB", BerthHarness.REPO.resolve("cli/target/lib").toString());
+        follower = pb.redirectErrorStream(true).redirectOutput(followed.toFile()).start();
+        assertTrue(BerthHarness.eventually(() -> read(followed).contains("first"), 30_000), read(followed));
+
+        SocketChannel idle = SocketChannel.open(StandardProtocolFamily.UNIX);
+        idle.connect(UnixDomainSocketAddress.of(berth.socket()));
+        clients.add(idle);
+        SocketChannel keptAlive = SocketChannel.open(StandardProtocolFamily.UNIX);
+        keptAlive.connect(UnixDomainSocketAddress.of(berth.socket()));
+        clients.add(keptAlive);
+        keptAlive.write(ByteBuffer.wrap("GET /v1/version HTTP/1.1\r\nHost: d\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII)));
+        ByteBuffer answer = ByteBuffer.allocate(8192);
+        keptAlive.read(answer);
+        String status = new String(answer.array(), 0, answer.position(), StandardCharsets.US_ASCII);
+        assertTrue(status.startsWith("HTTP/1.1 200"), status);
+        long opened = System.nanoTime();
+        idle.configureBlocking(false);
+        keptAlive.configureBlocking(false);
+
+        assertTrue(BerthHarness.eventually(() -> closedByPeer(idle) && closedByPeer(keptAlive), 15_000),
+                "idle connections outlived connection_idle_timeout");
+        assertTrue(System.nanoTime() - opened >= 1_500_000_000L, "closed before the timeout");
+        assertTrue(metric(metricsPort, "berth_connections_idle_closed_total{socket=\"api\"}") >= 2);
+
+        // The stream has been quiet for longer than the timeout, and follows on.
+        assertTrue(follower.isAlive(), "logs -f ended: " + read(followed));
+        berth.ok("exec", "quiet", "touch", "/go");
+        assertTrue(BerthHarness.eventually(() -> read(followed).contains("second"), 15_000), read(followed));
+    }
+
+    private static boolean closedByPeer(SocketChannel c) {
+        try {
+            ByteBuffer b = ByteBuffer.allocate(1024);
+            int n;
+            while ((n = c.read(b)) > 0) {
+                b.clear();
+            }
+            return n < 0;
+        } catch (IOException reset) {
+            return true;
+        }
+    }
+
+    private static long fdsOf(long pid) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return fds.count();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** One series of berthd's /metrics, 0 when it is not there yet. */
+    private static long metric(int port, String series) {
+        try {
+            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
+            Matcher m = Pattern.compile("^" + Pattern.quote(series) + " ([0-9.e+]+)$", Pattern.MULTILINE).matcher(body);
+            return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("scrape /metrics: " + e, e);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private JsonNode state(String ref) throws Exception {
+        JsonNode node = JSON.readTree(berth.ok("inspect", ref));
+        return (node.isArray() ? node.get(0) : node).get("state");
+    }
+
+    private List<Path> cgroupDirsOf(String id) {
+        List<Path> found = new ArrayList<>();
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                Path parent = h.resolve(berth.cgroupParent());
+                if (Files.isDirectory(parent)) {
+                    try (Stream<Path> walk = Files.walk(parent, 3)) {
+                        walk.filter(p -> Files.isDirectory(p) && p.getFileName().toString().contains(id))
+                                .forEach(found::add);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
+    }
+}
