@@ -136,10 +136,11 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ExecutorService streams = Executors.newCachedThreadPool(daemonThreads("berth-stream"));
         ShimExitMonitor monitor = new ShimExitMonitor();
         BerthMetrics metrics = new BerthMetrics();
+        ResourceViews views = new ResourceViews(cfg.resourceViews(), cfg.resourceViewsDefault());
+        views.warnIfNotServing();
         ContainerService containers = new ContainerService(store, images, cgroups,
                 new RuntimeHandlers(runtime, handlers),
-                new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(),
-                        new ResourceViews(cfg.resourceViews(), cfg.resourceViewsDefault())),
+                new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(), views),
                 new ContainerService.Settings(cfg.runRoot(), systemdCgroup,
                         cfg.cgroupParent(), cfg.logMaxSize(), cfg.logMaxFiles(), cfg.stopTimeout()),
                 background, exited -> {
@@ -164,7 +165,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         paths.put("socket", cfg.socketPath().toString());
         paths.put("criSocket", cfg.criSocketPath().toString());
         ApiHandler.Routes routes = new ApiHandler.Routes();
-        new SystemRoutes(containers, images, runtime, layout, cgroups.driver(), paths).register(routes);
+        new SystemRoutes(containers, images, runtime, layout, cgroups.driver(), paths, views).register(routes);
         new ContainerRoutes(containers, streams).register(routes);
         ConfigReloader reloader = new ConfigReloader(this::loadConfig, cfg, Map.of(
                 "log_level", next -> LogSetup.setLevel(next.logLevel()),

@@ -24,6 +24,11 @@ public final class BundleWriter {
         this.views = views;
     }
 
+    /** Whether a container created now gets resource views: recorded in its record, bound by {@link #write}. */
+    boolean resourceViews(String id, Boolean requested) {
+        return views.forNewContainer(id, requested);
+    }
+
     void write(ContainerPaths paths, ContainerRecord record, ImageConfig image) {
         Path bundle = paths.bundle();
         ContainerCreate c = record.config();
@@ -64,7 +69,9 @@ public final class BundleWriter {
                 builder.bindMount(v.source(), v.destination(), v.readOnly());
             }
         }
-        views.apply(record.id(), c.resourceViews(), builder);
+        if (Boolean.TRUE.equals(record.resourceViews())) {
+            views.apply(record.id(), builder);
+        }
         Spec spec = OciHooks.load(hooksDirs).apply(builder.build());
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
     }

@@ -201,7 +201,7 @@ public final class ContainerService {
         String cgroupParent = request.linux() != null && request.linux().cgroupParent() != null
                 && !request.linux().cgroupParent().isEmpty() ? request.linux().cgroupParent() : settings.cgroupParent();
         ContainerRecord record = new ContainerRecord(id, name, request.image(), image.id(), Instant.now(),
-                cgroups.cgroupsPath(cgroupParent, id), request);
+                cgroups.cgroupsPath(cgroupParent, id), request, bundles.resourceViews(id, request.resourceViews()));
         Container container = new Container(record, ContainerState.creating());
         try {
             store.create(record, container.state());

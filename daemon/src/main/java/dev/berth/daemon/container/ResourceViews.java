@@ -33,19 +33,53 @@ public final class ResourceViews {
         this.enabledByDefault = enabledByDefault;
     }
 
+    /** Where the server is expected, whether it serves there, and whether containers get views unless they opt out. */
+    public record Status(Path mountPoint, boolean serving, boolean enabledByDefault) {
+    }
+
+    public Status status() {
+        return new Status(mountPoint, serving(), enabledByDefault);
+    }
+
     /**
-     * Adds the bind mounts unless the container opted out or no view server is mounted. Only files the
-     * running server has are bound: an older server without some of them must not fail the start.
+     * Serving: mounted, and its root's meminfo answers (a dead server's mount fails the stat). During a
+     * server restart a held mount makes the stat wait for the next instance, as a container's read does.
      */
-    void apply(String id, Boolean requested, SpecBuilder spec) {
+    private boolean serving() {
+        return mountPoint != null && OverlayRootfs.isMounted(mountPoint)
+                && Files.exists(mountPoint.resolve("proc/meminfo"));
+    }
+
+    /** At berthd's start: one WARN line if containers are to get views and the server is not serving. */
+    public void warnIfNotServing() {
+        if (enabledByDefault && !serving()) {
+            LOG.log(Level.WARNING, "resource views: berth-viewfs is not serving " + mountPoint + ": containers"
+                    + " created now see the host's memory and CPUs in /proc and /sys (start berth-viewfs.service)");
+        }
+    }
+
+    /**
+     * Whether container {@code id}, created now, gets views: it asked for them (or did not opt out of the
+     * default) and the server serves. A container that wanted them and gets none is a WARN.
+     */
+    boolean forNewContainer(String id, Boolean requested) {
         boolean wanted = requested != null ? requested : enabledByDefault;
         if (!wanted) {
-            return;
+            return false;
         }
-        if (mountPoint == null || !OverlayRootfs.isMounted(mountPoint)) {
-            LOG.log(Level.DEBUG, "container {0}: no resource views: {1} is not mounted", id, mountPoint);
-            return;
+        if (!serving()) {
+            LOG.log(Level.WARNING, "container {0}: no resource views: berth-viewfs is not serving {1}: it sees"
+                    + " the host''s memory and CPUs in /proc and /sys", id, mountPoint);
+            return false;
         }
+        return true;
+    }
+
+    /**
+     * Adds the bind mounts of the container's views. Only files the running server has are bound: an
+     * older server without some of them must not fail the start.
+     */
+    void apply(String id, SpecBuilder spec) {
         for (String file : FILES) {
             // the container's own copy of the tree (viewfs's CONTAINERS): inodes of its own, so one
             // container's file size and page cache never serve another's sendfile(2)
