@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,8 +23,12 @@ import org.junit.jupiter.api.Test;
  */
 class ResourceViewsStatusIT {
 
+    /**
+     * Containers created while the server does not serve have no views and say so; once it serves berthd
+     * adds them: bound into a running one's mount namespace, in a created one's bundle for its start.
+     */
     @Test
-    void infoAndInspectSayWhetherContainersGotViewsWhileTheServerIsDownAndUp() throws Exception {
+    void containersMadeWhileTheServerIsDownGetTheirViewsOnceItServes() throws Exception {
         assumeTrue(Files.exists(Path.of("/dev/fuse")), "resource views need /dev/fuse");
         Path mount = Files.createTempDirectory(Path.of("/tmp"), "bvfs");
         ViewFsProcess viewfs = null;
@@ -33,23 +39,30 @@ class ResourceViewsStatusIT {
             assertTrue(info.contains("Resource Views: inactive, berth-viewfs not serving " + mount), info);
             assertTrue(info.contains("Containers Without Views: 0"), info);
 
-            String without = berth.ok("run", "-d", "--memory", "64m", "busybox", "sleep", "1000").strip();
-            assertViews(berth, without, false);
-            assertFalse(berth.ok("exec", without, "grep", "MemTotal", "/proc/meminfo").contains(" 65536 kB"),
-                    "a container without views sees the host's MemTotal");
-            assertTrue(berth.daemonLog().contains("container " + without + ": no resource views"), berth.daemonLog());
-            assertTrue(berth.ok("info").contains("Containers Without Views: 1"));
+            String running = berth.ok("run", "-d", "--memory", "64m", "busybox", "sleep", "1000").strip();
+            String created = berth.ok("create", "--memory", "64m", "busybox", "grep", "MemTotal", "/proc/meminfo").strip();
+            assertEquals("false", views(berth, running));
+            assertEquals("false", views(berth, created));
+            assertFalse(memTotal(berth, running).contains(" 65536 kB"), "a container without views sees the host's");
+            assertTrue(berth.daemonLog().contains("container " + running + ": no resource views"), berth.daemonLog());
+            assertTrue(berth.ok("info").contains("Containers Without Views: 2"));
 
             viewfs = new ViewFsProcess(mount, berth.cgroupParent(), berth.base().resolve("viewfs.log"));
             viewfs.start();
             info = berth.ok("info");
             assertTrue(info.contains("Resource Views: active, berth-viewfs serving " + mount), info);
-            String with = berth.ok("run", "-d", "--memory", "64m", "busybox", "sleep", "1000").strip();
-            assertViews(berth, with, true);
-            assertTrue(berth.ok("exec", with, "grep", "MemTotal", "/proc/meminfo").contains(" 65536 kB"));
-            assertTrue(berth.ok("info").contains("Containers Without Views: 1"), "only the one made while it was down");
+            assertTrue(BerthHarness.eventually(() -> views(berth, running).equals("true")
+                    && views(berth, created).equals("true"), 20_000),
+                    "views not added once the server served:\n" + berth.daemonLog());
+            assertTrue(memTotal(berth, running).contains(" 65536 kB"), "bound into the running container");
+            assertTrue(berth.ok("start", "-a", created).contains(" 65536 kB"), "in the created one's bundle");
+            assertTrue(berth.ok("info").contains("Containers Without Views: 0"));
 
-            berth.ok("rm", "-f", with, without);
+            String made = berth.ok("run", "-d", "--memory", "64m", "busybox", "sleep", "1000").strip();
+            assertEquals("true", views(berth, made));
+            assertTrue(memTotal(berth, made).contains(" 65536 kB"));
+
+            berth.ok("rm", "-f", running, created, made);
             viewfs.close();
             assertTrue(berth.ok("info").contains("Resource Views: inactive"), "after the server stopped");
         } finally {
@@ -60,9 +73,18 @@ class ResourceViewsStatusIT {
         }
     }
 
-    private static void assertViews(BerthHarness berth, String id, boolean expected) throws Exception {
-        String inspect = berth.ok("inspect", id);
-        assertTrue(inspect.matches("(?s).*\"resourceViews\"\\s*:\\s*" + expected + "\\b.*"), inspect);
+    private static String memTotal(BerthHarness berth, String id) throws Exception {
+        return berth.ok("exec", id, "grep", "MemTotal", "/proc/meminfo");
+    }
+
+    /** inspect's resourceViews of the container: "true", "false", or "absent". */
+    private static String views(BerthHarness berth, String id) {
+        try {
+            Matcher m = Pattern.compile("\"resourceViews\"\\s*:\\s*(\\w+)").matcher(berth.ok("inspect", id));
+            return m.find() ? m.group(1) : "absent";
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     /**

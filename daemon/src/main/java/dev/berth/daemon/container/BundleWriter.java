@@ -24,9 +24,9 @@ public final class BundleWriter {
         this.views = views;
     }
 
-    /** Whether a container created now gets resource views: recorded in its record, bound by {@link #write}. */
-    boolean resourceViews(String id, Boolean requested) {
-        return views.forNewContainer(id, requested);
+    /** The resource views {@link #write} binds into containers whose record says they have them. */
+    ResourceViews resourceViews() {
+        return views;
     }
 
     void write(ContainerPaths paths, ContainerRecord record, ImageConfig image) {
@@ -121,6 +121,14 @@ public final class BundleWriter {
     /** The bundle's config.json; NOT_FOUND or INVALID_ARGUMENT naming the file if it is missing or malformed. */
     static Spec read(Path bundle) {
         return OciJson.read(bundle.resolve("config.json"), Spec.class);
+    }
+
+    /** Adds the resource views' bind mounts to the bundle of a container made without them, for its next start. */
+    void addResourceViews(Path bundle, String id) {
+        Spec current = read(bundle);
+        SpecBuilder builder = SpecBuilder.from(current).args(current.process().args());
+        views.apply(id, builder);
+        OciJson.writeAtomically(bundle.resolve("config.json"), builder.build());
     }
 
     /** Keeps the bundle's resources in step with a live update, so a restart applies the new limits. */

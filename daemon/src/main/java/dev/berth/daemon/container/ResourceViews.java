@@ -1,10 +1,13 @@
 package dev.berth.daemon.container;
 
+import dev.berth.daemon.network.NetnsManager;
 import dev.berth.image.OverlayRootfs;
+import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.SpecBuilder;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,10 +30,17 @@ public final class ResourceViews {
 
     private final Path mountPoint;
     private final boolean enabledByDefault;
+    private final Path remountHelper;
 
-    public ResourceViews(Path mountPoint, boolean enabledByDefault) {
+    /**
+     * @param remountHelper berth-viewfs-remount, which binds views into a running container's mount namespace;
+     *                      null when there is none (containers made while the server was down get theirs at
+     *                      their next start only)
+     */
+    public ResourceViews(Path mountPoint, boolean enabledByDefault, Path remountHelper) {
         this.mountPoint = mountPoint;
         this.enabledByDefault = enabledByDefault;
+        this.remountHelper = remountHelper;
     }
 
     /** Where the server is expected, whether it serves there, and whether containers get views unless they opt out. */
@@ -45,7 +55,7 @@ public final class ResourceViews {
      * Serving: mounted, and its root's meminfo answers (a dead server's mount fails the stat). During a
      * server restart a held mount makes the stat wait for the next instance, as a container's read does.
      */
-    private boolean serving() {
+    boolean serving() {
         return mountPoint != null && OverlayRootfs.isMounted(mountPoint)
                 && Files.exists(mountPoint.resolve("proc/meminfo"));
     }
@@ -63,16 +73,41 @@ public final class ResourceViews {
      * default) and the server serves. A container that wanted them and gets none is a WARN.
      */
     boolean forNewContainer(String id, Boolean requested) {
-        boolean wanted = requested != null ? requested : enabledByDefault;
-        if (!wanted) {
+        if (!wanted(requested)) {
             return false;
         }
         if (!serving()) {
             LOG.log(Level.WARNING, "container {0}: no resource views: berth-viewfs is not serving {1}: it sees"
-                    + " the host''s memory and CPUs in /proc and /sys", id, mountPoint);
+                    + " the host''s memory and CPUs in /proc and /sys until the server serves", id, mountPoint);
             return false;
         }
         return true;
+    }
+
+    /** Whether a container asked for views, or did not opt out of the default. */
+    boolean wanted(Boolean requested) {
+        return requested != null ? requested : enabledByDefault;
+    }
+
+    /**
+     * Binds the views into running container {@code id}'s mount namespace (that of {@code pid}) over its
+     * own files, as berth-viewfs heals containers after its restart; throws naming the container if the
+     * helper is missing or fails.
+     */
+    void bindInto(String id, int pid) {
+        String op = "add resource views to container " + id;
+        if (remountHelper == null) {
+            throw BerthException.conflict(op + ": no berth-viewfs-remount beside the shim");
+        }
+        List<String> cmd = new ArrayList<>(List.of(remountHelper.toString(), Integer.toString(pid)));
+        for (String file : FILES) {
+            Path source = source(id, file);
+            if (Files.exists(source)) {
+                cmd.add(source.toString());
+                cmd.add(file);
+            }
+        }
+        NetnsManager.run(op, cmd.toArray(String[]::new));
     }
 
     /**
@@ -83,12 +118,17 @@ public final class ResourceViews {
         for (String file : FILES) {
             // the container's own copy of the tree (viewfs's CONTAINERS): inodes of its own, so one
             // container's file size and page cache never serve another's sendfile(2)
-            Path source = Path.of(mountPoint + CONTAINERS + id + file);
+            Path source = source(id, file);
             if (Files.exists(source)) {
                 spec.bindMount(source.toString(), file, true);
             } else {
                 LOG.log(Level.DEBUG, "container {0}: no resource view for {1}: {2} does not serve it", id, file, mountPoint);
             }
         }
+    }
+
+    /** The container's own copy of {@code file} in the view tree. */
+    private Path source(String id, String file) {
+        return Path.of(mountPoint + CONTAINERS + id + file);
     }
 }

@@ -5,8 +5,8 @@ import java.time.Instant;
 
 /**
  * The immutable half of a container, persisted once in container.json (updated only by `update`).
- * {@code resourceViews}: whether berth-viewfs's views were bound into it at create; null for containers
- * created before Berth recorded that.
+ * {@code resourceViews}: whether berth-viewfs's views are bound into it (at create, or added once the server
+ * served); null for containers created before Berth recorded that.
  */
 public record ContainerRecord(
         String id,
@@ -20,5 +20,9 @@ public record ContainerRecord(
 
     public ContainerRecord withConfig(ContainerCreate newConfig) {
         return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, newConfig, resourceViews);
+    }
+
+    public ContainerRecord withResourceViews(boolean views) {
+        return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, config, views);
     }
 }

@@ -61,7 +61,7 @@ class ResourceViewsTest {
         serve("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/swaps",
                 "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present",
                 "/proc/pressure/cpu");
-        List<Mount> binds = binds(new ResourceViews(mount, true), null);
+        List<Mount> binds = binds(new ResourceViews(mount, true, null), null);
         assertEquals(List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/swaps",
                 "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present"),
                 binds.stream().map(Mount::destination).toList(),
@@ -71,18 +71,18 @@ class ResourceViewsTest {
             assertEquals(List.of("rbind", "rprivate", "ro"), m.options());
         }
         serve("/proc/diskstats");
-        assertEquals(ResourceViews.FILES, binds(new ResourceViews(mount, true), null).stream().map(Mount::destination).toList());
+        assertEquals(ResourceViews.FILES, binds(new ResourceViews(mount, true, null), null).stream().map(Mount::destination).toList());
     }
 
     @Test
     void noBindsWhenOptedOutOrNotMounted() throws Exception {
         serve(ResourceViews.FILES.toArray(String[]::new));
-        assertEquals(List.of(), binds(new ResourceViews(mount, true), false), "the container opted out");
-        assertEquals(List.of(), binds(new ResourceViews(mount, false), null), "off by default");
-        assertEquals(ResourceViews.FILES.size(), binds(new ResourceViews(mount, false), true).size(), "opted in");
-        assertEquals(List.of(), binds(new ResourceViews(tmp, true), null), "not a mount point");
-        assertEquals(new ResourceViews.Status(mount, true, true), new ResourceViews(mount, true).status());
-        assertEquals(new ResourceViews.Status(tmp, false, true), new ResourceViews(tmp, true).status());
+        assertEquals(List.of(), binds(new ResourceViews(mount, true, null), false), "the container opted out");
+        assertEquals(List.of(), binds(new ResourceViews(mount, false, null), null), "off by default");
+        assertEquals(ResourceViews.FILES.size(), binds(new ResourceViews(mount, false, null), true).size(), "opted in");
+        assertEquals(List.of(), binds(new ResourceViews(tmp, true, null), null), "not a mount point");
+        assertEquals(new ResourceViews.Status(mount, true, true), new ResourceViews(mount, true, null).status());
+        assertEquals(new ResourceViews.Status(tmp, false, true), new ResourceViews(tmp, true, null).status());
     }
 
     /** A mount whose root serves no meminfo (as a dead server's mount, whose stat fails) is not serving. */
@@ -90,7 +90,7 @@ class ResourceViewsTest {
     void noBindsWhenTheMountDoesNotServe() throws Exception {
         serve(ResourceViews.FILES.toArray(String[]::new));
         Files.delete(mount.resolve("proc/meminfo"));
-        assertEquals(List.of(), binds(new ResourceViews(mount, true), true));
-        assertEquals(new ResourceViews.Status(mount, false, true), new ResourceViews(mount, true).status());
+        assertEquals(List.of(), binds(new ResourceViews(mount, true, null), true));
+        assertEquals(new ResourceViews.Status(mount, false, true), new ResourceViews(mount, true, null).status());
     }
 }
