@@ -8,7 +8,7 @@ serving() { grep -q " $views " /proc/self/mountinfo && [ -e "$views/proc/meminfo
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
 fi
-# The views first: berthd binds them only into containers created while they serve.
+# The views first, so that containers have them from their start (berthd adds them to earlier ones later).
 if ! serving; then
   if [ -d /run/systemd/system ]; then
     systemctl start berth-viewfs || true # Type=notify: returns once the mount serves
