@@ -1,14 +1,17 @@
 package dev.berth.daemon.container;
 
-import dev.berth.daemon.network.NetnsManager;
 import dev.berth.image.OverlayRootfs;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.SpecBuilder;
+import java.io.File;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The resource views of berth-viewfs (its own service): when its FUSE filesystem is mounted, its files
@@ -24,6 +27,9 @@ public final class ResourceViews {
     public static final List<String> FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime",
             "/proc/loadavg", "/proc/swaps", "/proc/diskstats", "/sys/devices/system/cpu/online",
             "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present");
+
+    /** The remount helper's few syscalls per file; a longer wait means a stuck mount. */
+    private static final long HELPER_TIMEOUT_SECONDS = 30;
 
     /** viewfs's ViewFs.CONTAINERS (the daemon does not depend on the view server). */
     static final String CONTAINERS = "/containers/";
@@ -107,7 +113,25 @@ public final class ResourceViews {
                 cmd.add(file);
             }
         }
-        NetnsManager.run(op, cmd.toArray(String[]::new));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(HELPER_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": " + remountHelper
+                        + " did not finish in " + HELPER_TIMEOUT_SECONDS + " s");
+            }
+            if (p.exitValue() != 0) {
+                throw BerthException.internal(op + ": " + remountHelper + " failed: " + out, null);
+            }
+        } catch (IOException e) {
+            throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": cannot run " + remountHelper
+                    + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": interrupted", e);
+        }
     }
 
     /**

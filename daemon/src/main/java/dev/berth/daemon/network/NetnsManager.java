@@ -116,8 +116,7 @@ public final class NetnsManager {
         dirReady = true;
     }
 
-    /** Runs {@code cmd} (stdin /dev/null, at most TIMEOUT_SECONDS); a failure names {@code op} and the output. */
-    public static void run(String op, String... cmd) {
+    private static void run(String op, String... cmd) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
