@@ -15,7 +15,7 @@ TEST_PKGS = $(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev valgrin
             systemd-container debootstrap e2fsprogs qemu-system-x86
 BENCH_PKGS = hyperfine podman conmon containerd lxcfs
 
-.PHONY: all build shim image java deps test-deps bench-deps install demo test test-shim test-java soak bench fuzz clean
+.PHONY: all build shim image java run-deps deps test-deps bench-deps install demo test test-shim test-java soak bench fuzz clean
 
 all: build
 
@@ -39,6 +39,9 @@ define apt_install
 	fi
 endef
 
+run-deps:
+	$(call apt_install,$(RUN_PKGS))
+
 deps:
 	$(call apt_install,$(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev)
 
@@ -48,7 +51,9 @@ test-deps:
 bench-deps: test-deps
 	$(call apt_install,$(BENCH_PKGS))
 
-install: build
+# Installing onto this host (no DESTDIR) installs the packages berth runs on too, libfuse2 for berth-viewfs
+# among them; a staged install (DESTDIR, for packaging) leaves them to the package's dependencies.
+install: $(if $(DESTDIR),,run-deps) build
 	install -d $(LIBDIR)/daemon $(LIBDIR)/cli $(LIBDIR)/viewfs/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/berth/images \
 	  $(DESTDIR)$(SYSCONFDIR)/berth $(DESTDIR)$(SYSCONFDIR)/systemd/system
 	rm -f $(LIBDIR)/daemon/*.jar $(LIBDIR)/cli/*.jar $(LIBDIR)/viewfs/*.jar $(LIBDIR)/viewfs/lib/*.jar
@@ -71,7 +76,8 @@ install: build
 	[ -n "$$(find $(DESTDIR)$(SYSCONFDIR)/cni/net.d -maxdepth 1 -type f \( -name '*.conflist' -o -name '*.conf' -o -name '*.json' \) 2>/dev/null)" ] || install -D -m 0644 contrib/cni/10-berth-bridge.conflist $(DESTDIR)$(SYSCONFDIR)/cni/net.d/10-berth-bridge.conflist
 	bash cli/src/main/sh/make-cds.sh $(LIBDIR)/cli
 
-# Berth's main job on a fresh machine: install, start berthd, run a container from the built-in image.
+# Berth's main job on a fresh machine: install, start berth-viewfs and berthd, run containers from the
+# built-in image.
 demo: deps install
 	@bash contrib/demo.sh
 

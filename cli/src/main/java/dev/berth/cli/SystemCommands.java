@@ -64,10 +64,23 @@ public final class SystemCommands {
             line(sb, "Root Dir", Json.str(i, "root", ""));
             line(sb, "Run Root", Json.str(i, "runRoot", ""));
             line(sb, "Socket", Json.str(i, "socket", ""));
+            resourceViews(sb, Json.map(i.get("resourceViews")));
             out().print(sb);
             out().flush();
             return 0;
         }
+    }
+
+    /** Whether containers see their own limits in /proc and /sys or the host's, and how many have no views. */
+    private static void resourceViews(StringBuilder sb, Map<String, Object> views) {
+        if (views.isEmpty()) {
+            return; // an older berthd
+        }
+        String mount = Json.str(views, "mountPoint", "");
+        String state = Json.bool(views, "serving") ? "active, berth-viewfs serving " + mount
+                : "inactive, berth-viewfs not serving " + mount + ": new containers see the host's memory and CPUs";
+        line(sb, "Resource Views", state + (Json.bool(views, "enabledByDefault") ? "" : " (off by default)"));
+        line(sb, "Containers Without Views", Json.str(views, "containersWithout", "0"));
     }
 
     /**

@@ -152,6 +152,12 @@ public final class ViewFsServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             usage(e.getMessage());
             return;
+        } catch (UnsatisfiedLinkError e) {
+            // jnr-fuse loads libfuse 2 when the file system object is made: without it, one line, not a trace
+            System.err.println("berth-viewfs: cannot load libfuse 2 (" + e.getMessage().lines().findFirst().orElse("")
+                    + "): apt-get install libfuse2 fuse");
+            System.exit(1);
+            return;
         }
         SdNotify notify = SdNotify.fromEnvironment(System.getenv());
         if (notify.enabled()) {

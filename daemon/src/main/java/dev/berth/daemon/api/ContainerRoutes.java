@@ -133,10 +133,10 @@ public final class ContainerRoutes {
                 null, null, b.problem(), null);
         return r == null
                 ? new ContainerInspect(b.id(), null, null, null, List.of(), null, null, state, p.bundle().toString(),
-                        p.rootfs().toString(), null, null, null)
+                        p.rootfs().toString(), null, null, null, null)
                 : new ContainerInspect(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
                         r.config(), state, p.bundle().toString(), p.rootfs().toString(),
-                        containers.logPath(r).toString(), r.cgroupsPath(), null);
+                        containers.logPath(r).toString(), r.cgroupsPath(), null, r.resourceViews());
     }
 
     private ContainerInspect inspect(Container c) {
@@ -147,7 +147,7 @@ public final class ContainerRoutes {
                 new ContainerInspect.State(s.status(), s.isRunning(), s.pid(), s.exitCode(), s.oomKilled(),
                         s.startedAt(), s.finishedAt(), s.reason(), s.error()),
                 p.bundle().toString(), p.rootfs().toString(), containers.logPath(r).toString(), r.cgroupsPath(),
-                s.shimPid());
+                s.shimPid(), r.resourceViews());
     }
 
     private void stats(Exchange ex, Container c) {

@@ -4,6 +4,7 @@ import dev.berth.cgroups.CgroupLayout;
 import dev.berth.daemon.BerthVersion;
 import dev.berth.daemon.container.Container;
 import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.container.ResourceViews;
 import dev.berth.daemon.runtime.OciRuntime;
 import dev.berth.image.ImageStore;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -22,16 +23,18 @@ public final class SystemRoutes {
     private final CgroupLayout cgroupLayout;
     private final String cgroupDriver;
     private final Map<String, String> paths;
+    private final ResourceViews views;
     private volatile String runtimeVersion;
 
     public SystemRoutes(ContainerService containers, ImageStore images, OciRuntime runtime, CgroupLayout layout,
-            String cgroupDriver, Map<String, String> paths) {
+            String cgroupDriver, Map<String, String> paths, ResourceViews views) {
         this.containers = containers;
         this.images = images;
         this.runtime = runtime;
         this.cgroupLayout = layout;
         this.cgroupDriver = cgroupDriver;
         this.paths = paths;
+        this.views = views;
     }
 
     public void register(ApiHandler.Routes routes) {
@@ -70,6 +73,18 @@ public final class SystemRoutes {
         v.put("kernel", Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip());
         v.put("cpus", Runtime.getRuntime().availableProcessors());
         v.put("memTotal", memTotal());
+        v.put("resourceViews", resourceViews(all));
+        return v;
+    }
+
+    /** Whether berth-viewfs serves, and how many containers have no views (opted out, or made while it did not). */
+    private Map<String, Object> resourceViews(List<Container> all) {
+        ResourceViews.Status status = views.status();
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("mountPoint", status.mountPoint() == null ? null : status.mountPoint().toString());
+        v.put("serving", status.serving());
+        v.put("enabledByDefault", status.enabledByDefault());
+        v.put("containersWithout", all.stream().filter(c -> Boolean.FALSE.equals(c.record().resourceViews())).count());
         return v;
     }
 

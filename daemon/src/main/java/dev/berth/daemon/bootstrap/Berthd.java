@@ -53,6 +53,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -66,6 +67,9 @@ import picocli.CommandLine.ScopeType;
 public final class Berthd implements java.util.concurrent.Callable<Integer> {
     private static final System.Logger LOG = System.getLogger(Berthd.class.getName());
     private static final String BUILTIN_IMAGE_NAME = "localhost/busybox:latest";
+    /** The view server's helper, installed beside the shim; berthd uses it to bind views into running containers. */
+    private static final String VIEWFS_REMOUNT = "berth-viewfs-remount";
+    private static final long VIEWS_CHECK_SECONDS = 2;
 
     // INHERIT: `berthd config --config F` and `berthd --config F config` both set these fields.
     @Option(names = "--config", scope = ScopeType.INHERIT,
@@ -143,10 +147,13 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         BerthMetrics metrics = new BerthMetrics();
         ConnectionPolicy apiConnections = connectionPolicy(cfg, metrics, "api");
         ConnectionPolicy criConnections = connectionPolicy(cfg, metrics, "cri");
+        Path remountHelper = shimBinary.resolveSibling(VIEWFS_REMOUNT);
+        ResourceViews views = new ResourceViews(cfg.resourceViews(), cfg.resourceViewsDefault(),
+                Files.isExecutable(remountHelper) ? remountHelper : null);
+        views.warnIfNotServing();
         ContainerService containers = new ContainerService(store, images, cgroups,
                 new RuntimeHandlers(runtime, handlers),
-                new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(),
-                        new ResourceViews(cfg.resourceViews(), cfg.resourceViewsDefault())),
+                new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(), views),
                 new ContainerService.Settings(cfg.runRoot(), systemdCgroup,
                         cfg.cgroupParent(), cfg.logMaxSize(), cfg.logMaxFiles(), cfg.stopTimeout()),
                 background, exited -> {
@@ -164,6 +171,14 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
                 new CniNetwork(cfg.cniConfDir(), cfg.cniBinDirs(), cfg.root().resolve("cni")),
                 pauseBinary(cfg.pausePath(), shimBinary));
         pods.recover();
+        // containers made while berth-viewfs did not serve get its views once it does
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("berth-views")).scheduleWithFixedDelay(() -> {
+            try {
+                containers.addMissingResourceViews();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "resource views: adding missing ones failed: " + e, e);
+            }
+        }, VIEWS_CHECK_SECONDS, VIEWS_CHECK_SECONDS, TimeUnit.SECONDS);
 
         Map<String, String> paths = new LinkedHashMap<>();
         paths.put("root", cfg.root().toString());
@@ -171,7 +186,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         paths.put("socket", cfg.socketPath().toString());
         paths.put("criSocket", cfg.criSocketPath().toString());
         ApiHandler.Routes routes = new ApiHandler.Routes();
-        new SystemRoutes(containers, images, runtime, layout, cgroups.driver(), paths).register(routes);
+        new SystemRoutes(containers, images, runtime, layout, cgroups.driver(), paths, views).register(routes);
         new ContainerRoutes(containers, streams).register(routes);
         ConfigReloader reloader = new ConfigReloader(this::loadConfig, cfg, Map.of(
                 "log_level", next -> LogSetup.setLevel(next.logLevel()),

@@ -24,6 +24,11 @@ public final class BundleWriter {
         this.views = views;
     }
 
+    /** The resource views {@link #write} binds into containers whose record says they have them. */
+    ResourceViews resourceViews() {
+        return views;
+    }
+
     void write(ContainerPaths paths, ContainerRecord record, ImageConfig image) {
         Path bundle = paths.bundle();
         ContainerCreate c = record.config();
@@ -64,7 +69,9 @@ public final class BundleWriter {
                 builder.bindMount(v.source(), v.destination(), v.readOnly());
             }
         }
-        views.apply(record.id(), c.resourceViews(), builder);
+        if (Boolean.TRUE.equals(record.resourceViews())) {
+            views.apply(record.id(), builder);
+        }
         Spec spec = OciHooks.load(hooksDirs).apply(builder.build());
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
     }
@@ -114,6 +121,14 @@ public final class BundleWriter {
     /** The bundle's config.json; NOT_FOUND or INVALID_ARGUMENT naming the file if it is missing or malformed. */
     static Spec read(Path bundle) {
         return OciJson.read(bundle.resolve("config.json"), Spec.class);
+    }
+
+    /** Adds the resource views' bind mounts to the bundle of a container made without them, for its next start. */
+    void addResourceViews(Path bundle, String id) {
+        Spec current = read(bundle);
+        SpecBuilder builder = SpecBuilder.from(current).args(current.process().args());
+        views.apply(id, builder);
+        OciJson.writeAtomically(bundle.resolve("config.json"), builder.build());
     }
 
     /** Keeps the bundle's resources in step with a live update, so a restart applies the new limits. */

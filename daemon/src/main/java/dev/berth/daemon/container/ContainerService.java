@@ -73,6 +73,8 @@ public final class ContainerService {
     private final ContainerIndex index = new ContainerIndex();
     private final NameGenerator names = new NameGenerator();
     private final Map<String, BrokenContainer> broken = new ConcurrentHashMap<>();
+    /** Containers whose resource views could not be added: not tried again (addMissingResourceViews). */
+    private final java.util.Set<String> viewsFailed = ConcurrentHashMap.newKeySet();
 
     public ContainerService(ContainerStore store, ImageStore images, CgroupManager cgroups,
             RuntimeHandlers runtimes, ShimLauncher shims, ShimExitMonitor exitMonitor, BundleWriter bundles,
@@ -202,7 +204,8 @@ public final class ContainerService {
         String cgroupParent = request.linux() != null && request.linux().cgroupParent() != null
                 && !request.linux().cgroupParent().isEmpty() ? request.linux().cgroupParent() : settings.cgroupParent();
         ContainerRecord record = new ContainerRecord(id, name, request.image(), image.id(), Instant.now(),
-                cgroups.cgroupsPath(cgroupParent, id), request);
+                cgroups.cgroupsPath(cgroupParent, id), request,
+                bundles.resourceViews().forNewContainer(id, request.resourceViews()));
         Container container = new Container(record, ContainerState.creating());
         try {
             store.create(record, container.state());
@@ -574,6 +577,38 @@ public final class ContainerService {
             events.publish(ContainerEvents.Type.DELETED, c);
             LOG.log(Level.INFO, "removed container {0}", c.id());
         });
+    }
+
+    /**
+     * Once berth-viewfs serves, gives its views to the containers that wanted them and were created while it
+     * did not: bound into a running one's mount namespace now, added to every one's bundle for its next start.
+     * A container whose binding failed is left as it is (logged once), not retried.
+     */
+    public void addMissingResourceViews() {
+        ResourceViews views = bundles.resourceViews();
+        List<Container> missing = index.all().stream().filter(c -> Boolean.FALSE.equals(c.record().resourceViews())
+                && views.wanted(c.record().config().resourceViews()) && !viewsFailed.contains(c.id())).toList();
+        if (missing.isEmpty() || !views.serving()) {
+            return;
+        }
+        for (Container c : missing) {
+            try {
+                withLock(c, () -> {
+                    ContainerState s = c.state();
+                    if (s.hasShim() && s.pid() != null) {
+                        views.bindInto(c.id(), s.pid());
+                    }
+                    bundles.addResourceViews(paths(c.id()).bundle(), c.id());
+                    ContainerRecord updated = c.record().withResourceViews(true);
+                    store.saveRecord(updated);
+                    c.record(updated);
+                });
+                LOG.log(Level.INFO, "container {0}: resource views added", c.id());
+            } catch (BerthException e) {
+                viewsFailed.add(c.id());
+                LOG.log(Level.WARNING, "container {0}: resource views not added: {1}", c.id(), e.getMessage());
+            }
+        }
     }
 
     /** Updates resources; a refused update names its fields as {@code fields} (the client's API) calls them. */

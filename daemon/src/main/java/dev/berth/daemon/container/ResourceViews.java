@@ -1,11 +1,17 @@
 package dev.berth.daemon.container;
 
 import dev.berth.image.OverlayRootfs;
+import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.SpecBuilder;
+import java.io.File;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The resource views of berth-viewfs (its own service): when its FUSE filesystem is mounted, its files
@@ -22,39 +28,131 @@ public final class ResourceViews {
             "/proc/loadavg", "/proc/swaps", "/proc/diskstats", "/sys/devices/system/cpu/online",
             "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present");
 
+    /** The remount helper's few syscalls per file; a longer wait means a stuck mount. */
+    private static final long HELPER_TIMEOUT_SECONDS = 30;
+
     /** viewfs's ViewFs.CONTAINERS (the daemon does not depend on the view server). */
     static final String CONTAINERS = "/containers/";
 
     private final Path mountPoint;
     private final boolean enabledByDefault;
+    private final Path remountHelper;
 
-    public ResourceViews(Path mountPoint, boolean enabledByDefault) {
+    /**
+     * @param remountHelper berth-viewfs-remount, which binds views into a running container's mount namespace;
+     *                      null when there is none (containers made while the server was down get theirs at
+     *                      their next start only)
+     */
+    public ResourceViews(Path mountPoint, boolean enabledByDefault, Path remountHelper) {
         this.mountPoint = mountPoint;
         this.enabledByDefault = enabledByDefault;
+        this.remountHelper = remountHelper;
+    }
+
+    /** Where the server is expected, whether it serves there, and whether containers get views unless they opt out. */
+    public record Status(Path mountPoint, boolean serving, boolean enabledByDefault) {
+    }
+
+    public Status status() {
+        return new Status(mountPoint, serving(), enabledByDefault);
     }
 
     /**
-     * Adds the bind mounts unless the container opted out or no view server is mounted. Only files the
-     * running server has are bound: an older server without some of them must not fail the start.
+     * Serving: mounted, and its root's meminfo answers (a dead server's mount fails the stat). During a
+     * server restart a held mount makes the stat wait for the next instance, as a container's read does.
      */
-    void apply(String id, Boolean requested, SpecBuilder spec) {
-        boolean wanted = requested != null ? requested : enabledByDefault;
-        if (!wanted) {
-            return;
+    boolean serving() {
+        return mountPoint != null && OverlayRootfs.isMounted(mountPoint)
+                && Files.exists(mountPoint.resolve("proc/meminfo"));
+    }
+
+    /** At berthd's start: one WARN line if containers are to get views and the server is not serving. */
+    public void warnIfNotServing() {
+        if (enabledByDefault && !serving()) {
+            LOG.log(Level.WARNING, "resource views: berth-viewfs is not serving " + mountPoint + ": containers"
+                    + " created now see the host's memory and CPUs in /proc and /sys (start berth-viewfs.service)");
         }
-        if (mountPoint == null || !OverlayRootfs.isMounted(mountPoint)) {
-            LOG.log(Level.DEBUG, "container {0}: no resource views: {1} is not mounted", id, mountPoint);
-            return;
+    }
+
+    /**
+     * Whether container {@code id}, created now, gets views: it asked for them (or did not opt out of the
+     * default) and the server serves. A container that wanted them and gets none is a WARN.
+     */
+    boolean forNewContainer(String id, Boolean requested) {
+        if (!wanted(requested)) {
+            return false;
         }
+        if (!serving()) {
+            LOG.log(Level.WARNING, "container {0}: no resource views: berth-viewfs is not serving {1}: it sees"
+                    + " the host''s memory and CPUs in /proc and /sys until the server serves", id, mountPoint);
+            return false;
+        }
+        return true;
+    }
+
+    /** Whether a container asked for views, or did not opt out of the default. */
+    boolean wanted(Boolean requested) {
+        return requested != null ? requested : enabledByDefault;
+    }
+
+    /**
+     * Binds the views into running container {@code id}'s mount namespace (that of {@code pid}) over its
+     * own files, as berth-viewfs heals containers after its restart; throws naming the container if the
+     * helper is missing or fails.
+     */
+    void bindInto(String id, int pid) {
+        String op = "add resource views to container " + id;
+        if (remountHelper == null) {
+            throw BerthException.conflict(op + ": no berth-viewfs-remount beside the shim");
+        }
+        List<String> cmd = new ArrayList<>(List.of(remountHelper.toString(), Integer.toString(pid)));
+        for (String file : FILES) {
+            Path source = source(id, file);
+            if (Files.exists(source)) {
+                cmd.add(source.toString());
+                cmd.add(file);
+            }
+        }
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(HELPER_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": " + remountHelper
+                        + " did not finish in " + HELPER_TIMEOUT_SECONDS + " s");
+            }
+            if (p.exitValue() != 0) {
+                throw BerthException.internal(op + ": " + remountHelper + " failed: " + out, null);
+            }
+        } catch (IOException e) {
+            throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": cannot run " + remountHelper
+                    + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": interrupted", e);
+        }
+    }
+
+    /**
+     * Adds the bind mounts of the container's views. Only files the running server has are bound: an
+     * older server without some of them must not fail the start.
+     */
+    void apply(String id, SpecBuilder spec) {
         for (String file : FILES) {
             // the container's own copy of the tree (viewfs's CONTAINERS): inodes of its own, so one
             // container's file size and page cache never serve another's sendfile(2)
-            Path source = Path.of(mountPoint + CONTAINERS + id + file);
+            Path source = source(id, file);
             if (Files.exists(source)) {
                 spec.bindMount(source.toString(), file, true);
             } else {
                 LOG.log(Level.DEBUG, "container {0}: no resource view for {1}: {2} does not serve it", id, file, mountPoint);
             }
         }
+    }
+
+    /** The container's own copy of {@code file} in the view tree. */
+    private Path source(String id, String file) {
+        return Path.of(mountPoint + CONTAINERS + id + file);
     }
 }

@@ -3,7 +3,11 @@ package dev.berth.daemon.store;
 import dev.berth.daemon.api.model.ContainerCreate;
 import java.time.Instant;
 
-/** The immutable half of a container, persisted once in container.json (updated only by `update`). */
+/**
+ * The immutable half of a container, persisted once in container.json (updated only by `update`).
+ * {@code resourceViews}: whether berth-viewfs's views are bound into it (at create, or added once the server
+ * served); null for containers created before Berth recorded that.
+ */
 public record ContainerRecord(
         String id,
         String name,
@@ -11,9 +15,14 @@ public record ContainerRecord(
         String imageId,
         Instant createdAt,
         String cgroupsPath,
-        ContainerCreate config) {
+        ContainerCreate config,
+        Boolean resourceViews) {
 
     public ContainerRecord withConfig(ContainerCreate newConfig) {
-        return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, newConfig);
+        return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, newConfig, resourceViews);
+    }
+
+    public ContainerRecord withResourceViews(boolean views) {
+        return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, config, views);
     }
 }

@@ -37,8 +37,10 @@ class ResourceViewsTest {
         }
     }
 
-    /** Serves {@code files} in container c1's copy of the tree, as viewfs serves every name. */
+    /** Serves {@code files} in container c1's copy of the tree, as viewfs serves every name, and the root's meminfo. */
     void serve(String... files) throws Exception {
+        Files.createDirectories(mount.resolve("proc"));
+        Files.writeString(mount.resolve("proc/meminfo"), "view\n");
         for (String f : files) {
             Path p = Path.of(mount + "/containers/c1" + f);
             Files.createDirectories(p.getParent());
@@ -48,7 +50,9 @@ class ResourceViewsTest {
 
     List<Mount> binds(ResourceViews views, Boolean requested) {
         SpecBuilder spec = SpecBuilder.secureDefaults().args(List.of("true"));
-        views.apply("c1", requested, spec);
+        if (views.forNewContainer("c1", requested)) {
+            views.apply("c1", spec);
+        }
         return spec.build().mounts().stream().filter(m -> m.source() != null && m.source().startsWith(mount.toString())).toList();
     }
 
@@ -57,7 +61,7 @@ class ResourceViewsTest {
         serve("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/swaps",
                 "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present",
                 "/proc/pressure/cpu");
-        List<Mount> binds = binds(new ResourceViews(mount, true), null);
+        List<Mount> binds = binds(new ResourceViews(mount, true, null), null);
         assertEquals(List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/swaps",
                 "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible", "/sys/devices/system/cpu/present"),
                 binds.stream().map(Mount::destination).toList(),
@@ -67,15 +71,26 @@ class ResourceViewsTest {
             assertEquals(List.of("rbind", "rprivate", "ro"), m.options());
         }
         serve("/proc/diskstats");
-        assertEquals(ResourceViews.FILES, binds(new ResourceViews(mount, true), null).stream().map(Mount::destination).toList());
+        assertEquals(ResourceViews.FILES, binds(new ResourceViews(mount, true, null), null).stream().map(Mount::destination).toList());
     }
 
     @Test
     void noBindsWhenOptedOutOrNotMounted() throws Exception {
         serve(ResourceViews.FILES.toArray(String[]::new));
-        assertEquals(List.of(), binds(new ResourceViews(mount, true), false), "the container opted out");
-        assertEquals(List.of(), binds(new ResourceViews(mount, false), null), "off by default");
-        assertEquals(ResourceViews.FILES.size(), binds(new ResourceViews(mount, false), true).size(), "opted in");
-        assertEquals(List.of(), binds(new ResourceViews(tmp, true), null), "not a mount point");
+        assertEquals(List.of(), binds(new ResourceViews(mount, true, null), false), "the container opted out");
+        assertEquals(List.of(), binds(new ResourceViews(mount, false, null), null), "off by default");
+        assertEquals(ResourceViews.FILES.size(), binds(new ResourceViews(mount, false, null), true).size(), "opted in");
+        assertEquals(List.of(), binds(new ResourceViews(tmp, true, null), null), "not a mount point");
+        assertEquals(new ResourceViews.Status(mount, true, true), new ResourceViews(mount, true, null).status());
+        assertEquals(new ResourceViews.Status(tmp, false, true), new ResourceViews(tmp, true, null).status());
+    }
+
+    /** A mount whose root serves no meminfo (as a dead server's mount, whose stat fails) is not serving. */
+    @Test
+    void noBindsWhenTheMountDoesNotServe() throws Exception {
+        serve(ResourceViews.FILES.toArray(String[]::new));
+        Files.delete(mount.resolve("proc/meminfo"));
+        assertEquals(List.of(), binds(new ResourceViews(mount, true, null), true));
+        assertEquals(new ResourceViews.Status(mount, false, true), new ResourceViews(mount, true, null).status());
     }
 }

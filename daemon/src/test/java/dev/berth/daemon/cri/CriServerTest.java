@@ -101,7 +101,7 @@ class CriServerTest {
         ContainerService containers = new ContainerService(new ContainerStore(dir), images,
                 CgroupManagers.create("cgroupfs", CgroupDetector.detect()), RuntimeHandlers.of(new RuncRuntime(runc, dir.resolve("runc"), false)),
                 new ShimLauncher(Path.of("berth-shim")), monitor,
-                new BundleWriter(List.of(), new ResourceViews(dir.resolve("views"), false)),
+                new BundleWriter(List.of(), new ResourceViews(dir.resolve("views"), false, null)),
                 new ContainerService.Settings(dir, false, "berth-test", 1 << 20, 1, 10),
                 background, exited -> { });
         PodService pods = new PodService(new PodStore(dir), containers, images, new NetnsManager(dir.resolve("netns")),
