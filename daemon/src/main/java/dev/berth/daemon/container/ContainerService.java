@@ -615,6 +615,15 @@ public final class ContainerService {
 
     /** Runs a process in the running container through its shim. */
     public ExecSession exec(Container c, ExecCreate exec) {
+        return exec(c, exec, () -> { });
+    }
+
+    /**
+     * Runs a process in the running container through its shim; {@code beforeStart} runs once the request is
+     * checked, just before the shim is asked to start the process, so a caller can tell its client the process is
+     * on its way before it can have run.
+     */
+    public ExecSession exec(Container c, ExecCreate exec, Runnable beforeStart) {
         if (!c.state().isRunning()) {
             throw BerthException.conflict("exec in container " + c.id() + ": it is not running");
         }
@@ -622,6 +631,7 @@ public final class ContainerService {
         Path processJson = ExecProcessWriter.write(c.id(), p.bundle(), p.shimDir(), exec);
         FailPoints.hit("exec.after-process-json");
         try {
+            beforeStart.run();
             ExecSession session = new ShimClient(p.shimDir()).exec(processJson, exec.tty());
             FailPoints.hit("exec.after-shim-exec");
             return session;
