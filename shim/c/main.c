@@ -47,7 +47,6 @@ struct proc {
 	long long exit_ms;
 	uint8_t *pend;      /* stdin bytes the process has not taken yet */
 	size_t pend_len, pend_off;
-	int close_in_after;
 	struct proc *next;
 };
 
@@ -125,7 +124,22 @@ static void proc_close_stdin(struct proc *p)
 	xclose(&p->in_fd);
 	free(p->pend);
 	p->pend = NULL;
-	p->pend_len = p->pend_off = p->close_in_after = 0;
+	p->pend_len = p->pend_off = 0;
+}
+
+/*
+ * An exec's process lives as long as the session that asked for it: when its client goes (berthd killed, the
+ * user's connection dropped) nobody can read its output or learn its exit, and a client that retries would run
+ * it twice. The runtime makes it a session and group leader, so its group takes the children it started too;
+ * the shim has not reaped it, so neither id can have been reused.
+ */
+static void proc_kill_exec(struct proc *p)
+{
+	if (p->exited)
+		return;
+	log_info("exec %d: its client is gone, killing pid %d and its process group", p->exec_no, p->pid);
+	if (kill(-p->pid, SIGKILL) < 0 && kill(p->pid, SIGKILL) < 0)
+		log_warn("exec %d: kill %d: %s", p->exec_no, p->pid, strerror(errno));
 }
 
 static int proc_in_target(struct proc *p)
@@ -162,8 +176,6 @@ static void proc_flush_stdin(struct proc *p)
 	free(p->pend);
 	p->pend = NULL;
 	p->pend_len = p->pend_off = 0;
-	if (p->close_in_after)
-		proc_close_stdin(p);
 }
 
 /* Returns 0 if consumed, -1 if the process is not taking input right now. */
@@ -409,8 +421,8 @@ static void exec_complete(struct pending_exec *pe, int status)
 			c->st = CL_STREAM;
 			c->proc = p;
 			client_frames(c);
-		} else if (!p->tty) {
-			proc_close_stdin(p); /* nobody is left to write to it */
+		} else {
+			proc_kill_exec(p); /* its client went away while the runtime ran */
 		}
 	}
 	free(pe);
@@ -576,26 +588,12 @@ static void client_input(struct client *c)
 
 static void client_gone(struct client *c)
 {
-	struct proc *p = c->proc;
-
 	for (struct pending_exec *pe = pending_execs; pe; pe = pe->next)
 		if (pe->c == c)
 			pe->c = NULL;
-
-	if (p && p != init_proc) {
-		int others = 0;
-
-		for (struct client *o = clients; o; o = o->next)
-			if (o != c && !o->dead && o->proc == p)
-				others = 1;
-		/* An exec's input ends with its last client; the process keeps running. */
-		if (!others && !p->tty && p->in_fd >= 0) {
-			if (proc_stdin_blocked(p))
-				p->close_in_after = 1;
-			else
-				proc_close_stdin(p);
-		}
-	}
+	/* An exec's connection is its only client. */
+	if (c->proc && c->proc != init_proc)
+		proc_kill_exec(c->proc);
 }
 
 static void accept_clients(void)

@@ -5,7 +5,7 @@ client.py SOCK REQUEST [--send TEXT] [--close-stdin] [--resize ROWS COLS] [--del
 Prints the reply line as 'REPLY <line>', then for ATTACH/EXEC the collected 'STDOUT <repr>',
 'STDERR <repr>' and 'EXIT <code>' (or 'EXIT none' if the connection ended without one).
 """
-import argparse, socket, struct, sys, time
+import argparse, os, socket, struct, sys, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("sock"); ap.add_argument("request")
@@ -15,6 +15,8 @@ ap.add_argument("--resize", nargs=2)
 ap.add_argument("--delay", type=float, default=0)
 ap.add_argument("--timeout", type=float, default=20)
 ap.add_argument("--hangup", action="store_true", help="disconnect right after sending")
+ap.add_argument("--hangup-before-reply", metavar="FILE",
+                help="disconnect without reading the reply, once FILE exists")
 ap.add_argument("--ready", help="file created once the request is sent (ATTACH/EXEC: once answered), "
                 "so a test acts only after this client is in place")
 a = ap.parse_args()
@@ -23,6 +25,12 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(a.timeout)
 s.connect(a.sock)
 s.sendall((a.request + "\n").encode())
+
+if a.hangup_before_reply:
+    deadline = time.time() + a.timeout
+    while not os.path.exists(a.hangup_before_reply) and time.time() < deadline:
+        time.sleep(0.05)
+    s.close(); sys.exit(0)
 
 def ready():
     if a.ready:

@@ -174,17 +174,6 @@ J
 	check exec "stderr: $e" grep -q "^STDERR 'exec-err\\\\n'$" <<<"$e" || return
 	check exec "exit: $e" grep -q '^EXIT 7$' <<<"$e" || return
 	check exec "exec output not logged" not grep -q exec-out "$WORK/logs/$id.log" || return
-	# A client that goes away closes the exec's stdin; the process keeps running to its end.
-	cat >"$WORK/proc2.json" <<'J'
-{"terminal":false,"user":{"uid":0,"gid":0},"args":["sh","-c","cat >/dev/shm/got; echo ended >>/dev/shm/got"],"env":["PATH=/bin"],"cwd":"/"}
-J
-	cat >"$WORK/proc3.json" <<'J'
-{"terminal":false,"user":{"uid":0,"gid":0},"args":["cat","/dev/shm/got"],"env":["PATH=/bin"],"cwd":"/"}
-J
-	e=$($CLIENT "$(sock $id)" "EXEC $WORK/proc2.json 0" --send 'partial' --hangup)
-	sleep $SLOW
-	e=$($CLIENT "$(sock $id)" "EXEC $WORK/proc3.json 0" --timeout $((10 * SLOW)))
-	check exec "stdin closed on hangup: $e" grep -q "^STDOUT 'partialended\\\\n'$" <<<"$e" || return
 	# Bad process.json: runc's error comes back.
 	echo '{"args":[]}' >"$WORK/bad.json"
 	e=$($CLIENT "$(sock $id)" "EXEC $WORK/bad.json 0")
@@ -203,6 +192,57 @@ J
 	# A WAIT after the exit is answered at once (the shim lingers briefly) or the file is there.
 	check exec "exit file" grep -q '"signal":9' "$WORK/state/$id/exit" || return
 	ok "exec with stdin/exit code, runc exec error, two attachers + WAIT on SIGKILL"
+}
+
+# only_init ID: whether only the init is left in the container (runc ps lists the cgroup's pids)
+only_init() { [ "$("$RUNC" --root "$RROOT" ps --format json "$1")" = "[$(cat "$WORK/state/$1/pid")]" ]; }
+# until_true CMD...: polls CMD until it succeeds (bounded)
+until_true() {
+	local i
+	for i in $(seq 1 $((100 * SLOW))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+t_exec_client_gone() {
+	local id=t-execgone e root
+	bundle $id false sleep 300
+	# A runtime slow to exit after starting the exec leaves time to hang up between the start and the OK.
+	cat >"$WORK/slow-exec-runtime" <<SH
+#!/bin/sh
+"$RUNC" "\$@"; rc=\$?
+case " \$* " in *" exec "*) sleep 1 ;; esac
+exit \$rc
+SH
+	chmod +x "$WORK/slow-exec-runtime"
+	IDS+=("$id")
+	mkdir -p "$WORK/state" "$WORK/logs"
+	OUT=$("${PREFIX[@]}" "$SHIM" --id "$id" --bundle "$WORK/b/$id" --state-dir "$WORK/state/$id" \
+		--runtime "$WORK/slow-exec-runtime" --runtime-root "$RROOT" --log-path "$WORK/logs/$id.log")
+	check execgone "launch $OUT" [ $? = 0 ] || return
+	start $id
+	root=/proc/$(cat "$WORK/state/$id/pid")/root
+	for n in 1 2; do
+		cat >"$WORK/gone$n.json" <<J
+{"terminal":false,"user":{"uid":0,"gid":0},"args":["sh","-c","sleep 1000 & touch /dev/shm/started-$n; sleep 1000"],"env":["PATH=/bin"],"cwd":"/"}
+J
+	done
+	# The client goes after the OK: the process and the child it started are killed.
+	e=$($CLIENT "$(sock $id)" "EXEC $WORK/gone1.json 0" --hangup --timeout $((10 * SLOW)))
+	check execgone "reply: $e" grep -Eq '^REPLY OK [0-9]+$' <<<"$e" || return
+	check execgone "started" until_true test -e "$root/dev/shm/started-1" || return
+	check execgone "killed once its client left: $("$RUNC" --root "$RROOT" ps $id)" until_true only_init $id || return
+	# The client goes after the start but before the OK (berthd killed while the runtime ran): killed once the
+	# runtime is done.
+	$CLIENT "$(sock $id)" "EXEC $WORK/gone2.json 0" --hangup-before-reply "$root/dev/shm/started-2" \
+		--timeout $((10 * SLOW))
+	check execgone "started without a client" test -e "$root/dev/shm/started-2" || return
+	check execgone "killed without a client: $("$RUNC" --root "$RROOT" ps $id)" until_true only_init $id || return
+	"$RUNC" --root "$RROOT" kill $id KILL
+	exitof $id >/dev/null
+	ok "an exec whose client is gone is killed with its process group, before or after the OK"
 }
 
 t_terminal() {
@@ -389,7 +429,7 @@ t_log_disk_full() {
 	ok "full log disk: container kept running, whole entries only, logging resumed at line $after (last before: $before)"
 }
 
-for t in t_fds t_parallel_exec t_run_exit_code t_create_error t_attach_stdin t_two_attachers_and_exec t_terminal t_exec_tty \
+for t in t_fds t_parallel_exec t_run_exit_code t_create_error t_attach_stdin t_two_attachers_and_exec t_exec_client_gone t_terminal t_exec_tty \
 	t_partial_and_rotation t_slow_client t_reopen t_oom t_daemon_gone t_log_disk_full; do
 	if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$t" ]; then continue; fi
 	$t

@@ -221,6 +221,12 @@ public final class ContainerCommands {
                 Terminal term = tty && interactive ? Terminal.enterRaw() : null;
                 try {
                     return StreamRelay.relay(conn, interactive ? in() : null, out(), err(), tty);
+                } catch (CliException | IOException lost) {
+                    // berthd answered the upgrade before starting the command: it may have run, and its shim
+                    // ended it with this session. Running it again blindly could run it twice.
+                    throw new CliException("exec in container " + ref + ": the command was started, but the"
+                            + " stream ended before its exit code (" + lost.getMessage() + "); it was ended with the"
+                            + " session", Main.EXIT_BERTH_ERROR, lost);
                 } finally {
                     if (term != null) {
                         term.close();

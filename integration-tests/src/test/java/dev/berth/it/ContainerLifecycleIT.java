@@ -158,6 +158,11 @@ class ContainerLifecycleIT extends SharedDaemonIT {
         assertTrue(r.out().startsWith("42\nsleep"), r.out());
         Result withInput = berth.berthWithInput("piped in\n", "exec", "-i", "host-of-exec", "cat");
         assertEquals("piped in", withInput.out());
+        // Refused by the runtime after the upgrade: on the stream, as docker reports it.
+        Result refused = berth.berth("exec", "host-of-exec", "no-such-command");
+        assertEquals(126, refused.exitCode(), refused.stderr());
+        assertTrue(refused.stderr().contains("exec in container ") && refused.stderr().contains("no-such-command"),
+                refused.stderr());
         berth.ok("rm", "-f", "host-of-exec");
     }
 

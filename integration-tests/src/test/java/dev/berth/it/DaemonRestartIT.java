@@ -8,12 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.it.support.BerthHarness;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,5 +124,64 @@ class DaemonRestartIT {
         berth.criSocket();
         berth.ok("stop", "-t", "1", "first-ones");
         assertEquals("exited", state("first-ones").get("status").asText());
+    }
+
+    /**
+     * Execs live as long as their session: berthd's kill -9 takes the clients' connections, and so the exec'd
+     * processes, with it. berthd is killed while execs are still starting: every client whose command can have
+     * started is told so, rather than "no answer", so it does not run it again blindly.
+     */
+    @Test
+    void killNineOfTheDaemonEndsItsExecsAndTheirClientsKnowTheyStarted() throws Exception {
+        berth.ok("run", "-d", "--name", "exec-host", "busybox", "sleep", "1000");
+        JsonNode inspect = JSON.readTree(berth.ok("inspect", "exec-host"));
+        String id = (inspect.isArray() ? inspect.get(0) : inspect).get("id").asText();
+        int init = state("exec-host").get("pid").asInt();
+        int clients = 10;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<BerthHarness.Result>> execs = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                execs.add(pool.submit(() -> berth.berth("exec", "exec-host", "sleep", "1000")));
+            }
+            assertTrue(BerthHarness.eventually(() -> containerPids(id).size() > 1 + clients / 2, 120_000),
+                    "the execs did not start: " + containerPids(id));
+            int started = containerPids(id).size() - 1;
+            berth.killDaemon();
+
+            int toldStarted = 0;
+            for (Future<BerthHarness.Result> exec : execs) {
+                BerthHarness.Result r = exec.get(60, TimeUnit.SECONDS);
+                assertNotEquals(0, r.exitCode(), r.toString());
+                if (r.stderr().contains("the command was started")) {
+                    toldStarted++;
+                }
+            }
+            assertTrue(toldStarted >= started, toldStarted + " clients were told their exec started, "
+                    + started + " execs had");
+            berth.startDaemon();
+            assertTrue(BerthHarness.eventually(() -> containerPids(id).equals(List.of(init)), 10_000),
+                    "exec processes outlived their sessions: " + containerPids(id));
+            assertEquals("running", state("exec-host").get("status").asText());
+            assertEquals("served", berth.ok("exec", "exec-host", "echo", "served"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The pids in the container's cgroup, as runc lists them. */
+    private List<Integer> containerPids(String id) {
+        try {
+            JsonNode pids = JSON.readTree(BerthHarness.run("runc", "--root", berth.runRoot().resolve("runc").toString(),
+                    "ps", "--format", "json", id));
+            List<Integer> list = new ArrayList<>();
+            pids.forEach(p -> list.add(p.asInt()));
+            return list;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

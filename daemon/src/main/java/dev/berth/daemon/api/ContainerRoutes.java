@@ -15,6 +15,7 @@ import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.logs.CriLogReader;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.daemon.store.ContainerState;
+import dev.berth.oci.BerthException;
 import dev.berth.shim.FrameStream;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
@@ -25,11 +26,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /** /v1/containers: the REST edge of {@link ContainerService}. */
 public final class ContainerRoutes {
     private static final System.Logger LOG = System.getLogger(ContainerRoutes.class.getName());
     private static final String ONE = "/v1/containers/([^/]+)";
+    /** The exit code of an exec the runtime refused to start, as docker reports it. */
+    private static final int EXEC_REFUSED = 126;
 
     private final ContainerService containers;
     private final ExecutorService streamThreads;
@@ -181,28 +187,51 @@ public final class ContainerRoutes {
 
     private void attach(Exchange ex, Container c) {
         FrameStream shim = containers.attach(c);
-        relay(ex, c, shim, true);
-    }
-
-    private void exec(Exchange ex, Container c) {
-        ExecCreate request = ex.body(ExecCreate.class);
-        FrameStream shim = containers.exec(c, request);
-        relay(ex, c, shim, false);
+        relay(c, shim, ex.upgrade(toShim(c, () -> shim), () -> closeQuietly(shim)), true);
     }
 
     /**
-     * Relays frames between the client and the shim until the shim sends the exit frame. For an attach the
-     * exit frame is held back until the daemon has recorded the exit (and auto-removed the container), so a
-     * client that sees the exit code also sees the container's final state.
+     * Answers 101 before the shim starts the process: a client that got the upgrade knows its command may have run,
+     * even if berthd dies before the exit frame (the shim then ends the process with its session), so it does not
+     * run it again blindly. A refusal after that comes on the stream: the message on stderr, exit code 126.
      */
-    private void relay(Exchange ex, Container c, FrameStream shim, boolean attach) {
-        Exchange.FrameWriter out = ex.upgrade(frame -> {
+    private void exec(Exchange ex, Container c) {
+        ExecCreate request = ex.body(ExecCreate.class);
+        // Set before this handler returns; the client's frames and its close are handled on this channel's
+        // executor after that, so they find the session.
+        AtomicReference<FrameStream> shim = new AtomicReference<>();
+        AtomicReference<Exchange.FrameWriter> out = new AtomicReference<>();
+        try {
+            shim.set(containers.exec(c, request,
+                    () -> out.set(ex.upgrade(toShim(c, shim::get), () -> closeQuietly(shim.get())))));
+        } catch (BerthException e) {
+            if (out.get() == null) {
+                throw e;
+            }
+            out.get().write(Frame.STDERR, (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+            out.get().writeExit(EXEC_REFUSED);
+            out.get().end();
+            return;
+        }
+        relay(c, shim.get(), out.get(), false);
+    }
+
+    private static Consumer<Frame> toShim(Container c, Supplier<FrameStream> shim) {
+        return frame -> {
             try {
-                shim.write(frame.stream(), frame.payload());
+                shim.get().write(frame.stream(), frame.payload());
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.DEBUG, "relay to container {0}: {1}", c.id(), e.toString());
             }
-        }, () -> closeQuietly(shim));
+        };
+    }
+
+    /**
+     * Relays frames from the shim to the client until the shim sends the exit frame. For an attach the
+     * exit frame is held back until the daemon has recorded the exit (and auto-removed the container), so a
+     * client that sees the exit code also sees the container's final state.
+     */
+    private void relay(Container c, FrameStream shim, Exchange.FrameWriter out, boolean attach) {
         streamThreads.execute(() -> {
             try {
                 dev.berth.shim.Frame frame;
@@ -236,6 +265,9 @@ public final class ContainerRoutes {
     }
 
     private static void closeQuietly(FrameStream s) {
+        if (s == null) {
+            return;
+        }
         try {
             s.close();
         } catch (Exception e) {

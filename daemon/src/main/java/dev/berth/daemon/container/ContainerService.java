@@ -216,7 +216,7 @@ public final class ContainerService {
         FailPoints.hit("create.after-record");
         try {
             prepareRootfs(record, image);
-            launch(container);
+            launch(container, "create");
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "create container {0} failed, cleaning up: {1}", id, e.getMessage());
             cleanUp(record);
@@ -308,8 +308,11 @@ public final class ContainerService {
         }
     }
 
-    /** Starts a shim that runs `runc create`; the container is then created, its init waiting for start. */
-    private void launch(Container container) {
+    /**
+     * Starts a shim that runs `runc create`; the container is then created, its init waiting for start.
+     * {@code operation} ("create", "start") names the request in errors.
+     */
+    private void launch(Container container, String operation) {
         ContainerRecord record = container.record();
         ContainerPaths p = paths(record.id());
         try {
@@ -334,7 +337,14 @@ public final class ContainerService {
             }
         });
         ContainerState launchedState = container.state().launched(launched.containerPid(), launched.shimPid());
-        store.saveState(record.id(), launchedState);
+        try {
+            store.saveState(record.id(), launchedState);
+        } catch (BerthException e) {
+            // A run whose state is not on disk would be unknown after a restart: it is undone (the shim ends with
+            // its container), and the container stays as it was.
+            releaseRuntime(record);
+            throw new BerthException(e.kind(), operation + " container " + record.id() + ": " + e.getMessage(), e);
+        }
         container.state(launchedState);
         watch(container);
     }
@@ -360,7 +370,12 @@ public final class ContainerService {
             LOG.log(Level.INFO, "container {0}: a start interrupted by a crash went through; it is running",
                     record.id());
             state = state.started(Instant.now());
-            store.saveState(record.id(), state);
+            try {
+                store.saveState(record.id(), state);
+            } catch (BerthException e) {
+                // A full disk: the next start of berthd learns it from the runtime again.
+                LOG.log(Level.ERROR, "container {0}: save its start: {1}", record.id(), e.getMessage());
+            }
         }
         Container container = new Container(record, state);
         index.add(container);
@@ -452,7 +467,7 @@ public final class ContainerService {
             if (ContainerState.EXITED.equals(s.status())) {
                 releaseRuntime(c.record());
                 remountRootfs(c.record());
-                launch(c);
+                launch(c, "start");
             }
             try {
                 runtime(c.record()).start(c.id());
@@ -462,7 +477,14 @@ public final class ContainerService {
             }
             FailPoints.hit("start.after-runc-start");
             ContainerState started = c.state().started(Instant.now());
-            store.saveState(c.id(), started);
+            try {
+                store.saveState(c.id(), started);
+            } catch (BerthException e) {
+                // The container runs, and cannot be put back to created: it is reported started, as it is. After
+                // a restart, recovery finds it started from the runtime, as after a crash at this point.
+                LOG.log(Level.ERROR, "container {0}: started, but its state was not saved: {1}", c.id(),
+                        e.getMessage());
+            }
             FailPoints.hit("start.after-state");
             c.state(started);
             events.publish(ContainerEvents.Type.STARTED, c);
@@ -652,6 +674,15 @@ public final class ContainerService {
 
     /** Runs a process in the running container through its shim. */
     public ExecSession exec(Container c, ExecCreate exec) {
+        return exec(c, exec, () -> { });
+    }
+
+    /**
+     * Runs a process in the running container through its shim; {@code beforeStart} runs once the request is
+     * checked, just before the shim is asked to start the process, so a caller can tell its client the process is
+     * on its way before it can have run.
+     */
+    public ExecSession exec(Container c, ExecCreate exec, Runnable beforeStart) {
         if (!c.state().isRunning()) {
             throw BerthException.conflict("exec in container " + c.id() + ": it is not running");
         }
@@ -659,6 +690,7 @@ public final class ContainerService {
         Path processJson = ExecProcessWriter.write(c.id(), p.bundle(), p.shimDir(), exec);
         FailPoints.hit("exec.after-process-json");
         try {
+            beforeStart.run();
             ExecSession session = new ShimClient(p.shimDir()).exec(processJson, exec.tty());
             FailPoints.hit("exec.after-shim-exec");
             return session;

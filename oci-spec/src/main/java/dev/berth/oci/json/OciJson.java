@@ -155,7 +155,9 @@ public final class OciJson {
         } catch (NoSuchFileException e) {
             throw new BerthException(BerthException.Kind.NOT_FOUND, "write " + file + ": no such directory " + dir, e);
         } catch (IOException e) {
-            throw BerthException.internal("write " + file + ": " + e, e);
+            // The reason ("No space left on device"), not the exception's class.
+            throw BerthException.internal("write " + file + ": " + (e.getMessage() != null ? e.getMessage()
+                    : e.getClass().getSimpleName()), e);
         } finally {
             if (tmp != null) {
                 try {
