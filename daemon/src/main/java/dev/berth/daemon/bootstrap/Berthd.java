@@ -18,10 +18,12 @@ import dev.berth.daemon.auth.AuthStore;
 import dev.berth.daemon.config.ConfigLoader;
 import dev.berth.daemon.config.DaemonConfig;
 import dev.berth.daemon.container.BundleWriter;
+import dev.berth.daemon.container.ContainerPaths;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.ResourceViews;
 import dev.berth.daemon.cri.CriServer;
 import dev.berth.image.LayerUnpacker;
+import dev.berth.image.PrivateDirs;
 import dev.berth.daemon.network.CniNetwork;
 import dev.berth.daemon.network.NetnsManager;
 import dev.berth.daemon.pod.PodService;
@@ -64,6 +66,8 @@ import picocli.CommandLine.ScopeType;
 public final class Berthd implements java.util.concurrent.Callable<Integer> {
     private static final System.Logger LOG = System.getLogger(Berthd.class.getName());
     private static final String BUILTIN_IMAGE_NAME = "localhost/busybox:latest";
+    /** root:socket_group; docs/hardening.md, "Who can reach container files". */
+    private static final String RUN_ROOT_MODE = "rwx--x---";
 
     // INHERIT: `berthd config --config F` and `berthd --config F config` both set these fields.
     @Option(names = "--config", scope = ScopeType.INHERIT,
@@ -115,8 +119,11 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         FailPoints.checkConfigured();
         checkRunRootLength(cfg.runRoot());
         SocketAccess socketAccess = SocketAccess.forGroup(cfg.socketGroup());
-        Files.createDirectories(cfg.root());
-        Files.createDirectories(cfg.runRoot());
+        PrivateDirs.ensure(cfg.root());
+        // berth.sock and cri.sock live in RUN_ROOT: the socket group passes through it, no one else does.
+        PrivateDirs.ensure(cfg.runRoot(), RUN_ROOT_MODE);
+        Files.setAttribute(cfg.runRoot(), "unix:gid", socketAccess.gid());
+        PrivateDirs.ensure(ContainerPaths.shimsDir(cfg.runRoot()));
 
         CgroupLayout layout = CgroupDetector.detect();
         CgroupManager cgroups = CgroupManagers.create(cfg.cgroupManager(), layout);
@@ -129,6 +136,11 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         cfg.runtimes().forEach((handler, binary) -> handlers.put(handler, new RuncRuntime(
                 executable(binary, "runtimes." + handler), cfg.runRoot().resolve("runtime-" + handler),
                 systemdCgroup)));
+        // runc makes its root 0700, but leaves one an older berthd made as it was.
+        PrivateDirs.ensure(runtime.root());
+        for (OciRuntime handler : handlers.values()) {
+            PrivateDirs.ensure(handler.root());
+        }
         ImageStore images = new ImageStore(cfg.root().resolve("images"),
                 new LayerUnpacker(cfg.layerMaxBytes(), cfg.layerMaxEntries()));
         ContainerStore store = new ContainerStore(cfg.root());

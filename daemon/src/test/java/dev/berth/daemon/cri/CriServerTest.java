@@ -24,7 +24,9 @@ import dev.berth.cri.v1.CheckpointContainerRequest;
 import dev.berth.cri.v1.RuntimeCondition;
 import dev.berth.cri.v1.RuntimeConfigRequest;
 import dev.berth.cri.v1.RuntimeServiceGrpc;
+import dev.berth.cri.v1.RuntimeHandler;
 import dev.berth.cri.v1.StatusRequest;
+import dev.berth.cri.v1.StatusResponse;
 import dev.berth.cri.v1.VersionRequest;
 import dev.berth.cri.v1.VersionResponse;
 import dev.berth.daemon.BerthVersion;
@@ -162,6 +164,12 @@ class CriServerTest {
         assertTrue(conditions.get("RuntimeReady").getStatus());
         assertFalse(conditions.get("NetworkReady").getStatus());
         assertEquals("NetworkPluginNotReady", conditions.get("NetworkReady").getReason());
+    }
+
+    @Test
+    void statusListsTheDefaultHandlerUnderTheEmptyNameAndItsOwn() {
+        StatusResponse s = runtime.status(StatusRequest.getDefaultInstance());
+        assertEquals(List.of("", "runc"), s.getRuntimeHandlersList().stream().map(RuntimeHandler::getName).toList());
     }
 
     @Test
