@@ -17,6 +17,7 @@ import dev.berth.cri.v1.PodSandboxConfig;
 import dev.berth.cri.v1.PodSandboxMetadata;
 import dev.berth.cri.v1.RunPodSandboxRequest;
 import dev.berth.cri.v1.StartContainerRequest;
+import dev.berth.daemon.api.CurlAs;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.CriChannel;
 import dev.berth.it.support.ViewFsProcess;
@@ -132,18 +133,7 @@ class HostFilesAccessIT {
             Path ctrLog = berth.root().resolve("containers").resolve(id).resolve("ctr.log");
             assertTrue(BerthHarness.eventually(() -> Files.exists(ctrLog), 20_000), "no ctr.log");
 
-            // As the host is: nothing under ROOT or RUN_ROOT is reachable by others at all.
-            List<String> exposed = new ArrayList<>();
-            exposed.addAll(exposed(berth.root(), false));
-            exposed.addAll(exposed(berth.runRoot(), false));
-            assertEquals(List.of(), exposed, "open to users other than root");
-            // And if an operator opened ROOT and RUN_ROOT themselves (chmod 755): each directory below
-            // protects itself, and only the sockets (0660: root alone) are then in reach.
-            List<String> below = new ArrayList<>();
-            below.addAll(exposed(berth.root(), true));
-            below.addAll(exposed(berth.runRoot(), true));
-            assertEquals(List.of(), below, "open to users other than root below ROOT or RUN_ROOT");
-
+            assertNothingExposed();
             assertMode("rwx------", berth.root());
             assertMode("rwx--x---", berth.runRoot());
             for (String dir : List.of("containers", "containers/" + id, "images", "images/layers", "pods",
@@ -182,6 +172,59 @@ class HostFilesAccessIT {
             cri.removeAllPods();
         }
         berth.ok("rm", "-f", id);
+    }
+
+    @Test
+    void aStoreAnOlderBerthdLeftOpenIsClosedAtStart() throws Exception {
+        String id = berth.ok("run", "-d", "busybox", "sleep", "1000").strip();
+        berth.stopDaemon();
+        List<Path> opened = new ArrayList<>(List.of(berth.root(), berth.runRoot(), berth.root().resolve("images"),
+                berth.root().resolve("images/layers"), berth.root().resolve("containers"),
+                berth.root().resolve("containers").resolve(id), berth.root().resolve("pods"),
+                berth.root().resolve("cni"), berth.runRoot().resolve("shims"), berth.runRoot().resolve("runc")));
+        try (Stream<Path> layers = Files.list(berth.root().resolve("images/layers"))) {
+            opened.addAll(layers.toList());
+        }
+        for (Path p : opened) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        berth.startDaemon();
+        assertNothingExposed();
+        // The container the old store held runs on, reachable as before.
+        assertEquals("still here", berth.ok("exec", id, "echo", "still here").strip());
+        berth.ok("rm", "-f", id);
+    }
+
+    @Test
+    void theSocketGroupPassesThroughRunRootToTheSocketsAndNoOneElseDoes() throws Exception {
+        CurlAs.assumeAvailable();
+        int nogroup = 65534;
+        int stranger = 65533;
+        try (BerthHarness grouped = new BerthHarness(List.of("socket_group = \"" + nogroup + "\""), harness ->
+                Files.setPosixFilePermissions(harness.base(), PosixFilePermissions.fromString("rwxr-xr-x")))) {
+            assertEquals("rwx--x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(grouped.runRoot())));
+            assertEquals(nogroup, Files.getAttribute(grouped.runRoot(), "unix:gid"));
+            CurlAs.Result member = CurlAs.get(grouped.socket(), stranger, nogroup, List.of(), "http://d/v1/containers");
+            assertEquals("200", member.httpCode(), member.stderr());
+            CurlAs.Result other = CurlAs.get(grouped.socket(), stranger, stranger, List.of(), "http://d/v1/containers");
+            assertNotEquals(0, other.exit(), "a user outside the group got through: " + other.httpCode());
+        }
+    }
+
+    /**
+     * Nothing under ROOT or RUN_ROOT is reachable by others at all; and if an operator opened ROOT and RUN_ROOT
+     * themselves (chmod 755), each directory below protects itself and only the sockets (0660, root's group)
+     * are then in reach.
+     */
+    private static void assertNothingExposed() throws IOException {
+        List<String> exposed = new ArrayList<>();
+        exposed.addAll(exposed(berth.root(), false));
+        exposed.addAll(exposed(berth.runRoot(), false));
+        assertEquals(List.of(), exposed, "open to users other than root");
+        List<String> below = new ArrayList<>();
+        below.addAll(exposed(berth.root(), true));
+        below.addAll(exposed(berth.runRoot(), true));
+        assertEquals(List.of(), below, "open to users other than root below ROOT or RUN_ROOT");
     }
 
     private static String runHostNetworkPod(CriChannel cri) {

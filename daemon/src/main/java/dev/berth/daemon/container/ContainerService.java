@@ -102,7 +102,8 @@ public final class ContainerService {
     }
 
     public ContainerPaths paths(String id) {
-        return new ContainerPaths(store.dir(id), ContainerPaths.shimsDir(settings.runRoot()).resolve(ContainerPaths.shimKey(id)));
+        return new ContainerPaths(store.dir(id),
+                ContainerPaths.shimsDir(settings.runRoot()).resolve(ContainerPaths.shimKey(id)));
     }
 
     /**
@@ -194,7 +195,7 @@ public final class ContainerService {
         OciRuntime runtime = runtimes.get(request.runtimeHandler());
         if (!runtime.recursiveReadOnly() && request.linux() != null && request.linux().mounts() != null
                 && request.linux().mounts().stream().anyMatch(m -> m.recursiveReadOnly() && m.image() == null)) {
-            throw fields.invalid(RequestFields.Field.MOUNT_RECURSIVE_READ_ONLY, "cannot be had: " + runtime.name()
+            throw fields.invalid(RequestFields.Field.MOUNT_RECURSIVE_READ_ONLY, "is not supported here: " + runtime.name()
                     + " or this kernel (" + System.getProperty("os.version") + ") cannot make mounts read-only "
                     + "recursively (runc 1.1 and Linux 5.12 can)");
         }

@@ -283,7 +283,8 @@ final class ContainerRpcs {
                     mount.setHostPath(m.hostPath());
                 }
                 b.addMounts(mount
-                        .setReadonly(m.readOnly()).setRecursiveReadOnly(m.recursiveReadOnly()).setPropagation(switch (m.propagation()) {
+                        .setReadonly(m.readOnly()).setRecursiveReadOnly(m.recursiveReadOnly())
+                        .setPropagation(switch (m.propagation()) {
                             case PRIVATE -> MountPropagation.PROPAGATION_PRIVATE;
                             case HOST_TO_CONTAINER -> MountPropagation.PROPAGATION_HOST_TO_CONTAINER;
                             case BIDIRECTIONAL -> MountPropagation.PROPAGATION_BIDIRECTIONAL;
