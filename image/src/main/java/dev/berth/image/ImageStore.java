@@ -65,7 +65,7 @@ public final class ImageStore {
         this.layers = new LayerStore(this.root, tmp, unpacker);
         this.file = new ImagesFile(this.root.resolve("images.json"));
         try {
-            Files.createDirectories(this.root);
+            PrivateDirs.ensure(this.root);
             if (Files.exists(tmp)) {
                 LayerUnpacker.deleteTree(tmp);
             }

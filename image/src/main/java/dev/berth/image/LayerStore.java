@@ -45,7 +45,9 @@ final class LayerStore {
     }
 
     void init() throws IOException {
-        Files.createDirectories(layers);
+        PrivateDirs.ensure(layers);
+        // Each layer dir is made 0700 (a temp dir renamed into place); older releases' are tightened here.
+        PrivateDirs.ensureEach(layers);
         Files.createDirectories(links);
         // A crash between creating a link and renaming its layer into place leaves a dangling link.
         try (var s = Files.list(links)) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.BerthHarness.Result;
 import dev.berth.it.support.SharedDaemonIT;
 import java.nio.file.Files;
@@ -135,5 +136,24 @@ class ContainerEscapeIT extends SharedDaemonIT {
         assertEquals("sh\nno berthd", inside("tr '\\0' ' ' < /proc/1/cmdline | cut -d' ' -f1; "
                 + "test -e /proc/" + daemonPid + "/cmdline && grep -q berth /proc/" + daemonPid + "/cmdline"
                 + " && echo berthd || echo no berthd"));
+    }
+
+    @Test
+    void aReadOnlyVolumeIsReadOnlyAllTheWayDown() throws Exception {
+        // A host tree with a writable file system mounted below its top, as /proc, /sys and /dev/shm are below /.
+        Path tree = Files.createDirectories(berth.base().resolve("rro-tree/sub"));
+        BerthHarness.run("mount", "-t", "tmpfs", "-o", "size=1m", "berth-it-rro", tree.toString());
+        try {
+            String volume = tree.getParent() + ":/v";
+            assertEquals("touch: /v/x: Read-only file system\ntouch: /v/sub/x: Read-only file system",
+                    inside("touch /v/x; touch /v/sub/x", "-v", volume + ":ro"));
+            // Writable without :ro: the read-only mount is what stops the write below.
+            assertEquals("written", inside("touch /v/sub/x && echo written", "-v", volume));
+        } finally {
+            BerthHarness.run("umount", tree.toString());
+        }
+        // The host's own root: no mount below /host is writable (proc, sys, its cgroups, dev/shm, ...).
+        assertEquals("0", inside("awk '$5 ~ \"^/host/\" && $6 !~ /^ro/' /proc/self/mountinfo | wc -l",
+                "-v", "/:/host:ro"));
     }
 }

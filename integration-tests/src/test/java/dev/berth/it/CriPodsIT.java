@@ -436,6 +436,52 @@ class CriPodsIT {
     }
 
     @Test
+    void recursiveReadOnlyMountsAreAdvertisedAndReachEverySubmount() throws Exception {
+        StatusResponse s = rt().status(StatusRequest.getDefaultInstance());
+        assertEquals(List.of("", "runc", "wrapped"), s.getRuntimeHandlersList().stream()
+                .map(RuntimeHandler::getName).toList());
+        assertTrue(s.getRuntimeHandlersList().stream().allMatch(h -> h.getFeatures().getRecursiveReadOnlyMounts()),
+                s.toString());
+
+        // A host tree with a writable file system mounted below its top, as /proc is below /.
+        Path tree = Files.createDirectories(berth.base().resolve("rro-tree/sub"));
+        BerthHarness.run("mount", "-t", "tmpfs", "-o", "size=1m", "berth-it-rro", tree.toString());
+        try {
+            PodSandboxConfig pod = podConfig("rro").build();
+            String podId = runPod(pod);
+            Mount.Builder readOnly = Mount.newBuilder().setHostPath(tree.getParent().toString()).setContainerPath("/v")
+                    .setReadonly(true);
+            String recursive = createContainer(podId, pod, container("rro", "sleep", "3600")
+                    .addMounts(readOnly.clone().setRecursiveReadOnly(true)));
+            String plain = createContainer(podId, pod, container("ro", "sleep", "3600").addMounts(readOnly.clone()));
+            start(recursive);
+            start(plain);
+            for (String id : List.of(recursive, plain)) {
+                ExecSyncResponse top = exec(id, "touch", "/v/x");
+                assertTrue(top.getStderr().toStringUtf8().contains("Read-only file system"), top.toString());
+            }
+            ExecSyncResponse below = exec(recursive, "touch", "/v/sub/x");
+            assertTrue(below.getStderr().toStringUtf8().contains("Read-only file system"), below.toString());
+            // containerd's meaning, which kubelet expects: plain readonly leaves submounts as they are.
+            assertEquals(0, exec(plain, "touch", "/v/sub/x").getExitCode());
+            assertTrue(status(recursive).getMountsList().get(0).getRecursiveReadOnly());
+
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> createContainer(podId, pod,
+                    container("rw", "true").addMounts(readOnly.clone().setReadonly(false).setRecursiveReadOnly(true))));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("config.mounts.recursive_read_only"),
+                    e.getStatus().getDescription());
+            e = assertThrows(StatusRuntimeException.class, () -> createContainer(podId, pod, container("slave", "true")
+                    .addMounts(readOnly.clone().setRecursiveReadOnly(true)
+                            .setPropagation(MountPropagation.PROPAGATION_HOST_TO_CONTAINER))));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            removePod(podId);
+        } finally {
+            BerthHarness.run("umount", tree.toString());
+        }
+    }
+
+    @Test
     void aHostNetworkPodSeesTheHostsInterfacesAndGetsNoCniAddress() throws Exception {
         PodSandboxConfig pod = podConfig("hostnet").setLinux(LinuxPodSandboxConfig.newBuilder()
                 .setCgroupParent(berth.cgroupParent() + "/pod-hostnet")

@@ -19,10 +19,12 @@ import dev.berth.daemon.auth.AuthStore;
 import dev.berth.daemon.config.ConfigLoader;
 import dev.berth.daemon.config.DaemonConfig;
 import dev.berth.daemon.container.BundleWriter;
+import dev.berth.daemon.container.ContainerPaths;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.ResourceViews;
 import dev.berth.daemon.cri.CriServer;
 import dev.berth.image.LayerUnpacker;
+import dev.berth.image.PrivateDirs;
 import dev.berth.daemon.network.CniNetwork;
 import dev.berth.daemon.network.NetnsManager;
 import dev.berth.daemon.pod.PodService;
@@ -70,6 +72,8 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
     /** The view server's helper, installed beside the shim; berthd uses it to bind views into running containers. */
     private static final String VIEWFS_REMOUNT = "berth-viewfs-remount";
     private static final long VIEWS_CHECK_SECONDS = 2;
+    /** root:socket_group; docs/hardening.md, "Who can reach container files". */
+    private static final String RUN_ROOT_MODE = "rwx--x---";
 
     // INHERIT: `berthd config --config F` and `berthd --config F config` both set these fields.
     @Option(names = "--config", scope = ScopeType.INHERIT,
@@ -121,11 +125,14 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         FailPoints.checkConfigured();
         checkRunRootLength(cfg.runRoot());
         SocketAccess socketAccess = SocketAccess.forGroup(cfg.socketGroup());
-        Files.createDirectories(cfg.root());
-        Files.createDirectories(cfg.runRoot());
+        PrivateDirs.ensure(cfg.root());
+        // berth.sock and cri.sock live in RUN_ROOT: the socket group passes through it, no one else does.
+        PrivateDirs.ensure(cfg.runRoot(), RUN_ROOT_MODE);
         // Before recovery, the image store or the sockets: a second berthd must touch none of them.
         DaemonLock lock = DaemonLock.acquire(List.of(cfg.root(), cfg.runRoot()),
                 List.of(cfg.socketPath(), cfg.criSocketPath()));
+        Files.setAttribute(cfg.runRoot(), "unix:gid", socketAccess.gid());
+        PrivateDirs.ensure(ContainerPaths.shimsDir(cfg.runRoot()));
 
         CgroupLayout layout = CgroupDetector.detect();
         CgroupManager cgroups = CgroupManagers.create(cfg.cgroupManager(), layout);
@@ -138,6 +145,11 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         cfg.runtimes().forEach((handler, binary) -> handlers.put(handler, new RuncRuntime(
                 executable(binary, "runtimes." + handler), cfg.runRoot().resolve("runtime-" + handler),
                 systemdCgroup)));
+        // runc makes its root 0700, but leaves one an older berthd made as it was.
+        PrivateDirs.ensure(runtime.root());
+        for (OciRuntime handler : handlers.values()) {
+            PrivateDirs.ensure(handler.root());
+        }
         ImageStore images = new ImageStore(cfg.root().resolve("images"),
                 new LayerUnpacker(cfg.layerMaxBytes(), cfg.layerMaxEntries()));
         ContainerStore store = new ContainerStore(cfg.root());

@@ -15,6 +15,7 @@ import java.util.List;
 
 /** Writes a container's bundle config.json: secure defaults, the image's config, the user's options, hooks. */
 public final class BundleWriter {
+    private static final System.Logger LOG = System.getLogger(BundleWriter.class.getName());
     private final List<Path> hooksDirs;
     private final ResourceViews views;
     private final long hostNofileHard = SpecDefaults.hostNofileHardLimit();
@@ -29,7 +30,11 @@ public final class BundleWriter {
         return views;
     }
 
-    void write(ContainerPaths paths, ContainerRecord record, ImageConfig image) {
+    /**
+     * @param recursiveReadOnly whether the container's runtime can make bind mounts read-only all the way
+     *                          down: a read-only volume then is, else it is read-only at its top only (warned)
+     */
+    void write(ContainerPaths paths, ContainerRecord record, ImageConfig image, boolean recursiveReadOnly) {
         Path bundle = paths.bundle();
         ContainerCreate c = record.config();
         Path rootfs = bundle.resolve("rootfs");
@@ -66,7 +71,8 @@ public final class BundleWriter {
                     throw BerthException.invalid("create container " + record.id() + ": volume source "
                             + v.source() + " does not exist");
                 }
-                builder.bindMount(v.source(), v.destination(), v.readOnly());
+                builder.bindMount(v.source(), v.destination(), volumeAccess(record, v, recursiveReadOnly),
+                        SpecBuilder.Propagation.PRIVATE);
             }
         }
         if (Boolean.TRUE.equals(record.resourceViews())) {
@@ -74,6 +80,24 @@ public final class BundleWriter {
         }
         Spec spec = OciHooks.load(hooksDirs).apply(builder.build());
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
+    }
+
+    /**
+     * A read-only volume ({@code -v SRC:DST:ro}) is read-only with every mount below SRC, as with Podman and
+     * Docker 25: a read-only {@code /:/host} must not leave the host's /proc, /sys and cgroups writable.
+     */
+    private static SpecBuilder.Access volumeAccess(ContainerRecord record, ContainerCreate.Volume v,
+                                                   boolean recursiveReadOnly) {
+        if (!v.readOnly()) {
+            return SpecBuilder.Access.READ_WRITE;
+        }
+        if (!recursiveReadOnly) {
+            LOG.log(System.Logger.Level.WARNING, "create container {0}: volume {1}:{2} is read-only at its top "
+                    + "only: the runtime or this kernel cannot make mounts read-only recursively (runc 1.1 and "
+                    + "Linux 5.12 can); mounts below {1} stay writable", record.id(), v.source(), v.destination());
+            return SpecBuilder.Access.READ_ONLY;
+        }
+        return SpecBuilder.Access.RECURSIVE_READ_ONLY;
     }
 
     private static void applyLinux(ContainerPaths paths, ContainerRecord record, ContainerCreate.LinuxOptions l,
@@ -110,7 +134,9 @@ public final class BundleWriter {
                 throw BerthException.invalid("create container " + record.id() + ": mount source " + m.hostPath()
                         + " does not exist");
             }
-            builder.bindMount(m.hostPath(), m.containerPath(), m.readOnly(),
+            builder.bindMount(m.hostPath(), m.containerPath(), m.recursiveReadOnly()
+                    ? SpecBuilder.Access.RECURSIVE_READ_ONLY : m.readOnly() ? SpecBuilder.Access.READ_ONLY
+                    : SpecBuilder.Access.READ_WRITE,
                     m.propagation() != null ? m.propagation() : SpecBuilder.Propagation.PRIVATE);
         }
         for (ContainerCreate.Device d : l.devices() == null ? List.<ContainerCreate.Device>of() : l.devices()) {

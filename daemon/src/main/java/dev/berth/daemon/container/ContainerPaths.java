@@ -11,6 +11,11 @@ public record ContainerPaths(Path dir, Path shimDir) {
      */
     public static final int SHIM_KEY_LENGTH = 32;
 
+    /** RUN_ROOT/shims: the shims' state directories, one per container. */
+    public static Path shimsDir(Path runRoot) {
+        return runRoot.resolve("shims");
+    }
+
     public static String shimKey(String id) {
         return id.substring(0, SHIM_KEY_LENGTH);
     }

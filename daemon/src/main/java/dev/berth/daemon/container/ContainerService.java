@@ -104,7 +104,8 @@ public final class ContainerService {
     }
 
     public ContainerPaths paths(String id) {
-        return new ContainerPaths(store.dir(id), settings.runRoot().resolve("shims").resolve(ContainerPaths.shimKey(id)));
+        return new ContainerPaths(store.dir(id),
+                ContainerPaths.shimsDir(settings.runRoot()).resolve(ContainerPaths.shimKey(id)));
     }
 
     /**
@@ -193,7 +194,13 @@ public final class ContainerService {
             throw BerthException.invalid("create container: network must be 'none' or 'host', not '"
                     + request.network() + "'");
         }
-        runtimes.get(request.runtimeHandler());
+        OciRuntime runtime = runtimes.get(request.runtimeHandler());
+        if (!runtime.recursiveReadOnly() && request.linux() != null && request.linux().mounts() != null
+                && request.linux().mounts().stream().anyMatch(m -> m.recursiveReadOnly() && m.image() == null)) {
+            throw fields.invalid(RequestFields.Field.MOUNT_RECURSIVE_READ_ONLY, "is not supported here: " + runtime.name()
+                    + " or this kernel (" + System.getProperty("os.version") + ") cannot make mounts read-only "
+                    + "recursively (runc 1.1 and Linux 5.12 can)");
+        }
         checkBlockIoWeight("create container", request.blkioWeight(), fields);
         ImageRecord image = images.resolve(request.image())
                 .orElseThrow(() -> BerthException.notFound("create container: no such image: " + request.image()));
@@ -243,7 +250,7 @@ public final class ContainerService {
         mountImageVolumes(record);
         FailPoints.hit("create.after-rootfs");
         ImageConfig imageConfig = images.config(image);
-        bundles.write(p, record, imageConfig);
+        bundles.write(p, record, imageConfig, runtime(record).recursiveReadOnly());
         FailPoints.hit("create.after-bundle");
     }
 

@@ -91,6 +91,11 @@ public final class InputRules {
             for (ContainerCreate.Mount m : l.mounts() == null ? List.<ContainerCreate.Mount>of() : l.mounts()) {
                 noNul(fields, Field.MOUNT_HOST_PATH, m.hostPath());
                 noNul(fields, Field.MOUNT_CONTAINER_PATH, m.containerPath());
+                if (m.recursiveReadOnly() && (!m.readOnly()
+                        || m.propagation() != null && m.propagation() != SpecBuilder.Propagation.PRIVATE)) {
+                    throw fields.invalid(Field.MOUNT_RECURSIVE_READ_ONLY, "of " + m.containerPath()
+                            + " needs a read-only mount with private propagation");
+                }
             }
             checkHostname(fields.name(Field.HOSTNAME), l.hostname(), fields);
             if (groupWithoutUser(l.security(), r.user())) {

@@ -14,7 +14,7 @@ public final class RequestFields {
     public enum Field {
         IMAGE, ENTRYPOINT, CMD, ENV, WORKING_DIR, USER, LOG_PATH, LABELS, ANNOTATIONS, MEMORY, CPUS, PIDS_LIMIT,
         BLKIO_WEIGHT, CPU_SHARES, CPU_QUOTA, CPU_PERIOD, CPUSET_CPUS, CPUSET_MEMS, OOM_SCORE_ADJ, MOUNT_HOST_PATH,
-        MOUNT_CONTAINER_PATH, HOSTNAME, RUN_AS_USER, RUN_AS_GROUP
+        MOUNT_CONTAINER_PATH, HOSTNAME, RUN_AS_USER, RUN_AS_GROUP, MOUNT_RECURSIVE_READ_ONLY
     }
 
     /** POST /v1/containers: the JSON fields of ContainerCreate, which every create request becomes. */
@@ -31,7 +31,8 @@ public final class RequestFields {
             Map.entry(Field.MOUNT_HOST_PATH, "linux.mounts.hostPath"),
             Map.entry(Field.MOUNT_CONTAINER_PATH, "linux.mounts.containerPath"),
             Map.entry(Field.HOSTNAME, "linux.hostname"), Map.entry(Field.RUN_AS_USER, "linux.security.runAsUser"),
-            Map.entry(Field.RUN_AS_GROUP, "linux.security.runAsGroup")));
+            Map.entry(Field.RUN_AS_GROUP, "linux.security.runAsGroup"),
+            Map.entry(Field.MOUNT_RECURSIVE_READ_ONLY, "linux.mounts.recursiveReadOnly")));
 
     /** POST /v1/containers/{ref}/update: ContainerUpdate's fields, all at the top level. */
     public static final RequestFields REST_UPDATE = REST_CREATE.renamed("update container", Map.of(
@@ -59,7 +60,8 @@ public final class RequestFields {
             Map.entry(Field.MOUNT_HOST_PATH, "config.mounts.host_path"),
             Map.entry(Field.MOUNT_CONTAINER_PATH, "config.mounts.container_path"),
             Map.entry(Field.RUN_AS_USER, "config.linux.security_context.run_as_user"),
-            Map.entry(Field.RUN_AS_GROUP, "config.linux.security_context.run_as_group")));
+            Map.entry(Field.RUN_AS_GROUP, "config.linux.security_context.run_as_group"),
+            Map.entry(Field.MOUNT_RECURSIVE_READ_ONLY, "config.mounts.recursive_read_only")));
 
     /** runtime.v1 UpdateContainerResourcesRequest: its linux is a LinuxContainerResources. */
     public static final RequestFields CRI_UPDATE = REST_CREATE.renamed("UpdateContainerResources", Map.of(

@@ -172,14 +172,15 @@ final class ContainerRpcs {
             ownResolv |= m.getContainerPath().equals("/etc/resolv.conf");
             String image = m.hasImage() && !m.getImage().getImage().isEmpty() ? m.getImage().getImage() : null;
             mounts.add(new ContainerCreate.Mount(image != null ? null : m.getHostPath(), m.getContainerPath(),
-                    image != null || m.getReadonly(), propagation(m.getPropagation()), image));
+                    image != null || m.getReadonly(), propagation(m.getPropagation()), image,
+                    m.getRecursiveReadOnly()));
         }
         if (!ownResolv) {
             mounts.add(new ContainerCreate.Mount(pods.resolvConf(pod).toString(), "/etc/resolv.conf", false,
-                    SpecBuilder.Propagation.PRIVATE, null));
+                    SpecBuilder.Propagation.PRIVATE, null, false));
         }
         mounts.add(new ContainerCreate.Mount(pods.hostnameFile(pod).toString(), "/etc/hostname", false,
-                SpecBuilder.Propagation.PRIVATE, null));
+                SpecBuilder.Propagation.PRIVATE, null, false));
         List<ContainerCreate.Device> devices = c.getDevicesList().stream().map(d -> new ContainerCreate.Device(
                 d.getHostPath(), d.getContainerPath(), d.getPermissions())).toList();
         LinuxContainerResources r = c.getLinux().getResources();

@@ -71,7 +71,8 @@ public final class CriServer implements AutoCloseable {
         streamingBackend.serveOn(streaming);
         PodSandboxRpcs pods = new PodSandboxRpcs(b.pods(), containers);
         RuntimeServiceFacade runtime = new RuntimeServiceFacade(
-                new RuntimeStatusRpc(() -> b.pods().network().readiness()), new RuntimeConfigRpc(b.cgroupDriver()),
+                new RuntimeStatusRpc(() -> b.pods().network().readiness(), b.containers().runtimeHandlers()),
+                new RuntimeConfigRpc(b.cgroupDriver()),
                 pods, containers, new ContainerEventsRpc(b.containers().events(), b.pods(), containers, pods),
                 streamingBackend);
         ImageServiceFacade images = new ImageServiceFacade(new ImageList(b.images()), new ImageStatusRpc(b.images()),

@@ -1,5 +1,6 @@
 package dev.berth.daemon.network;
 
+import dev.berth.image.PrivateDirs;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.json.OciJson;
 import java.io.IOException;
@@ -17,7 +18,7 @@ final class CniAttachmentCache {
     CniAttachmentCache(Path dir) {
         this.dir = dir;
         try {
-            Files.createDirectories(dir);
+            PrivateDirs.ensure(dir);
         } catch (IOException e) {
             throw BerthException.internal("create CNI cache dir " + dir + ": " + e, e);
         }

@@ -1,6 +1,7 @@
 package dev.berth.daemon.network;
 
 import dev.berth.image.OverlayRootfs;
+import dev.berth.image.PrivateDirs;
 import dev.berth.oci.BerthException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -105,7 +106,7 @@ public final class NetnsManager {
             return;
         }
         try {
-            Files.createDirectories(dir);
+            PrivateDirs.ensure(dir);
         } catch (IOException e) {
             throw BerthException.internal(op + ": create " + dir + ": " + e, e);
         }

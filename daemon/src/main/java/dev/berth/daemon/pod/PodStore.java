@@ -1,6 +1,7 @@
 package dev.berth.daemon.pod;
 
 import dev.berth.daemon.store.ContainerStore;
+import dev.berth.image.PrivateDirs;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.json.OciJson;
 import java.io.IOException;
@@ -23,7 +24,8 @@ public final class PodStore {
     public PodStore(Path root) {
         this.podsDir = root.resolve("pods");
         try {
-            Files.createDirectories(podsDir);
+            PrivateDirs.ensure(podsDir);
+            PrivateDirs.ensureEach(podsDir);
         } catch (IOException e) {
             throw new UncheckedIOException("create " + podsDir, e);
         }
@@ -35,7 +37,7 @@ public final class PodStore {
 
     public void create(PodRecord pod) {
         try {
-            Files.createDirectory(dir(pod.id()));
+            PrivateDirs.create(dir(pod.id()));
         } catch (IOException e) {
             throw BerthException.internal("run pod " + pod.id() + ": " + e.getMessage(), e);
         }

@@ -14,6 +14,12 @@ public interface OciRuntime {
 
     String version();
 
+    /**
+     * Whether bind mounts can be made read-only with every mount below them ({@code rro}): the runtime knows
+     * the option and the kernel has mount_setattr(2).
+     */
+    boolean recursiveReadOnly();
+
     void start(String id);
 
     /** Whether the container is created and still waits for {@link #start}; false when it is gone. */

@@ -1,22 +1,31 @@
 package dev.berth.daemon.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.json.OciJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** runc (or a runc-compatible runtime such as crun) driven through its command line. */
 public final class RuncRuntime implements OciRuntime {
+    private static final System.Logger LOG = System.getLogger(RuncRuntime.class.getName());
     private static final long TIMEOUT_SECONDS = 60;
 
     private final Path binary;
     private final Path root;
     private final boolean systemdCgroup;
+    /** Asked once, on first use: neither the binary nor the kernel changes under a running berthd. */
+    private volatile Boolean recursiveReadOnly;
 
     public RuncRuntime(Path binary, Path root, boolean systemdCgroup) {
         this.binary = binary;
@@ -44,6 +53,44 @@ public final class RuncRuntime implements OciRuntime {
         String out = run("version", List.of("--version"), false);
         String first = out.lines().findFirst().orElse("");
         return first.replaceFirst("^\\S+ version ", "");
+    }
+
+    @Override
+    public boolean recursiveReadOnly() {
+        Boolean known = recursiveReadOnly;
+        if (known == null) {
+            known = kernelHasMountSetattr(System.getProperty("os.version")) && mountOptions().contains("rro");
+            recursiveReadOnly = known;
+        }
+        return known;
+    }
+
+    /** mount_setattr(2), which rro needs, came with Linux 5.12. */
+    static boolean kernelHasMountSetattr(String release) {
+        Matcher m = Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release == null ? "" : release);
+        if (!m.find()) {
+            return false;
+        }
+        int major = Integer.parseInt(m.group(1));
+        return major > 5 || major == 5 && Integer.parseInt(m.group(2)) >= 12;
+    }
+
+    /**
+     * The mount options {@code runc features} (runc 1.1+) lists; none for a runtime without that command or
+     * whose answer is not the JSON document runc prints, which then gets plain ro mounts.
+     */
+    private Set<String> mountOptions() {
+        try {
+            String out = run("features", List.of("features"), false);
+            JsonNode options = OciJson.mapper().readTree(out.substring(Math.max(0, out.indexOf('{'))))
+                    .path("mountOptions");
+            Set<String> names = new HashSet<>();
+            options.forEach(o -> names.add(o.asText()));
+            return names;
+        } catch (BerthException | IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0} features: {1}", binary, e.getMessage());
+            return Set.of();
+        }
     }
 
     @Override

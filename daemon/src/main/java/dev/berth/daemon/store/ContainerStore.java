@@ -1,5 +1,6 @@
 package dev.berth.daemon.store;
 
+import dev.berth.image.PrivateDirs;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.json.OciJson;
 import java.io.IOException;
@@ -32,7 +33,8 @@ public final class ContainerStore {
     public ContainerStore(Path root) {
         this.containersDir = root.resolve("containers");
         try {
-            Files.createDirectories(containersDir);
+            PrivateDirs.ensure(containersDir);
+            PrivateDirs.ensureEach(containersDir);
         } catch (IOException e) {
             throw new UncheckedIOException("create " + containersDir, e);
         }
@@ -44,7 +46,7 @@ public final class ContainerStore {
 
     public void create(ContainerRecord record, ContainerState state) {
         try {
-            Files.createDirectory(dir(record.id()));
+            PrivateDirs.create(dir(record.id()));
         } catch (IOException e) {
             throw BerthException.internal("create container " + record.id() + ": " + e.getMessage(), e);
         }

@@ -10,6 +10,7 @@ import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.api.model.ContainerUpdate;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.SecurityOptions;
+import dev.berth.oci.bundle.SpecBuilder;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,6 +131,21 @@ class InputRulesTest {
         refused("UpdateContainerResources " + ID + ": linux.cpu_shares: resources: cpu shares",
                 () -> checkCri(badShares));
         refused("update container " + ID + ": cpuShares: resources: cpu shares", () -> checkRest(badShares));
+    }
+
+    @Test
+    void aRecursivelyReadOnlyMountMustBeReadOnlyAndPrivate() {
+        java.util.function.Function<ContainerCreate.Mount, ContainerCreate> with = m -> create(null, null, null,
+                new ContainerCreate.LinuxOptions(null, null, null, null, null, List.of(m), null, null, null, null,
+                        null, null, null, null));
+        assertDoesNotThrow(() -> checkCri(with.apply(new ContainerCreate.Mount("/srv", "/v", true,
+                SpecBuilder.Propagation.PRIVATE, null, true))));
+        refused("CreateContainer: config.mounts.recursive_read_only of /v needs a read-only mount",
+                () -> checkCri(with.apply(new ContainerCreate.Mount("/srv", "/v", false,
+                        SpecBuilder.Propagation.PRIVATE, null, true))));
+        refused("create container: linux.mounts.recursiveReadOnly of /v needs a read-only mount with private",
+                () -> checkRest(with.apply(new ContainerCreate.Mount("/srv", "/v", true,
+                        SpecBuilder.Propagation.HOST_TO_CONTAINER, null, true))));
     }
 
     @Test

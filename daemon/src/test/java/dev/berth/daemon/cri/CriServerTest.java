@@ -24,7 +24,9 @@ import dev.berth.cri.v1.CheckpointContainerRequest;
 import dev.berth.cri.v1.RuntimeCondition;
 import dev.berth.cri.v1.RuntimeConfigRequest;
 import dev.berth.cri.v1.RuntimeServiceGrpc;
+import dev.berth.cri.v1.RuntimeHandler;
 import dev.berth.cri.v1.StatusRequest;
+import dev.berth.cri.v1.StatusResponse;
 import dev.berth.cri.v1.VersionRequest;
 import dev.berth.cri.v1.VersionResponse;
 import dev.berth.daemon.BerthVersion;
@@ -169,6 +171,12 @@ class CriServerTest {
     @Test
     void statusAdvertisesTheSupplementalGroupsPolicy() {
         assertTrue(runtime.status(StatusRequest.getDefaultInstance()).getFeatures().getSupplementalGroupsPolicy());
+    }
+
+    @Test
+    void statusListsTheDefaultHandlerUnderTheEmptyNameAndItsOwn() {
+        StatusResponse s = runtime.status(StatusRequest.getDefaultInstance());
+        assertEquals(List.of("", "runc"), s.getRuntimeHandlersList().stream().map(RuntimeHandler::getName).toList());
     }
 
     @Test

@@ -157,10 +157,22 @@ public final class SpecBuilder {
     public enum Propagation { PRIVATE, HOST_TO_CONTAINER, BIDIRECTIONAL }
 
     /**
+     * What a container may write through a bind mount. READ_ONLY makes the bound mount read-only but leaves
+     * the mounts below it as they are (a bound / keeps a writable /proc, /sys, /dev/shm); RECURSIVE_READ_ONLY
+     * makes every one of them read-only: runc's {@code rro}, mount_setattr(2) with AT_RECURSIVE (runc 1.1,
+     * Linux 5.12). It needs private propagation, or a mount the host adds later would come in writable.
+     */
+    public enum Access { READ_WRITE, READ_ONLY, RECURSIVE_READ_ONLY }
+
+    public SpecBuilder bindMount(String source, String destination, boolean readOnly, Propagation propagation) {
+        return bindMount(source, destination, readOnly ? Access.READ_ONLY : Access.READ_WRITE, propagation);
+    }
+
+    /**
      * A recursive bind mount with the given propagation; the rootfs propagation follows, since the kernel
      * passes mount events only through mounts that are themselves slaves or shared.
      */
-    public SpecBuilder bindMount(String source, String destination, boolean readOnly, Propagation propagation) {
+    public SpecBuilder bindMount(String source, String destination, Access access, Propagation propagation) {
         if (source == null || !source.startsWith("/")) {
             throw BerthException.invalid("bind mount " + source + ":" + destination + ": source must be an absolute path");
         }
@@ -177,8 +189,15 @@ public final class SpecBuilder {
         } else if (propagation == Propagation.HOST_TO_CONTAINER && !"rshared".equals(rootfsPropagation)) {
             rootfsPropagation = "rslave";
         }
-        if (readOnly) {
-            options.add("ro");
+        if (access == Access.RECURSIVE_READ_ONLY && propagation != Propagation.PRIVATE) {
+            throw BerthException.invalid("bind mount " + source + ":" + destination
+                    + ": a recursively read-only mount needs private propagation");
+        }
+        switch (access) {
+            case READ_WRITE -> { }
+            case READ_ONLY -> options.add("ro");
+            // ro as well: the bound mount itself is read-only through the same remount as a plain ro one
+            case RECURSIVE_READ_ONLY -> options.addAll(List.of("ro", "rro"));
         }
         binds.add(new Mount(destination, "bind", source, List.copyOf(options)));
         return this;

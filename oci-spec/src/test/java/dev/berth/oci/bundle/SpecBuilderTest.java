@@ -169,6 +169,17 @@ class SpecBuilderTest {
     }
 
     @Test
+    void aRecursivelyReadOnlyBindAddsRroAndNeedsPrivatePropagation() {
+        Spec spec = builder().args(List.of("sh"))
+                .bindMount("/", "/host", SpecBuilder.Access.RECURSIVE_READ_ONLY, SpecBuilder.Propagation.PRIVATE)
+                .build();
+        Mount host = spec.mounts().stream().filter(m -> m.destination().equals("/host")).findFirst().orElseThrow();
+        assertEquals(List.of("rbind", "rprivate", "ro", "rro"), host.options());
+        assertThrows(BerthException.class, () -> builder().bindMount("/", "/host",
+                SpecBuilder.Access.RECURSIVE_READ_ONLY, SpecBuilder.Propagation.HOST_TO_CONTAINER));
+    }
+
+    @Test
     void hostNetworkDropsOnlyTheNetworkNamespace() {
         List<String> own = builder().args(List.of("sh")).build().linux().namespaces().stream().map(Linux.Namespace::type).toList();
         assertTrue(own.contains("network"));

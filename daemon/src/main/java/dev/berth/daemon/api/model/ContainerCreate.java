@@ -70,9 +70,13 @@ public record ContainerCreate(
         }
     }
 
-    /** A bind mount of a host path, or, with {@code image} set, a read-only view of that image's files. */
+    /**
+     * A bind mount of a host path, or, with {@code image} set, a read-only view of that image's files.
+     * {@code recursiveReadOnly} (with readOnly and private propagation) makes the mounts below the host path
+     * read-only too; readOnly alone leaves them as they are, as the CRI's readonly does with containerd.
+     */
     public record Mount(String hostPath, String containerPath, boolean readOnly,
-                        SpecBuilder.Propagation propagation, String image) {
+                        SpecBuilder.Propagation propagation, String image, boolean recursiveReadOnly) {
     }
 
     public record Device(String hostPath, String containerPath, String permissions) {
