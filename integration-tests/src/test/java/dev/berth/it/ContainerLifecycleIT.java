@@ -315,7 +315,10 @@ class ContainerLifecycleIT extends SharedDaemonIT {
 
     @Test
     void startAttachedRunsAnExitedContainerAgainWithItsOutputAndCode() throws Exception {
-        assertEquals(7, berth.berth("run", "--name", "again", "busybox", "sh", "-c", "echo ran; exit 7").exitCode());
+        // The run outlasts `start`'s own state save: an exit racing it is another matter (see the report of
+        // issue 13: start can overwrite an exit recorded before it saved "running").
+        assertEquals(7, berth.berth("run", "--name", "again", "busybox", "sh", "-c", "echo ran; sleep 0.5; exit 7")
+                .exitCode());
         Result r = berth.berth("start", "-a", "again");
         assertEquals(7, r.exitCode(), r.stderr());
         assertEquals("ran", r.out(), r.stderr());
