@@ -315,8 +315,8 @@ class ContainerLifecycleIT extends SharedDaemonIT {
 
     @Test
     void startAttachedRunsAnExitedContainerAgainWithItsOutputAndCode() throws Exception {
-        // The run outlasts `start`'s own state save: an exit racing it is another matter (see the report of
-        // issue 13: start can overwrite an exit recorded before it saved "running").
+        // The run outlasts start's own state save: an exit recorded before start saves "running" is overwritten
+        // by it, a race of start itself, not of attaching.
         assertEquals(7, berth.berth("run", "--name", "again", "busybox", "sh", "-c", "echo ran; sleep 0.5; exit 7")
                 .exitCode());
         Result r = berth.berth("start", "-a", "again");
