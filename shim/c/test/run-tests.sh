@@ -341,6 +341,17 @@ t_oom() {
 	ok "OOM kill reported"
 }
 
+t_oom_not_init() {
+	local id=t-oom-child w
+	# The child is OOM-killed and the init exits 0: an OOM kill in the cgroup, but not of the container.
+	MEMLIMIT=$((16 * 1024 * 1024)) bundle $id false sh -c "sh -c 'x=a; while :; do x=\$x\$x; done'; exit 0"
+	launch $id
+	start $id
+	w=$(exitof $id)
+	check oom-child "wait: $w" grep -q '"exitCode":0,"signal":0,"oomKilled":false' <<<"$w" || return
+	ok "an OOM kill of another process is not the init's"
+}
+
 t_daemon_gone() {
 	local id=t-gone w
 	bundle $id false sh -c 'sleep 0.5; echo still-logging'
@@ -430,7 +441,7 @@ t_log_disk_full() {
 }
 
 for t in t_fds t_parallel_exec t_run_exit_code t_create_error t_attach_stdin t_two_attachers_and_exec t_exec_client_gone t_terminal t_exec_tty \
-	t_partial_and_rotation t_slow_client t_reopen t_oom t_daemon_gone t_log_disk_full; do
+	t_partial_and_rotation t_slow_client t_reopen t_oom t_oom_not_init t_daemon_gone t_log_disk_full; do
 	if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$t" ]; then continue; fi
 	$t
 done

@@ -1,6 +1,7 @@
 package dev.berth.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -327,6 +328,59 @@ class ContainerLifecycleIT extends SharedDaemonIT {
         assertTrue(state.get("oomKilled").asBoolean(), state.toString());
         assertEquals("OOMKilled", state.get("reason").asText());
         berth.ok("rm", "hog");
+    }
+
+    @Test
+    void anOomKillOfAnotherProcessIsNotTheContainers() throws Exception {
+        // The child is OOM-killed; the init outlives it and exits 0: the container was not OOM-killed.
+        Result r = berth.berth("run", "--name", "survivor", "--memory", "16m", "busybox", "sh", "-c",
+                "sh -c 'x=aaaaaaaaaaaaaaaa; while true; do x=$x$x; done'; exit 0");
+        assertEquals(0, r.exitCode(), r.stderr());
+        JsonNode state = inspect("survivor").get("state");
+        assertFalse(state.get("oomKilled").asBoolean(), state.toString());
+        assertNotEquals("OOMKilled", state.path("reason").asText(), state.toString());
+        berth.ok("rm", "survivor");
+    }
+
+    @Test
+    void startAttachedRunsAnExitedContainerAgainWithItsOutputAndCode() throws Exception {
+        // The run outlasts start's own state save: an exit recorded before start saves "running" is overwritten
+        // by it, a race of start itself, not of attaching.
+        assertEquals(7, berth.berth("run", "--name", "again", "busybox", "sh", "-c", "echo ran; sleep 0.5; exit 7")
+                .exitCode());
+        Result r = berth.berth("start", "-a", "again");
+        assertEquals(7, r.exitCode(), r.stderr());
+        assertEquals("ran", r.out(), r.stderr());
+        assertEquals("exited", inspect("again").at("/state/status").asText());
+        berth.ok("rm", "again");
+    }
+
+    @Test
+    void execTakesUserNamesAndRefusesAMissingWorkingDirectory() throws Exception {
+        String id = berth.ok("run", "-d", "--name", "exec-users", "busybox", "sleep", "1000");
+        try {
+            assertEquals("0 0", berth.ok("exec", "-u", "root", "exec-users", "sh", "-c", "echo $(id -u) $(id -g)"));
+            assertEquals("65534 65534", berth.ok("exec", "-u", "nobody", "exec-users", "sh", "-c",
+                    "echo $(id -u) $(id -g)"));
+            assertEquals("65534 0", berth.ok("exec", "-u", "nobody:root", "exec-users", "sh", "-c",
+                    "echo $(id -u) $(id -g)"));
+            Result unknown = berth.berth("exec", "-u", "no-such-user", "exec-users", "true");
+            assertNotEquals(0, unknown.exitCode());
+            assertTrue(unknown.stderr().contains("exec in container " + id) && unknown.stderr().contains("no user"),
+                    unknown.stderr());
+            Result missing = berth.berth("exec", "-w", "/no/such/dir", "exec-users", "pwd");
+            assertNotEquals(0, missing.exitCode());
+            assertTrue(missing.stderr().contains("exec in container " + id + ": workingDir '/no/such/dir' is not a"
+                    + " directory in the container"), missing.stderr());
+            assertFalse(missing.stderr().contains("runc") || missing.stderr().contains("chdir"), missing.stderr());
+            // A symlink is followed inside the container's root, never the host's.
+            berth.ok("exec", "exec-users", "ln", "-s", "/../../../../etc", "/linked");
+            assertEquals("/etc", berth.ok("exec", "-w", "/linked", "exec-users", "pwd", "-P"));
+            // A directory on a mount of the container (not in its image's layers) is there too.
+            assertEquals("/dev/pts", berth.ok("exec", "-w", "/dev/pts", "exec-users", "pwd"));
+        } finally {
+            berth.ok("rm", "-f", id);
+        }
     }
 
     @Test

@@ -88,6 +88,31 @@ class FaultToleranceIT {
         assertEquals("unaffected", berth.ok("exec", "bystander", "echo", "unaffected"));
     }
 
+    @Test
+    void aDeadShimsPidReusedByAnotherProcessIsNotTakenForTheShim() throws Exception {
+        berth = new BerthHarness();
+        String id = berth.ok("run", "-d", "--name", "shim-pid-reused", "busybox", "sleep", "1000");
+        JsonNode before = inspect(id);
+        berth.killDaemon();
+        BerthHarness.run("kill", "-9", before.get("shimPid").asText());
+        // Another live process now has the pid the shim's pid file names.
+        Process stranger = new ProcessBuilder("sleep", "600").start();
+        try {
+            Files.writeString(berth.runRoot().resolve("shims").resolve(id.substring(0, 32)).resolve("shim.pid"),
+                    stranger.pid() + "\n");
+            berth.startDaemon();
+            // Recovery tells the stranger from the shim before berthd serves: the first answer is the exit.
+            assertEquals("exited", state(id).get("status").asText(), "a stranger holding the shim's pid keeps the"
+                    + " container up: " + state(id));
+            assertShimDeathReported(id, before);
+            assertTrue(stranger.isAlive(), "berthd killed the process that reused the shim's pid");
+            berth.ok("rm", "-f", id);
+            assertNoTrace(id);
+        } finally {
+            stranger.destroyForcibly();
+        }
+    }
+
     private void assertShimDeathReported(String id, JsonNode before) throws Exception {
         JsonNode s = state(id);
         assertEquals(255, s.get("exitCode").asInt(), s.toString());
@@ -303,7 +328,11 @@ class FaultToleranceIT {
         assertEquals("exited", state(quitter).get("status").asText(), "an exit during a full disk was lost");
         BerthHarness.Result create = berth.berth("create", "--name", "no-room", "busybox", "true");
         assertNotEquals(0, create.exitCode(), "a create on a full disk succeeded");
-        assertTrue(create.stderr().contains("No space left"), create.stderr());
+        assertTrue(create.stderr().contains("no space left on device"), create.stderr());
+        assertTrue(create.stderr().contains("create container "), "the error does not name the operation: "
+                + create.stderr());
+        assertFalse(create.stderr().contains("java.") || create.stderr().contains("Exception"),
+                "the error shows Java internals: " + create.stderr());
         assertFalse(berth.ok("ps", "-a").contains("no-room"), "a failed create is listed");
         try (Stream<Path> dirs = Files.list(berth.root().resolve("containers"))) {
             assertEquals(2, dirs.count(), "a failed create left a container directory");

@@ -38,6 +38,7 @@ import dev.berth.cri.v1.RemoveImageRequest;
 import dev.berth.cri.v1.RemovePodSandboxRequest;
 import dev.berth.cri.v1.RunPodSandboxRequest;
 import dev.berth.cri.v1.RuntimeServiceGrpc;
+import dev.berth.cri.v1.SecurityProfile;
 import dev.berth.cri.v1.StartContainerRequest;
 import dev.berth.cri.v1.StopContainerRequest;
 import dev.berth.cri.v1.StopPodSandboxRequest;
@@ -202,6 +203,12 @@ class HostileInputIT {
         cases.add(Map.entry("CreateContainer: config.args 'a\\x00b'", container("nulargs").addArgs("a\0b")));
         cases.add(Map.entry("config.envs", container("nulenv")
                 .addEnvs(KeyValue.newBuilder().setKey("A").setValue("b\0"))));
+        cases.add(Map.entry("CreateContainer: config.envs entry '=v'", container("noenvname")
+                .addEnvs(KeyValue.newBuilder().setKey("").setValue("v"))));
+        cases.add(Map.entry("config.linux.security_context.seccomp.localhost_ref '/etc/shadow' is not a valid seccomp"
+                + " profile: not JSON", container("shadow").setLinux(LinuxContainerConfig.newBuilder()
+                .setSecurityContext(LinuxContainerSecurityContext.newBuilder().setSeccomp(SecurityProfile.newBuilder()
+                        .setProfileType(SecurityProfile.ProfileType.Localhost).setLocalhostRef("/etc/shadow"))))));
         cases.add(Map.entry("config.labels", container("labels").putAllLabels(hugeMap())));
         cases.add(Map.entry("config.linux.security_context.run_as_group needs", container("group").setLinux(
                 LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
@@ -335,6 +342,13 @@ class HostileInputIT {
         cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"oomScoreAdj\": 5000}}", "linux.oomScoreAdj must be");
         cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"oomScoreAdj\": 99999999999}}", "oomScoreAdj");
         cases.put("{\"image\": \"busybox\\u0000\"}", "image");
+        // Docker's `-e C` takes C from the client's environment: the CLI's to expand, never the API's.
+        cases.put("{\"image\": \"" + IMAGE + "\", \"env\": [\"C\"]}", "create container: env entry 'C' has no '='");
+        cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"security\": {\"seccomp\": \"LOCALHOST\", "
+                + "\"seccompLocalhost\": \"/etc/shadow\"}}}",
+                "linux.security.seccompLocalhost '/etc/shadow' is not a valid seccomp profile: not JSON");
+        cases.put("{\"image\": \"" + IMAGE + "\", \"linux\": {\"security\": {\"seccomp\": \"LOCALHOST\", "
+                + "\"seccompLocalhost\": \"/dev/zero\"}}}", "seccompLocalhost '/dev/zero' is not a valid seccomp");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             refusedByRest(c.getValue(), "POST", "/v1/containers", c.getKey());
         }
@@ -356,6 +370,14 @@ class HostileInputIT {
         refusedByRest("cpuShares: resources: cpu shares", "POST", one, "{\"cpuShares\": 1099511627776}");
         refusedByRest("cpuQuota: resources: cpu quota", "POST", one, "{\"cpuQuota\": -5}");
         refusedByRest("cpuShares", "POST", one, "{\"cpuShares\": \"many\"}");
+        String container = "/v1/containers/" + containerId;
+        refusedByRest("logs of container " + containerId + ": tail must be", "GET", container + "/logs?tail=-5", null);
+        refusedByRest("exec in container " + containerId + ": consoleSize must be", "POST", container + "/exec",
+                "{\"cmd\": [\"true\"], \"tty\": true, \"consoleSize\": {\"height\": -5, \"width\": 80}}");
+        refusedByRest("exec in container " + containerId + ": env entry 'C' has no '='", "POST", container + "/exec",
+                "{\"cmd\": [\"true\"], \"env\": [\"C\"]}");
+        refusedByRest("workingDir 'tmp' is not an absolute path", "POST", container + "/exec",
+                "{\"cmd\": [\"true\"], \"workingDir\": \"tmp\"}");
     }
 
     // ---- checks ----
@@ -405,7 +427,7 @@ class HostileInputIT {
     private static void checkMessage(String field, String what, String message) {
         assertTrue(message != null && message.toLowerCase().contains(field.toLowerCase()),
                 what + ": the message does not name " + field + ": " + message);
-        for (String leak : List.of("Exception", "java.", "dev.berth", "\tat ", "com.fasterxml")) {
+        for (String leak : List.of("Exception", "java.", "dev.berth", "\tat ", "com.fasterxml", "Unrecognized token")) {
             assertFalse(message.contains(leak), what + ": the message shows Java internals: " + message);
         }
         assertTrue(message.length() < 2_000, what + ": the message is " + message.length() + " characters long");

@@ -72,6 +72,22 @@ class ImageImportIT extends SharedDaemonIT {
     }
 
     @Test
+    void aWorkingDirectoryThatIsASymlinkInTheImageIsFollowedInsideTheRootfs() throws Exception {
+        String escape = "berth-workdir-escape-" + System.nanoTime();
+        Path dir = layout("linked", List.of(Entry.symlink("work", "/data/app"),
+                Entry.symlink("out", "/../../../../../tmp/" + escape)));
+        berth.ok("image", "import", dir.toString(), "--name", "localhost/linked:v1");
+        try {
+            // The links point at directories the image lacks: made inside the rootfs, as Docker makes them.
+            assertEquals("/data/app", berth.ok("run", "--rm", "-w", "/work", "linked:v1", "sh", "-c", "pwd -P"));
+            assertEquals("/tmp/" + escape, berth.ok("run", "--rm", "-w", "/out", "linked:v1", "sh", "-c", "pwd -P"));
+            assertTrue(Files.notExists(Path.of("/tmp", escape)), "the working directory was made on the host");
+        } finally {
+            berth.ok("image", "rm", "localhost/linked:v1");
+        }
+    }
+
+    @Test
     void hostileLayersAreRefusedAndTheHostIsUntouched() throws Exception {
         Path canary = Files.createDirectories(berth.base().resolve("canary"));
         Files.writeString(canary.resolve("keep"), "original");

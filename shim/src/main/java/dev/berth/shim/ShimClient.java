@@ -86,7 +86,7 @@ public final class ShimClient {
         }
     }
 
-    /** The shim's pid from {@code shim.pid}, if that process is alive. */
+    /** The shim's pid from {@code shim.pid}, if that process is alive and is this container's shim. */
     public Optional<Integer> shimPid() {
         return readShimPid(stateDir);
     }
@@ -94,13 +94,36 @@ public final class ShimClient {
     static Optional<Integer> readShimPid(Path stateDir) {
         try {
             int pid = Integer.parseInt(Files.readString(stateDir.resolve("shim.pid")).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(h -> pid);
+            return isShimOf(pid, stateDir) ? Optional.of(pid) : Optional.empty();
         } catch (NoSuchFileException | NumberFormatException e) {
             return Optional.empty();
         } catch (IOException e) {
             throw BerthException.internal("read shim pid of container " + stateDir.getFileName() + ": "
-                    + e.getMessage(), e);
+                    + BerthException.describe(e), e);
         }
+    }
+
+    /**
+     * Whether process {@code pid} is the shim keeping {@code stateDir}: a pid alone is not enough, since a dead
+     * shim's pid may be reused by any process, which would then pass for the shim and keep its container
+     * "running". Its command line (/proc/PID/cmdline) names this state directory, which only this container's
+     * shim is given (whatever shim_path calls the binary); shims started by earlier berthds were given it too.
+     */
+    static boolean isShimOf(int pid, Path stateDir) {
+        byte[] cmdline;
+        try {
+            cmdline = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "cmdline"));
+        } catch (IOException e) {
+            return false;
+        }
+        String[] argv = new String(cmdline, StandardCharsets.UTF_8).split("\0");
+        String dir = stateDir.toAbsolutePath().normalize().toString();
+        for (int i = 1; i + 1 < argv.length; i++) {
+            if (argv[i].equals("--state-dir") && Path.of(argv[i + 1]).normalize().toString().equals(dir)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static BerthException failure(String op, String line) {

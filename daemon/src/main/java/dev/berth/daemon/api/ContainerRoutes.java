@@ -11,6 +11,7 @@ import dev.berth.daemon.container.BrokenContainer;
 import dev.berth.daemon.container.Container;
 import dev.berth.daemon.container.ContainerPaths;
 import dev.berth.daemon.container.ContainerService;
+import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.logs.CriLogReader;
 import dev.berth.daemon.store.ContainerRecord;
@@ -165,7 +166,7 @@ public final class ContainerRoutes {
     private void logs(Exchange ex, Container c) {
         boolean follow = ex.flag("follow");
         boolean timestamps = ex.flag("timestamps");
-        Integer tail = ex.intQuery("tail");
+        Integer tail = InputRules.logsTail(c.id(), ex.query("tail"), RequestFields.REST_LOGS);
         Exchange.FrameWriter out = ex.startFrameStream();
         streamThreads.execute(() -> {
             try {

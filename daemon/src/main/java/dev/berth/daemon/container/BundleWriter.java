@@ -3,12 +3,14 @@ package dev.berth.daemon.container;
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.bundle.RootfsPaths;
 import dev.berth.oci.bundle.SpecBuilder;
 import dev.berth.oci.bundle.SpecDefaults;
 import dev.berth.oci.hooks.OciHooks;
 import dev.berth.oci.json.OciJson;
 import dev.berth.oci.spec.image.ImageConfig;
 import dev.berth.oci.spec.runtime.Spec;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -79,6 +81,7 @@ public final class BundleWriter {
             views.apply(record.id(), builder);
         }
         Spec spec = OciHooks.load(hooksDirs).apply(builder.build());
+        makeWorkingDir(record.id(), rootfs, spec.process().cwd());
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
     }
 
@@ -98,6 +101,24 @@ public final class BundleWriter {
             return SpecBuilder.Access.READ_ONLY;
         }
         return SpecBuilder.Access.RECURSIVE_READ_ONLY;
+    }
+
+    /**
+     * Makes the working directory in the rootfs, as Docker does, with its symlinks resolved inside the rootfs:
+     * runc's own mkdir of it fails ("file exists") where the image has it as a symlink to a directory not yet
+     * there. No process runs in the rootfs yet, so the resolution cannot race with one.
+     */
+    private static void makeWorkingDir(String id, Path rootfs, String cwd) {
+        if (cwd == null || cwd.isEmpty()) {
+            return;
+        }
+        Path dir = RootfsPaths.resolve(rootfs, cwd);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw BerthException.invalid("create container " + id + ": working directory " + cwd + ": "
+                    + BerthException.describe(e));
+        }
     }
 
     private static void applyLinux(ContainerPaths paths, ContainerRecord record, ContainerCreate.LinuxOptions l,

@@ -15,7 +15,10 @@ import dev.berth.image.ImageRecord;
 import dev.berth.image.ImageStore;
 import dev.berth.image.OverlayRootfs;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.bundle.RootfsPaths;
+import dev.berth.oci.bundle.UserResolver;
 import dev.berth.oci.failpoint.FailPoints;
+import dev.berth.oci.spec.runtime.Process;
 import dev.berth.oci.spec.image.ImageConfig;
 import dev.berth.daemon.api.model.ExecCreate;
 import dev.berth.shim.ExecSession;
@@ -26,9 +29,11 @@ import dev.berth.shim.LaunchedShim;
 import dev.berth.shim.ShimExitMonitor;
 import dev.berth.shim.ShimLauncher;
 import dev.berth.shim.ShimOptions;
+import dev.berth.shim.WatchResult;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
@@ -386,9 +391,15 @@ public final class ContainerService {
         }
         Container container = new Container(record, state);
         index.add(container);
-        if (state.hasShim()) {
+        ShimClient shim = new ShimClient(paths(record.id()).shimDir());
+        if (state.hasShim() && shim.shimPid().isEmpty()) {
+            // The shim died while berthd was down (its pid, if alive, is another process's now): its exit is
+            // recorded before berthd serves, so that no client sees the container up meanwhile.
+            Optional<ExitStatus> status = readExitQuietly(record.id());
+            recordExit(container, exitedState(container, status, WatchResult.SHIM_DIED), status.isEmpty());
+        } else if (state.hasShim()) {
             watch(container);
-        } else if (new ShimClient(paths(record.id()).shimDir()).shimPid().isPresent()) {
+        } else if (shim.shimPid().isPresent()) {
             // berthd died while restarting this exited container: the new run was never reported
             // started, so it is undone rather than adopted.
             LOG.log(Level.INFO, "container {0}: undoing a restart interrupted by a crash", record.id());
@@ -421,47 +432,65 @@ public final class ContainerService {
 
     /** Called once per run when the shim reports the exit, or when the shim is found dead. */
     private void onExit(Container container, Optional<ExitStatus> status, String reason) {
-        String id = container.id();
-        ContainerState now = container.state();
-        if (!now.hasShim()) {
+        if (!container.state().hasShim()) {
             return;
         }
+        ContainerState exited = exitedState(container, status, reason);
+        background.execute(() -> recordExit(container, exited, status.isEmpty()));
+    }
+
+    /** The state a run ends in: the shim's exit status, or, without one, the unknown code and the reason. */
+    private static ContainerState exitedState(Container container, Optional<ExitStatus> status, String reason) {
+        ContainerState now = container.state();
         ContainerState exited = status
                 .map(s -> now.exited(s.exitCode(), s.oomKilled(), s.finishedAt(), s.oomKilled() ? "OOMKilled" : null))
                 .orElseGet(() -> now.exited(UNKNOWN_EXIT_CODE, false, Instant.now(), reason));
         if (status.isEmpty()) {
-            LOG.log(Level.WARNING, "container {0}: {1}; marking it exited", id, reason);
+            LOG.log(Level.WARNING, "container {0}: {1}; marking it exited", container.id(), reason);
         } else {
-            LOG.log(Level.INFO, "container {0} exited with code {1}", id, exited.exitCode());
+            LOG.log(Level.INFO, "container {0} exited with code {1}", container.id(), exited.exitCode());
         }
-        background.execute(() -> {
+        return exited;
+    }
+
+    /** Frees the ended run, saves its exit and tells waiters; with the shim dead its processes are killed first. */
+    private void recordExit(Container container, ContainerState exited, boolean shimDied) {
+        String id = container.id();
+        try {
+            if (shimDied) {
+                killQuietly(container.record(), Signals.KILL);
+            }
+            releaseRuntime(container.record());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "clean up runtime of exited container {0}: {1}", id, e.getMessage());
+        }
+        FailPoints.hit("exit.after-release");
+        try {
+            store.saveState(id, exited);
+        } catch (RuntimeException e) {
+            // A full disk must not hide the exit from waiters and clients; after a restart, recovery asks
+            // the shim (or finds it gone) and learns the exit again.
+            LOG.log(Level.ERROR, "container {0}: save its exit: {1}", id, e.getMessage());
+        }
+        container.state(exited);
+        exitRecorded.accept(exited);
+        events.publish(ContainerEvents.Type.STOPPED, container);
+        if (container.record().config().autoRemove()) {
             try {
-                if (status.isEmpty()) {
-                    killQuietly(container.record(), Signals.KILL);
-                }
-                releaseRuntime(container.record());
+                remove(id, true);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "clean up runtime of exited container {0}: {1}", id, e.getMessage());
+                LOG.log(Level.WARNING, "auto-remove container {0}: {1}", id, e.getMessage());
             }
-            FailPoints.hit("exit.after-release");
-            try {
-                store.saveState(id, exited);
-            } catch (RuntimeException e) {
-                // A full disk must not hide the exit from waiters and clients; after a restart, recovery asks
-                // the shim (or finds it gone) and learns the exit again.
-                LOG.log(Level.ERROR, "container {0}: save its exit: {1}", id, e.getMessage());
-            }
-            container.state(exited);
-            exitRecorded.accept(exited);
-            events.publish(ContainerEvents.Type.STOPPED, container);
-            if (container.record().config().autoRemove()) {
-                try {
-                    remove(id, true);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "auto-remove container {0}: {1}", id, e.getMessage());
-                }
-            }
-        });
+        }
+    }
+
+    private Optional<ExitStatus> readExitQuietly(String id) {
+        try {
+            return ExitStatus.read(paths(id).shimDir());
+        } catch (BerthException e) {
+            LOG.log(Level.WARNING, "container {0}: {1}", id, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     public void start(String ref) {
@@ -472,9 +501,7 @@ public final class ContainerService {
                 throw BerthException.conflict("start container " + c.id() + ": it is already running");
             }
             if (ContainerState.EXITED.equals(s.status())) {
-                releaseRuntime(c.record());
-                remountRootfs(c.record());
-                launch(c, "start");
+                relaunch(c, "start");
             }
             try {
                 runtime(c.record()).start(c.id());
@@ -671,12 +698,29 @@ public final class ContainerService {
         return cgroups.stats(c.record().cgroupsPath());
     }
 
-    /** Opens an attach stream to the container's shim: output from now on, input to its stdin. */
+    /**
+     * Opens an attach stream to the container's shim: output from now on, input to its stdin. An exited
+     * container is first made ready to start again (a new shim, `runc create`), so that `start -a` attaches
+     * before its next run begins and sees all its output, as Podman's attach re-initialises an exited
+     * container for Docker compatibility.
+     */
     public FrameStream attach(Container c) {
+        withLock(c, () -> {
+            if (ContainerState.EXITED.equals(c.state().status())) {
+                relaunch(c, "attach");
+            }
+        });
         if (!c.state().hasShim()) {
-            throw BerthException.conflict("attach to container " + c.id() + ": it is not running");
+            throw BerthException.conflict("attach to container " + c.id() + ": it is " + c.state().status());
         }
         return new ShimClient(paths(c.id()).shimDir()).attach();
+    }
+
+    /** An exited container's next run, created and waiting for start: what its last run held is freed first. */
+    private void relaunch(Container c, String operation) {
+        releaseRuntime(c.record());
+        remountRootfs(c.record());
+        launch(c, operation);
     }
 
     /** Runs a process in the running container through its shim. */
@@ -690,11 +734,28 @@ public final class ContainerService {
      * on its way before it can have run.
      */
     public ExecSession exec(Container c, ExecCreate exec, Runnable beforeStart) {
-        if (!c.state().isRunning()) {
+        InputRules.checkExec(c.id(), exec, RequestFields.EXEC);
+        ContainerState state = c.state();
+        if (!state.isRunning()) {
             throw BerthException.conflict("exec in container " + c.id() + ": it is not running");
         }
+        // The container's root as its processes see it, its mounts included: /proc/PID/root of its init.
+        Path root = Path.of("/proc", Integer.toString(state.pid()), "root");
+        Process.User user = null;
+        try {
+            if (exec.user() != null && !exec.user().isEmpty()) {
+                user = new UserResolver(root).resolve(exec.user()).toSpecUser();
+            }
+            if (exec.workingDir() != null && !exec.workingDir().isEmpty()
+                    && !Files.isDirectory(RootfsPaths.resolve(root, exec.workingDir()), LinkOption.NOFOLLOW_LINKS)) {
+                throw BerthException.invalid("workingDir " + InputRules.shown(exec.workingDir())
+                        + " is not a directory in the container");
+            }
+        } catch (BerthException e) {
+            throw new BerthException(e.kind(), "exec in container " + c.id() + ": " + e.getMessage(), e);
+        }
         ContainerPaths p = paths(c.id());
-        Path processJson = ExecProcessWriter.write(c.id(), p.bundle(), p.shimDir(), exec);
+        Path processJson = ExecProcessWriter.write(c.id(), p.bundle(), p.shimDir(), exec, user);
         FailPoints.hit("exec.after-process-json");
         try {
             beforeStart.run();

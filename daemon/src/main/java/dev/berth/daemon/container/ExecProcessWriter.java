@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.daemon.api.model.ExecCreate;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.json.OciJson;
+import dev.berth.oci.spec.runtime.Process;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,10 +21,8 @@ final class ExecProcessWriter {
     private ExecProcessWriter() {
     }
 
-    static Path write(String id, Path bundle, Path shimDir, ExecCreate exec) {
-        if (exec.cmd() == null || exec.cmd().isEmpty()) {
-            throw BerthException.invalid("exec in container " + id + ": a command is required");
-        }
+    /** @param user the exec's user resolved in the container, or null to keep the container's own */
+    static Path write(String id, Path bundle, Path shimDir, ExecCreate exec, Process.User user) {
         try {
             JsonNode spec = OciJson.mapper().readTree(bundle.resolve("config.json").toFile());
             ObjectNode process = ((ObjectNode) spec.get("process")).deepCopy();
@@ -44,11 +43,8 @@ final class ExecProcessWriter {
                 ArrayNode merged = process.putArray("env");
                 env.forEach((k, v) -> merged.add(k + "=" + v));
             }
-            if (exec.user() != null) {
-                ObjectNode user = process.putObject("user");
-                String[] ug = exec.user().split(":", 2);
-                user.put("uid", numeric(id, ug[0]));
-                user.put("gid", ug.length > 1 ? numeric(id, ug[1]) : 0);
+            if (user != null) {
+                process.set("user", OciJson.mapper().valueToTree(user));
             }
             Path file = shimDir.resolve("exec-" + UUID.randomUUID() + ".json");
             OciJson.writeAtomically(file, process);
@@ -61,14 +57,5 @@ final class ExecProcessWriter {
     private static void put(Map<String, String> env, String kv) {
         int eq = kv.indexOf('=');
         env.put(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? "" : kv.substring(eq + 1));
-    }
-
-    private static int numeric(String id, String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw BerthException.invalid("exec in container " + id + ": user must be numeric uid[:gid], not '"
-                    + value + "'");
-        }
     }
 }

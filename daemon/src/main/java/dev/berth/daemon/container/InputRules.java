@@ -3,6 +3,7 @@ package dev.berth.daemon.container;
 import dev.berth.cgroups.Resources;
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.api.model.ContainerUpdate;
+import dev.berth.daemon.api.model.ExecCreate;
 import dev.berth.daemon.container.RequestFields.Field;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.SecurityOptions;
@@ -59,6 +60,8 @@ public final class InputRules {
     private static final int SHOWN_CHARS = 64;
     /** gRPC clients refuse a status over 8 KiB of headers, and a message that long is no use to a person. */
     private static final int MAX_MESSAGE_CHARS = 1024;
+    /** The rows and columns a pty takes (struct winsize's unsigned shorts). */
+    static final int MAX_CONSOLE_SIDE = 65535;
     private static final Pattern ID_PREFIX = Pattern.compile("[0-9a-f]{1,64}");
 
     private InputRules() {
@@ -74,6 +77,7 @@ public final class InputRules {
         noNul(fields, Field.ENTRYPOINT, r.entrypoint());
         noNul(fields, Field.CMD, r.cmd());
         noNul(fields, Field.ENV, r.env());
+        checkEnv(fields, r.env());
         noNul(fields, Field.WORKING_DIR, r.workingDir());
         noNul(fields, Field.USER, r.user());
         noNul(fields, Field.LOG_PATH, r.logPath());
@@ -102,6 +106,88 @@ public final class InputRules {
                 throw fields.invalid(Field.RUN_AS_GROUP, "needs " + fields.name(Field.RUN_AS_USER) + " or "
                         + fields.name(Field.USER) + ": a group alone leaves the user to the image");
             }
+            checkSeccompProfile(fields, l.security());
+        }
+    }
+
+    /**
+     * Checks an exec request into container {@code id}, before its process.json is written: what runc would
+     * otherwise refuse halfway (an env entry without '=', a negative console size) or take wrongly.
+     */
+    public static void checkExec(String id, ExecCreate e, RequestFields fields) {
+        RequestFields about = fields.about(id);
+        if (e.cmd() == null || e.cmd().isEmpty()) {
+            throw about.invalid(Field.CMD, "is required: a command to run");
+        }
+        noNul(about, Field.CMD, e.cmd());
+        noNul(about, Field.ENV, e.env());
+        checkEnv(about, e.env());
+        noNul(about, Field.WORKING_DIR, e.workingDir());
+        if (e.workingDir() != null && !e.workingDir().isEmpty() && !e.workingDir().startsWith("/")) {
+            throw about.invalid(Field.WORKING_DIR, shown(e.workingDir()) + " is not an absolute path");
+        }
+        noNul(about, Field.USER, e.user());
+        ExecCreate.ConsoleSize size = e.consoleSize();
+        // A pty's size is two unsigned shorts (struct winsize).
+        if (size != null && (size.height() < 0 || size.width() < 0 || size.height() > MAX_CONSOLE_SIDE
+                || size.width() > MAX_CONSOLE_SIDE)) {
+            throw about.invalid(Field.CONSOLE_SIZE, "must be 0.." + MAX_CONSOLE_SIDE + " rows and columns, not "
+                    + size.height() + "x" + size.width());
+        }
+    }
+
+    /**
+     * The {@code tail} of a logs request for container {@code id}: null (every line) when absent or "all", as
+     * Docker takes it, else a count of 0 or more.
+     */
+    public static Integer logsTail(String id, String tail, RequestFields fields) {
+        if (tail == null || tail.equals("all")) {
+            return null;
+        }
+        try {
+            int lines = Integer.parseInt(tail);
+            if (lines >= 0) {
+                return lines;
+            }
+        } catch (NumberFormatException e) {
+            // refused below, like a negative count
+        }
+        throw fields.about(id).invalid(Field.LOGS_TAIL, "must be a count of lines (0 or more) or 'all', not "
+                + shown(tail));
+    }
+
+    /**
+     * Environment entries are NAME=VALUE with a non-empty NAME free of blanks, as Podman's API takes them
+     * (pkg/env parseEnv: "=A" and names with white space are refused). A bare NAME is the CLI's way to pass
+     * its own variable on (`berth run -e NAME`, as `docker run -e NAME`): the CLI expands it, and Podman
+     * takes a bare NAME from the environment of the process that parses it, which for an API server is the
+     * server's, never the client's. So the API refuses it instead of guessing, and runc never sees it (it
+     * fails the container's start with "invalid environment variable").
+     */
+    private static void checkEnv(RequestFields fields, List<String> env) {
+        for (String entry : env == null ? List.<String>of() : env) {
+            int eq = entry.indexOf('=');
+            if (eq < 0) {
+                throw fields.invalid(Field.ENV, "entry " + shown(entry) + " has no '=': entries are NAME=VALUE");
+            }
+            String name = entry.substring(0, eq);
+            if (name.isEmpty() || name.chars().anyMatch(Character::isWhitespace)) {
+                throw fields.invalid(Field.ENV, "entry " + shown(entry)
+                        + " needs a NAME before its '=' without white space");
+            }
+        }
+    }
+
+    /** A Localhost seccomp profile is read now, so a bad one is refused before anything is made. */
+    private static void checkSeccompProfile(RequestFields fields, SecurityOptions security) {
+        if (security == null || security.privileged() || security.seccomp() != SecurityOptions.Seccomp.LOCALHOST) {
+            return;
+        }
+        noNul(fields, Field.SECCOMP_LOCALHOST, security.seccompLocalhost());
+        try {
+            SecurityOptions.localhostProfile(security.seccompLocalhost());
+        } catch (BerthException e) {
+            throw fields.invalid(Field.SECCOMP_LOCALHOST, e.getMessage());
         }
     }
 

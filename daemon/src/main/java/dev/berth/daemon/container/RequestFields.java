@@ -14,7 +14,8 @@ public final class RequestFields {
     public enum Field {
         IMAGE, ENTRYPOINT, CMD, ENV, WORKING_DIR, USER, LOG_PATH, LABELS, ANNOTATIONS, MEMORY, CPUS, PIDS_LIMIT,
         BLKIO_WEIGHT, CPU_SHARES, CPU_QUOTA, CPU_PERIOD, CPUSET_CPUS, CPUSET_MEMS, OOM_SCORE_ADJ, MOUNT_HOST_PATH,
-        MOUNT_CONTAINER_PATH, HOSTNAME, RUN_AS_USER, RUN_AS_GROUP, MOUNT_RECURSIVE_READ_ONLY
+        MOUNT_CONTAINER_PATH, HOSTNAME, RUN_AS_USER, RUN_AS_GROUP, MOUNT_RECURSIVE_READ_ONLY, SECCOMP_LOCALHOST,
+        CONSOLE_SIZE, LOGS_TAIL
     }
 
     /** POST /v1/containers: the JSON fields of ContainerCreate, which every create request becomes. */
@@ -32,12 +33,23 @@ public final class RequestFields {
             Map.entry(Field.MOUNT_CONTAINER_PATH, "linux.mounts.containerPath"),
             Map.entry(Field.HOSTNAME, "linux.hostname"), Map.entry(Field.RUN_AS_USER, "linux.security.runAsUser"),
             Map.entry(Field.RUN_AS_GROUP, "linux.security.runAsGroup"),
-            Map.entry(Field.MOUNT_RECURSIVE_READ_ONLY, "linux.mounts.recursiveReadOnly")));
+            Map.entry(Field.MOUNT_RECURSIVE_READ_ONLY, "linux.mounts.recursiveReadOnly"),
+            Map.entry(Field.SECCOMP_LOCALHOST, "linux.security.seccompLocalhost"),
+            Map.entry(Field.CONSOLE_SIZE, "consoleSize"), Map.entry(Field.LOGS_TAIL, "tail")));
 
     /** POST /v1/containers/{ref}/update: ContainerUpdate's fields, all at the top level. */
     public static final RequestFields REST_UPDATE = REST_CREATE.renamed("update container", Map.of(
             Field.CPU_SHARES, "cpuShares", Field.CPU_QUOTA, "cpuQuota", Field.CPU_PERIOD, "cpuPeriod",
             Field.CPUSET_CPUS, "cpusetCpus", Field.CPUSET_MEMS, "cpusetMems"));
+
+    /**
+     * POST /v1/containers/{ref}/exec (ExecCreate: cmd, env, workingDir, user, consoleSize, as a create names
+     * them), and the CRI's exec requests, whose only checked field is cmd, named so there too.
+     */
+    public static final RequestFields EXEC = REST_CREATE.renamed("exec in container", Map.of());
+
+    /** GET /v1/containers/{ref}/logs: its query parameters. */
+    public static final RequestFields REST_LOGS = REST_CREATE.renamed("logs of container", Map.of());
 
     /**
      * runtime.v1 CreateContainerRequest. cpus, pidsLimit and blkioWeight have no CRI field (berthd never sets
@@ -61,7 +73,8 @@ public final class RequestFields {
             Map.entry(Field.MOUNT_CONTAINER_PATH, "config.mounts.container_path"),
             Map.entry(Field.RUN_AS_USER, "config.linux.security_context.run_as_user"),
             Map.entry(Field.RUN_AS_GROUP, "config.linux.security_context.run_as_group"),
-            Map.entry(Field.MOUNT_RECURSIVE_READ_ONLY, "config.mounts.recursive_read_only")));
+            Map.entry(Field.MOUNT_RECURSIVE_READ_ONLY, "config.mounts.recursive_read_only"),
+            Map.entry(Field.SECCOMP_LOCALHOST, "config.linux.security_context.seccomp.localhost_ref")));
 
     /** runtime.v1 UpdateContainerResourcesRequest: its linux is a LinuxContainerResources. */
     public static final RequestFields CRI_UPDATE = REST_CREATE.renamed("UpdateContainerResources", Map.of(

@@ -48,7 +48,8 @@ public final class ContainerStore {
         try {
             PrivateDirs.create(dir(record.id()));
         } catch (IOException e) {
-            throw BerthException.internal("create container " + record.id() + ": " + e.getMessage(), e);
+            throw BerthException.internal("create container " + record.id() + ": create its directory: "
+                    + BerthException.describe(e), e);
         }
         try {
             saveRecord(record);
@@ -56,7 +57,8 @@ public final class ContainerStore {
         } catch (RuntimeException e) {
             // A directory without both files would come back as a broken container at the next start.
             delete(record.id());
-            throw e;
+            throw e instanceof BerthException b
+                    ? new BerthException(b.kind(), "create container " + record.id() + ": " + b.getMessage(), b) : e;
         }
     }
 

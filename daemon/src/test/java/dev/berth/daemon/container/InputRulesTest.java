@@ -8,13 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.api.model.ContainerUpdate;
+import dev.berth.daemon.api.model.ExecCreate;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.SecurityOptions;
 import dev.berth.oci.bundle.SpecBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class InputRulesTest {
     private static final String ID = "3f2a";
@@ -277,5 +281,88 @@ class InputRulesTest {
         assertEquals("ok", InputRules.clientMessage("ok"));
         String cut = InputRules.clientMessage("m".repeat(5_000));
         assertTrue(cut.length() < 1_100 && cut.endsWith("(5000 characters)"), cut);
+    }
+
+    private static ContainerCreate withEnv(List<String> env) {
+        return new ContainerCreate("web", "busybox", null, null, env, null, null, null, false, false, null, null,
+                null, null, false, null, null, null, null, null, null, null, null);
+    }
+
+    private static ContainerCreate withSeccomp(String profile) {
+        SecurityOptions security = new SecurityOptions(false, false, null, null, null, null, null, null,
+                SecurityOptions.Seccomp.LOCALHOST, profile, null, null, null, null);
+        return create(null, null, null, new ContainerCreate.LinuxOptions(null, null, null, null, security, null,
+                null, null, null, null, null, null, null, null));
+    }
+
+    private static ExecCreate exec(List<String> env, String workingDir, ExecCreate.ConsoleSize size) {
+        return new ExecCreate(List.of("true"), size != null, false, env, workingDir, null, size);
+    }
+
+    @Test
+    void envEntriesAreNameEqualsValue() {
+        assertDoesNotThrow(() -> checkRest(withEnv(List.of("A=b", "EMPTY=", "WITH=an=equals"))));
+        refused("create container: env entry 'C' has no '='", () -> checkRest(withEnv(List.of("C"))));
+        refused("CreateContainer: config.envs entry '=v'", () -> checkCri(withEnv(List.of("=v"))));
+        refused("env entry 'A B=c'", () -> checkRest(withEnv(List.of("A B=c"))));
+    }
+
+    @Test
+    void execRequestsAreCheckedBeforeTheShim() {
+        assertDoesNotThrow(() -> InputRules.checkExec(ID, exec(List.of("A=b"), "/tmp",
+                new ExecCreate.ConsoleSize(24, 80)), RequestFields.EXEC));
+        refused("exec in container " + ID + ": consoleSize must be 0..65535",
+                () -> InputRules.checkExec(ID, exec(null, null, new ExecCreate.ConsoleSize(-5, 80)), RequestFields.EXEC));
+        refused("consoleSize", () -> InputRules.checkExec(ID, exec(null, null, new ExecCreate.ConsoleSize(24, 70_000)),
+                RequestFields.EXEC));
+        refused("exec in container " + ID + ": env entry 'C' has no '='",
+                () -> InputRules.checkExec(ID, exec(List.of("C"), null, null), RequestFields.EXEC));
+        refused("workingDir 'tmp' is not an absolute path",
+                () -> InputRules.checkExec(ID, exec(null, "tmp", null), RequestFields.EXEC));
+        refused("exec in container " + ID + ": cmd is required", () -> InputRules.checkExec(ID,
+                new ExecCreate(List.of(), false, false, null, null, null, null), RequestFields.EXEC));
+    }
+
+    @Test
+    void logsTailIsACountOrAll() {
+        assertEquals(null, InputRules.logsTail(ID, null, RequestFields.REST_LOGS));
+        assertEquals(null, InputRules.logsTail(ID, "all", RequestFields.REST_LOGS));
+        assertEquals(0, InputRules.logsTail(ID, "0", RequestFields.REST_LOGS));
+        assertEquals(5, InputRules.logsTail(ID, "5", RequestFields.REST_LOGS));
+        refused("logs of container " + ID + ": tail must be a count",
+                () -> InputRules.logsTail(ID, "-5", RequestFields.REST_LOGS));
+        refused("tail must be", () -> InputRules.logsTail(ID, "many", RequestFields.REST_LOGS));
+    }
+
+    @Test
+    void aLocalhostSeccompProfileMustBeAProfileAndIsNeverShown(@TempDir Path dir) throws Exception {
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, "root:$6$saltsalt$hash:19000:0:99999:7:::\n");
+        Path notAProfile = dir.resolve("array.json");
+        Files.writeString(notAProfile, "[\"SCMP_ACT_ALLOW\"]");
+        Path profile = dir.resolve("profile.json");
+        Files.writeString(profile, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": []}");
+        assertDoesNotThrow(() -> checkRest(withSeccomp(profile.toString())));
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(secret.toString(), "not JSON");
+        cases.put(notAProfile.toString(), "not a JSON object with a defaultAction");
+        cases.put(dir.toString(), "not a regular file");
+        cases.put("/dev/zero", "not a regular file");
+        cases.put(dir.resolve("missing.json").toString(), "no such file");
+        cases.put("relative.json", "a Localhost profile needs an absolute path");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            BerthException e = assertThrows(BerthException.class, () -> checkRest(withSeccomp(c.getKey())));
+            assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("create container: linux.security.seccompLocalhost '" + c.getKey()
+                    + "' is not a valid seccomp profile: " + c.getValue()), e.getMessage());
+            for (String leak : List.of("saltsalt", "root:", "Unrecognized token", "com.fasterxml", "Exception")) {
+                assertFalse(e.getMessage().contains(leak), "shows " + leak + ": " + e.getMessage());
+            }
+        }
+        refused("CreateContainer: config.linux.security_context.seccomp.localhost_ref",
+                () -> checkCri(withSeccomp(secret.toString())));
+        Path huge = dir.resolve("huge.json");
+        Files.writeString(huge, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"x\": \"" + "y".repeat(2 << 20) + "\"}");
+        refused("larger than", () -> checkRest(withSeccomp(huge.toString())));
     }
 }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * A container's security context (the CRI's LinuxContainerSecurityContext, in runtime terms), applied over
@@ -66,6 +68,8 @@ public record SecurityOptions(
             "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
             "CHECKPOINT_RESTORE");
 
+    /** The largest Localhost profile read; Docker's default profile, one of the largest in use, is 20 KiB. */
+    static final int MAX_PROFILE_BYTES = 1 << 20;
     private static final String RUNTIME_DEFAULT_PROFILE = "/dev/berth/oci/seccomp/runtime-default.json";
     private static volatile JsonNode runtimeDefault;
 
@@ -201,21 +205,59 @@ public record SecurityOptions(
         if (seccomp == Seccomp.RUNTIME_DEFAULT) {
             return runtimeDefaultProfile();
         }
-        if (seccompLocalhost == null || !seccompLocalhost.startsWith("/")) {
-            throw BerthException.invalid("security context: a Localhost seccomp profile needs an absolute path, not \""
-                    + seccompLocalhost + "\"");
-        }
-        Path file = Path.of(seccompLocalhost);
         try {
-            JsonNode profile = OciJson.mapper().readTree(Files.readAllBytes(file));
-            if (profile == null || !profile.isObject() || !profile.has("defaultAction")) {
-                throw BerthException.invalid("security context: seccomp profile " + file
-                        + " is not a profile (no defaultAction)");
-            }
-            return profile;
-        } catch (IOException e) {
-            throw BerthException.invalid("security context: cannot read seccomp profile " + file + ": " + e.getMessage());
+            return localhostProfile(seccompLocalhost);
+        } catch (BerthException e) {
+            throw BerthException.invalid("security context: " + e.getMessage());
         }
+    }
+
+    /**
+     * The Localhost seccomp profile at {@code path}: an absolute path to a regular file of at most 1 MiB holding
+     * a JSON object with a textual defaultAction and, if any, an array of syscall rules. Any absolute path, as
+     * CRI-O and containerd take one (kubelet sends the absolute path of a file under its own seccomp root), but
+     * berthd reads it as root for a client that chose it, so a refusal says what is wrong with the file and
+     * never what the file holds. INVALID_ARGUMENT "'PATH' is not a valid seccomp profile: REASON" otherwise.
+     */
+    public static JsonNode localhostProfile(String path) {
+        String refused = "'" + path + "' is not a valid seccomp profile: ";
+        if (path == null || !path.startsWith("/")) {
+            throw BerthException.invalid(refused + "a Localhost profile needs an absolute path");
+        }
+        byte[] bytes;
+        try {
+            Path file = Path.of(path);
+            // A FIFO or a device (/dev/zero) would block or never end: only a regular file is opened.
+            if (!Files.isRegularFile(file)) {
+                throw BerthException.invalid(refused + (Files.exists(file) ? "not a regular file" : "no such file"));
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_PROFILE_BYTES + 1);
+            }
+        } catch (InvalidPathException e) {
+            throw BerthException.invalid(refused + "not a path");
+        } catch (IOException e) {
+            throw BerthException.invalid(refused + "cannot be read: " + BerthException.describe(e));
+        }
+        if (bytes.length > MAX_PROFILE_BYTES) {
+            throw BerthException.invalid(refused + "larger than " + MAX_PROFILE_BYTES + " bytes");
+        }
+        JsonNode profile;
+        try {
+            profile = OciJson.mapper().readTree(bytes);
+        } catch (IOException e) {
+            // Jackson's message quotes the bytes it choked on: the file's content, which stays unshown.
+            throw BerthException.invalid(refused + "not JSON");
+        }
+        if (profile == null || !profile.isObject() || !profile.path("defaultAction").isTextual()) {
+            throw BerthException.invalid(refused + "not a JSON object with a defaultAction");
+        }
+        JsonNode syscalls = profile.path("syscalls");
+        if (!syscalls.isMissingNode() && !syscalls.isNull() && !(syscalls.isArray()
+                && StreamSupport.stream(syscalls.spliterator(), false).allMatch(JsonNode::isObject))) {
+            throw BerthException.invalid(refused + "syscalls is not an array of rules");
+        }
+        return profile;
     }
 
     /** AppArmor applies only where the kernel has it on; elsewhere "runtime/default" means nothing. */

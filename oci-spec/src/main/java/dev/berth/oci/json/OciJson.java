@@ -64,7 +64,7 @@ public final class OciJson {
         } catch (NoSuchFileException e) {
             throw new BerthException(BerthException.Kind.NOT_FOUND, "read " + file + ": no such file", e);
         } catch (IOException e) {
-            throw BerthException.internal("read " + file + ": " + e, e);
+            throw BerthException.internal("read " + file + ": " + BerthException.describe(e), e);
         }
         return read(bytes, type, file.toString());
     }
@@ -155,9 +155,7 @@ public final class OciJson {
         } catch (NoSuchFileException e) {
             throw new BerthException(BerthException.Kind.NOT_FOUND, "write " + file + ": no such directory " + dir, e);
         } catch (IOException e) {
-            // The reason ("No space left on device"), not the exception's class.
-            throw BerthException.internal("write " + file + ": " + (e.getMessage() != null ? e.getMessage()
-                    : e.getClass().getSimpleName()), e);
+            throw BerthException.internal("write " + file + ": " + BerthException.describe(e), e);
         } finally {
             if (tmp != null) {
                 try {
