@@ -37,12 +37,12 @@ class ReloadIT {
 
         Files.writeString(level, "log_level = \"debug\"\n");
         BerthHarness.run("kill", "-HUP", Long.toString(berth.daemonPid()));
-        assertTrue(BerthHarness.eventually(() -> log().contains(RELOADED), 10_000), "no reload logged:\n" + log());
+        assertTrue(BerthHarness.eventually(() -> log().contains(RELOADED), 30_000), "no reload logged:\n" + log());
         berth.ok("ps", "-a");
         assertTrue(BerthHarness.eventually(() -> {
             String l = log();
             return l.substring(l.indexOf(RELOADED)).contains(" DEBUG ApiHandler: GET /v1/containers");
-        }, 10_000), "no debug line after the reload:\n" + log());
+        }, 30_000), "no debug line after the reload:\n" + log());
         berth.ok("ps", "-a");
     }
 
