@@ -396,7 +396,7 @@ public final class ContainerService {
             // The shim died while berthd was down (its pid, if alive, is another process's now): its exit is
             // recorded before berthd serves, so that no client sees the container up meanwhile.
             Optional<ExitStatus> status = readExitQuietly(record.id());
-            recordExit(container, exitedState(container, status, WatchResult.SHIM_DIED), status.isEmpty());
+            recordExit(container, status, WatchResult.SHIM_DIED);
         } else if (state.hasShim()) {
             watch(container);
         } else if (shim.shimPid().isPresent()) {
@@ -435,8 +435,7 @@ public final class ContainerService {
         if (!container.state().hasShim()) {
             return;
         }
-        ContainerState exited = exitedState(container, status, reason);
-        background.execute(() -> recordExit(container, exited, status.isEmpty()));
+        background.execute(() -> recordExit(container, status, reason));
     }
 
     /** The state a run ends in: the shim's exit status, or, without one, the unknown code and the reason. */
@@ -454,10 +453,10 @@ public final class ContainerService {
     }
 
     /** Frees the ended run, saves its exit and tells waiters; with the shim dead its processes are killed first. */
-    private void recordExit(Container container, ContainerState exited, boolean shimDied) {
+    private void recordExit(Container container, Optional<ExitStatus> status, String reason) {
         String id = container.id();
         try {
-            if (shimDied) {
+            if (status.isEmpty()) {
                 killQuietly(container.record(), Signals.KILL);
             }
             releaseRuntime(container.record());
@@ -465,14 +464,20 @@ public final class ContainerService {
             LOG.log(Level.WARNING, "clean up runtime of exited container {0}: {1}", id, e.getMessage());
         }
         FailPoints.hit("exit.after-release");
-        try {
-            store.saveState(id, exited);
-        } catch (RuntimeException e) {
-            // A full disk must not hide the exit from waiters and clients; after a restart, recovery asks
-            // the shim (or finds it gone) and learns the exit again.
-            LOG.log(Level.ERROR, "container {0}: save its exit: {1}", id, e.getMessage());
+        ContainerState exited;
+        // Under the container's monitor, as start records "started": an init that exits at once may be
+        // reported before start's own record, which then must not make the ended run "running" again.
+        synchronized (container) {
+            exited = exitedState(container, status, reason);
+            try {
+                store.saveState(id, exited);
+            } catch (RuntimeException e) {
+                // A full disk must not hide the exit from waiters and clients; after a restart, recovery asks
+                // the shim (or finds it gone) and learns the exit again.
+                LOG.log(Level.ERROR, "container {0}: save its exit: {1}", id, e.getMessage());
+            }
+            container.state(exited);
         }
-        container.state(exited);
         exitRecorded.accept(exited);
         events.publish(ContainerEvents.Type.STOPPED, container);
         if (container.record().config().autoRemove()) {
@@ -510,17 +515,24 @@ public final class ContainerService {
                 throw e;
             }
             FailPoints.hit("start.after-runc-start");
-            ContainerState started = c.state().started(Instant.now());
-            try {
-                store.saveState(c.id(), started);
-            } catch (BerthException e) {
-                // The container runs, and cannot be put back to created: it is reported started, as it is. After
-                // a restart, recovery finds it started from the runtime, as after a crash at this point.
-                LOG.log(Level.ERROR, "container {0}: started, but its state was not saved: {1}", c.id(),
-                        e.getMessage());
+            synchronized (c) {
+                if (!c.state().hasShim()) {
+                    // It ran and its exit is recorded already (recordExit): that is its state now.
+                    LOG.log(Level.INFO, "container {0} exited before its start was recorded", c.id());
+                    return;
+                }
+                ContainerState started = c.state().started(Instant.now());
+                try {
+                    store.saveState(c.id(), started);
+                } catch (BerthException e) {
+                    // The container runs, and cannot be put back to created: it is reported started, as it is.
+                    // After a restart, recovery finds it started from the runtime, as after a crash at this point.
+                    LOG.log(Level.ERROR, "container {0}: started, but its state was not saved: {1}", c.id(),
+                            e.getMessage());
+                }
+                FailPoints.hit("start.after-state");
+                c.state(started);
             }
-            FailPoints.hit("start.after-state");
-            c.state(started);
             events.publish(ContainerEvents.Type.STARTED, c);
             LOG.log(Level.INFO, "started container {0}", c.id());
         });
