@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,6 +65,8 @@ final class DaemonLock {
         try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
+            // root's alone, as everything below ROOT and RUN_ROOT (HostFilesAccessIT's audit)
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
             FileLock lock;
             try {
                 lock = channel.tryLock();
