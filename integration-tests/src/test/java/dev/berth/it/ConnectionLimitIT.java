@@ -92,8 +92,8 @@ class ConnectionLimitIT {
         Path runcState = berth.runRoot().resolve("runc").resolve(victim);
         assertTrue(BerthHarness.eventually(() -> !Files.exists(runcState), 30_000),
                 "runc state left for the exited container");
-        assertTrue(BerthHarness.eventually(() -> cgroupDirsOf(victim).isEmpty(), 10_000),
-                "cgroups left: " + cgroupDirsOf(victim));
+        assertTrue(BerthHarness.eventually(() -> berth.cgroupDirsOf(victim).isEmpty(), 10_000),
+                "cgroups left: " + berth.cgroupDirsOf(victim));
         String log = berth.daemonLog();
         assertFalse(log.contains("Too many open files") || log.contains("error=24"), log);
         assertTrue(log.contains("refused " ) && log.contains("max_connections"), "the refusals are not logged");
@@ -199,23 +199,5 @@ class ConnectionLimitIT {
     private JsonNode state(String ref) throws Exception {
         JsonNode node = JSON.readTree(berth.ok("inspect", ref));
         return (node.isArray() ? node.get(0) : node).get("state");
-    }
-
-    private List<Path> cgroupDirsOf(String id) {
-        List<Path> found = new ArrayList<>();
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path h : hierarchies.toList()) {
-                Path parent = h.resolve(berth.cgroupParent());
-                if (Files.isDirectory(parent)) {
-                    try (Stream<Path> walk = Files.walk(parent, 3)) {
-                        walk.filter(p -> Files.isDirectory(p) && p.getFileName().toString().contains(id))
-                                .forEach(found::add);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return found;
     }
 }

@@ -122,7 +122,7 @@ class FaultToleranceIT {
                 "the container's init outlived its shim");
         assertTrue(berth.ok("ps", "-a").contains("Exited (255)"), berth.ok("ps", "-a"));
         assertFalse(Files.exists(berth.runRoot().resolve("runc").resolve(id)), "runc state left for " + id);
-        assertEquals(List.of(), cgroupDirsOf(id), "cgroups left for an exited container");
+        assertEquals(List.of(), berth.cgroupDirsOf(id), "cgroups left for an exited container");
     }
 
     @Test
@@ -455,30 +455,11 @@ class FaultToleranceIT {
         assertFalse(Files.exists(berth.root().resolve("containers").resolve(id)), "container directory left: " + id);
         assertFalse(Files.exists(berth.runRoot().resolve("shims").resolve(id.substring(0, 32))), "shim dir left");
         assertFalse(Files.exists(berth.runRoot().resolve("runc").resolve(id)), "runc state left: " + id);
-        assertTrue(BerthHarness.eventually(() -> cgroupDirsOf(id).isEmpty(), 5_000),
-                "cgroups left: " + cgroupDirsOf(id));
+        assertTrue(BerthHarness.eventually(() -> berth.cgroupDirsOf(id).isEmpty(), 5_000),
+                "cgroups left: " + berth.cgroupDirsOf(id));
         assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(id), "mounts left for " + id);
         assertTrue(BerthHarness.eventually(() -> processesNaming(id).isEmpty(), 10_000),
                 "processes left: " + processesNaming(id));
-    }
-
-    /** The cgroup directories (any hierarchy) under the daemon's cgroup parent whose name holds the id. */
-    private List<Path> cgroupDirsOf(String id) {
-        List<Path> found = new ArrayList<>();
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path h : hierarchies.toList()) {
-                Path parent = h.resolve(berth.cgroupParent());
-                if (Files.isDirectory(parent)) {
-                    try (Stream<Path> walk = Files.walk(parent, 3)) {
-                        walk.filter(p -> Files.isDirectory(p) && p.getFileName().toString().contains(id))
-                                .forEach(found::add);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return found;
     }
 
     private static List<String> processesNaming(String id) {

@@ -371,4 +371,23 @@ public final class BerthHarness implements AutoCloseable {
         p.waitFor(30, TimeUnit.SECONDS);
         return out;
     }
+
+    /** The cgroup directories (any hierarchy) under the daemon's cgroup parent whose name holds the id. */
+    public List<Path> cgroupDirsOf(String id) {
+        List<Path> found = new ArrayList<>();
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                Path parent = h.resolve(cgroupParent());
+                if (Files.isDirectory(parent)) {
+                    try (Stream<Path> walk = Files.walk(parent, 3)) {
+                        walk.filter(p -> Files.isDirectory(p) && p.getFileName().toString().contains(id))
+                                .forEach(found::add);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
+    }
 }
