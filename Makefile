@@ -5,13 +5,16 @@ SYSCONFDIR ?= /etc
 MVN      ?= mvn -B -q
 VERSION  := 0.1.0-SNAPSHOT
 LIBDIR    = $(DESTDIR)$(PREFIX)/lib/berth
+MANDIR    = $(DESTDIR)$(PREFIX)/share/man
 IMAGE_DIR = build/images/busybox
 
 # What berth needs to run, and what its tests and benchmarks need on top.
 # fuse and libfuse2: berth-viewfs, the resource views' server (without libfuse2 it cannot start).
 RUN_PKGS  = runc busybox-static openjdk-17-jre-headless iptables containernetworking-plugins util-linux fuse libfuse2
+# asciidoctor: the man pages, generated from the CLI's picocli model as AsciiDoc, become troff at install.
+BUILD_PKGS = openjdk-17-jdk-headless maven gcc make libc6-dev asciidoctor
 # systemd-container, debootstrap, e2fsprogs and qemu-system-x86 build and boot the systemd and cgroup v2 guests.
-TEST_PKGS = $(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev valgrind python3 umoci skopeo jq curl docker-registry apache2-utils \
+TEST_PKGS = $(RUN_PKGS) $(BUILD_PKGS) valgrind python3 umoci skopeo jq curl docker-registry apache2-utils \
             systemd-container debootstrap e2fsprogs qemu-system-x86
 BENCH_PKGS = hyperfine podman conmon containerd lxcfs
 
@@ -43,7 +46,7 @@ run-deps:
 	$(call apt_install,$(RUN_PKGS))
 
 deps:
-	$(call apt_install,$(RUN_PKGS) openjdk-17-jdk-headless maven gcc make libc6-dev)
+	$(call apt_install,$(RUN_PKGS) $(BUILD_PKGS))
 
 test-deps:
 	$(call apt_install,$(TEST_PKGS))
@@ -75,6 +78,10 @@ install: $(if $(DESTDIR),,run-deps) build
 	[ -f $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml ] || install -m 0644 contrib/berth.toml $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml
 	[ -n "$$(find $(DESTDIR)$(SYSCONFDIR)/cni/net.d -maxdepth 1 -type f \( -name '*.conflist' -o -name '*.conf' -o -name '*.json' \) 2>/dev/null)" ] || install -D -m 0644 contrib/cni/10-berth-bridge.conflist $(DESTDIR)$(SYSCONFDIR)/cni/net.d/10-berth-bridge.conflist
 	bash cli/src/main/sh/make-cds.sh $(LIBDIR)/cli
+	install -d $(MANDIR)/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	asciidoctor -b manpage -D $(MANDIR)/man1 cli/target/man/*.adoc
+	BERTH_LIB=cli/target/lib cli/src/main/sh/berth completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/berth
+	BERTH_LIB=cli/target/lib cli/src/main/sh/berth completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/berth.fish
 
 # Berth's main job on a fresh machine: install, start berth-viewfs and berthd, run containers from the
 # built-in image.

@@ -5,6 +5,7 @@ import picocli.CommandLine;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 
 /** Entry point: parse, run one command, exit with its code (Docker's conventions). */
@@ -57,6 +58,7 @@ public final class Main {
         new Sub("logout", RegistryCommands.Logout.class, false),
         new Sub("version", SystemCommands.VersionCmd.class, false),
         new Sub("info", SystemCommands.Info.class, false),
+        new Sub("completion", HelpCommands.Completion.class, false),
         new Sub("__cds-training", SystemCommands.CdsTraining.class, false),
     };
 
@@ -151,11 +153,33 @@ public final class Main {
         public int handleParseException(CommandLine.ParameterException ex, String[] args) {
             CommandLine cmd = ex.getCommandLine();
             PrintWriter err = cmd.getErr();
+            String unknown = unknownCommand(ex);
+            if (unknown != null) {
+                err.println("Error: unknown command '" + unknown + "' for '" + cmd.getCommandSpec().qualifiedName() + "'");
+                List<String> near = ((CommandLine.UnmatchedArgumentException) ex).getSuggestions();
+                if (!near.isEmpty()) {
+                    err.println("Did you mean '" + near.get(0) + "'?");
+                }
+                err.println("See '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
+                err.flush();
+                return EXIT_BERTH_ERROR;
+            }
             err.println("Error: " + ex.getMessage());
             err.println("See '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
             err.flush();
             return EXIT_BERTH_ERROR;
         }
+    }
+
+    /** The word a command was expected at and none matched, or null for any other parse error. */
+    static String unknownCommand(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException)) {
+            return null;
+        }
+        CommandLine cmd = ex.getCommandLine();
+        List<String> unmatched = ((CommandLine.UnmatchedArgumentException) ex).getUnmatched();
+        boolean takesCommands = !cmd.getSubcommands().isEmpty() && cmd.getCommandSpec().positionalParameters().isEmpty();
+        return takesCommands && !unmatched.isEmpty() && !unmatched.get(0).startsWith("-") ? unmatched.get(0) : null;
     }
 
     static final class ExecutionErrors implements CommandLine.IExecutionExceptionHandler {
@@ -165,6 +189,10 @@ public final class Main {
             if (ex instanceof CliException) {
                 err.println("Error: " + ex.getMessage());
                 err.flush();
+                // run reports a command that did not start as Podman does (126/127), other commands as errors
+                if (ex instanceof ApiException a && a.commandExitCode() != 0 && cmd.getCommandName().equals("run")) {
+                    return a.commandExitCode();
+                }
                 return ((CliException) ex).exitCode();
             }
             String m = ex.getMessage();

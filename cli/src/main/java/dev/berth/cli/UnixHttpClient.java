@@ -191,6 +191,7 @@ public final class UnixHttpClient {
             text = "";
         }
         String message = null;
+        int commandExitCode = 0;
         String ct = r.header("content-type");
         if (!text.isBlank() && (ct == null || ct.contains("json") || text.trim().startsWith("{"))) {
             try {
@@ -199,6 +200,9 @@ public final class UnixHttpClient {
                     Object m = ((Map<?, ?>) o).get("message");
                     if (m != null) {
                         message = m.toString();
+                    }
+                    if (((Map<?, ?>) o).get("commandExitCode") instanceof Number n) {
+                        commandExitCode = n.intValue();
                     }
                 }
             } catch (IOException | RuntimeException ignored) {
@@ -210,7 +214,7 @@ public final class UnixHttpClient {
             message = t.isEmpty() ? "berthd answered " + r.status() + " " + r.reason()
                     : "berthd answered " + r.status() + ": " + (t.length() > 500 ? t.substring(0, 500) + "…" : t);
         }
-        return new ApiException(r.status(), message);
+        return new ApiException(r.status(), message, commandExitCode);
     }
 
     Connection connect() {
@@ -228,6 +232,11 @@ public final class UnixHttpClient {
                 }
             }
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            if (why.contains("Permission denied")) {
+                // the socket (or RUN_ROOT on the way) is root's and socket_group's: berthd is up, we may not use it
+                throw new CliException("permission denied on berthd's socket " + socket + ": run as root, or as a member"
+                        + " of the group named by socket_group in /etc/berth/berth.toml", e);
+            }
             throw new CliException("cannot connect to berthd at " + socket + ": is the daemon running? (" + why + ")", e);
         }
     }

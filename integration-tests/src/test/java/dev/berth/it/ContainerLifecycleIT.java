@@ -34,6 +34,18 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
+        Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
+        assertEquals(127, notFound.exitCode(), notFound.stderr());
+        assertTrue(notFound.stderr().contains("no-such-command"), notFound.stderr());
+        assertEquals(127, berth.berth("run", "--rm", "busybox", "/no/such/file").exitCode());
+        assertEquals(126, berth.berth("run", "--rm", "busybox", "/etc").exitCode());
+        assertEquals(126, berth.berth("run", "--rm", "busybox", "/etc/passwd").exitCode());
+        // berth's own errors stay 125
+        assertEquals(125, berth.berth("run", "--rm", "no-such-image-here", "true").exitCode());
+    }
+
+    @Test
     void runRemovesTheContainerWithRm() throws Exception {
         berth.ok("run", "--rm", "--name", "gone-after-run", "busybox", "true");
         Result r = berth.berth("inspect", "gone-after-run");
@@ -185,11 +197,12 @@ class ContainerLifecycleIT extends SharedDaemonIT {
         assertTrue(r.out().startsWith("42\nsleep"), r.out());
         Result withInput = berth.berthWithInput("piped in\n", "exec", "-i", "host-of-exec", "cat");
         assertEquals("piped in", withInput.out());
-        // Refused by the runtime after the upgrade: on the stream, as docker reports it.
+        // Refused by the runtime after the upgrade: on the stream, with Podman's codes (127 not found, 126 not invocable).
         Result refused = berth.berth("exec", "host-of-exec", "no-such-command");
-        assertEquals(126, refused.exitCode(), refused.stderr());
+        assertEquals(127, refused.exitCode(), refused.stderr());
         assertTrue(refused.stderr().contains("exec in container ") && refused.stderr().contains("no-such-command"),
                 refused.stderr());
+        assertEquals(126, berth.berth("exec", "host-of-exec", "/etc").exitCode());
         berth.ok("rm", "-f", "host-of-exec");
     }
 

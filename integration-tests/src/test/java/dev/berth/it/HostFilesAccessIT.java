@@ -1,6 +1,7 @@
 package dev.berth.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -209,6 +210,16 @@ class HostFilesAccessIT {
             CurlAs.Result other = CurlAs.get(grouped.socket(), stranger, stranger, List.of(), "http://d/v1/containers");
             assertNotEquals(0, other.exit(), "a user outside the group got through: " + other.httpCode());
         }
+    }
+
+    @Test
+    void theCliTellsAUserWithoutAccessToTheSocketWhyNotThatTheDaemonIsDown() throws Exception {
+        BerthHarness.Result r = asNobody("env", "BERTH_SOCKET=" + berth.socket(),
+                "BERTH_LIB=" + BerthHarness.REPO.resolve("cli/target/lib"),
+                BerthHarness.REPO.resolve("cli/src/main/sh/berth").toString(), "ps");
+        assertEquals(125, r.exitCode(), r.out());
+        assertTrue(r.out().contains("permission denied on berthd's socket") && r.out().contains("socket_group"), r.out());
+        assertFalse(r.out().contains("is the daemon running"), r.out());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.berth.daemon.api;
 
 import dev.berth.daemon.container.InputRules;
+import dev.berth.daemon.runtime.CommandStartFailure;
 import dev.berth.oci.BerthException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -9,6 +10,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -100,7 +103,14 @@ public final class ApiHandler extends SimpleChannelInboundHandler<FullHttpReques
         try {
             route = routes.dispatch(exchange);
         } catch (BerthException e) {
-            exchange.error(status(e.kind()), InputRules.clientMessage(e.getMessage()));
+            String message = InputRules.clientMessage(e.getMessage());
+            OptionalInt commandExit = CommandStartFailure.exitCode(e.getMessage());
+            if (commandExit.isPresent()) {
+                // the container's command did not start: the exit code a client such as `berth run` reports
+                exchange.json(status(e.kind()), Map.of("message", message, "commandExitCode", commandExit.getAsInt()));
+            } else {
+                exchange.error(status(e.kind()), message);
+            }
         } catch (Exception e) {
             LOG.log(Level.ERROR, "{0} {1}: {2}", exchange.method(), exchange.path(), e.toString(), e);
             exchange.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,

@@ -14,6 +14,7 @@ import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.logs.CriLogReader;
+import dev.berth.daemon.runtime.CommandStartFailure;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.daemon.store.ContainerState;
 import dev.berth.oci.BerthException;
@@ -35,8 +36,6 @@ import java.util.function.Supplier;
 public final class ContainerRoutes {
     private static final System.Logger LOG = System.getLogger(ContainerRoutes.class.getName());
     private static final String ONE = "/v1/containers/([^/]+)";
-    /** The exit code of an exec the runtime refused to start, as docker reports it. */
-    private static final int EXEC_REFUSED = 126;
 
     private final ContainerService containers;
     private final ExecutorService streamThreads;
@@ -194,7 +193,8 @@ public final class ContainerRoutes {
     /**
      * Answers 101 before the shim starts the process: a client that got the upgrade knows its command may have run,
      * even if berthd dies before the exit frame (the shim then ends the process with its session), so it does not
-     * run it again blindly. A refusal after that comes on the stream: the message on stderr, exit code 126.
+     * run it again blindly. A refusal after that comes on the stream: the message on stderr, exit code 127 for a
+     * command that does not exist, else 126 (Podman's codes).
      */
     private void exec(Exchange ex, Container c) {
         ExecCreate request = ex.body(ExecCreate.class);
@@ -210,7 +210,7 @@ public final class ContainerRoutes {
                 throw e;
             }
             out.get().write(Frame.STDERR, (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
-            out.get().writeExit(EXEC_REFUSED);
+            out.get().writeExit(CommandStartFailure.exitCode(e.getMessage()).orElse(CommandStartFailure.CANNOT_INVOKE));
             out.get().end();
             return;
         }
