@@ -238,6 +238,10 @@ public final class ContainerCommands {
 
     @Command(description = "List containers (running only unless -a).")
     public static final class Ps extends Cmd {
+        /** Podman's column names where they are not the field in capitals. */
+        private static final Map<String, String> HEADERS = Map.of("ID", "CONTAINER ID", "RunningFor", "CREATED",
+                "CreatedAt", "CREATED AT", "ImageID", "IMAGE ID", "ExitCode", "EXIT CODE");
+
         @Option(names = {"-a", "--all"}, description = "Show all containers")
         boolean all;
 
@@ -247,14 +251,24 @@ public final class ContainerCommands {
         @Option(names = "--no-trunc", description = "Do not truncate ids and commands")
         boolean noTrunc;
 
-        @Option(names = "--format", paramLabel = "json", description = "json: one JSON object per line")
+        @Option(names = {"-f", "--filter"}, paramLabel = "KEY=VALUE",
+                description = "Only containers that match: id=, name= (regex), label=KEY[=VALUE], status=, ancestor=; "
+                        + "repeat for more (one key: any value, several keys: all)")
+        List<String> filters = new ArrayList<>();
+
+        @Option(names = "--format", paramLabel = "FORMAT",
+                description = "json (one JSON object per line), table, or a Go template over .ID .Names .Image .ImageID"
+                        + " .Command .CreatedAt .RunningFor .Status .State .Labels .Pid .ExitCode (table TEMPLATE adds a header)")
         String format;
 
         @Override
         public Integer call() throws IOException {
-            checkFormat(format);
-            List<Object> list = Json.list(api().get("/v1/containers" + (all ? "?all=true" : "")));
-            if (format != null) {
+            String query = (all ? "?all=true" : "");
+            if (!filters.isEmpty()) {
+                query += (query.isEmpty() ? "?" : "&") + "filters=" + Api.enc(filtersJson(filters));
+            }
+            List<Object> list = Json.list(api().get("/v1/containers" + query));
+            if (Formats.isJson(format)) {
                 for (Object o : list) {
                     out().println(Json.compact(o));
                 }
@@ -266,15 +280,49 @@ public final class ContainerCommands {
                 }
                 return 0;
             }
-            psTable(list, Instant.now(), noTrunc).print(out());
+            Instant now = Instant.now();
+            if (Formats.isDefaultTable(format)) {
+                psTable(list, now, noTrunc).print(out());
+                return 0;
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (Object o : list) {
+                rows.add(psRow(Json.map(o), now, noTrunc));
+            }
+            Formats.print(out(), format, rows, HEADERS);
             return 0;
         }
     }
 
-    static void checkFormat(String format) {
-        if (format != null && !"json".equals(format)) {
-            throw new CliException("unsupported --format '" + format + "': only json");
+    /** {@code KEY=VALUE} options as Docker's filters JSON: {"name":["a","b"],"label":["k=v"]}. */
+    static String filtersJson(List<String> filters) throws IOException {
+        Map<String, List<String>> byKey = new LinkedHashMap<>();
+        for (String f : filters) {
+            int eq = f.indexOf('=');
+            if (eq <= 0) {
+                throw new CliException("bad filter '" + f + "': want KEY=VALUE");
+            }
+            byKey.computeIfAbsent(f.substring(0, eq), k -> new ArrayList<>()).add(f.substring(eq + 1));
         }
+        return Json.compact(byKey);
+    }
+
+    /** A container as ps's templates see it: Podman's field names. */
+    static Map<String, Object> psRow(Map<String, Object> c, Instant now, boolean noTrunc) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("ID", shortId(Json.str(c, "id", ""), noTrunc));
+        row.put("Names", Json.str(c, "name", ""));
+        row.put("Image", Json.str(c, "image", ""));
+        row.put("ImageID", shortId(Json.str(c, "imageId", ""), noTrunc));
+        row.put("Command", String.join(" ", Json.list(c.get("command")).stream().map(String::valueOf).toList()));
+        row.put("CreatedAt", Json.str(c, "createdAt", ""));
+        row.put("RunningFor", Units.ago(Units.parseTime(Json.str(c, "createdAt")), now));
+        row.put("Status", status(c, now));
+        row.put("State", Json.str(c, "state", ""));
+        row.put("Labels", c.get("labels") == null ? Map.of() : c.get("labels"));
+        row.put("Pid", c.get("pid") == null ? 0 : c.get("pid"));
+        row.put("ExitCode", c.get("exitCode") == null ? 0 : c.get("exitCode"));
+        return row;
     }
 
     static Table psTable(List<Object> list, Instant now, boolean noTrunc) {
@@ -334,10 +382,15 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(description = "Show containers' details as a JSON array.")
+    @Command(description = "Show containers' details as a JSON array, or each through a Go template (-f).")
     public static final class Inspect extends Cmd {
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> refs;
+
+        @Option(names = {"-f", "--format"}, paramLabel = "FORMAT",
+                description = "json, or a Go template per container over the JSON's fields ({{.State.Pid}}: Docker's"
+                        + " names find the same fields in any case)")
+        String format;
 
         @Override
         public Integer call() throws IOException {
@@ -351,7 +404,15 @@ public final class ContainerCommands {
                     failed = true;
                 }
             }
-            out().println(Json.pretty(found));
+            if (format == null || Formats.isJson(format)) {
+                out().println(Json.pretty(found));
+            } else {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (Object o : found) {
+                    rows.add(Json.map(o));
+                }
+                Formats.print(out(), format, rows, Map.of());
+            }
             return failed ? Main.EXIT_PARTIAL : 0;
         }
     }

@@ -7,6 +7,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,9 @@ public final class ImageCommands {
         @Option(names = "--no-trunc", description = "Do not truncate ids")
         boolean noTrunc;
 
-        @Option(names = "--format", paramLabel = "json", description = "json: one JSON object per line")
+        @Option(names = "--format", paramLabel = "FORMAT",
+                description = "json (one JSON object per line), table, or a Go template over .ID .Repository .Tag"
+                        + " .Digest .CreatedAt .CreatedSince .Size (one row per name; table TEMPLATE adds a header)")
         String format;
 
         @Option(names = "--digests", description = "Show the manifest digests")
@@ -32,9 +35,8 @@ public final class ImageCommands {
 
         @Override
         public Integer call() throws IOException {
-            ContainerCommands.checkFormat(format);
             List<Object> list = Json.list(api().get("/v1/images"));
-            if (format != null) {
+            if (Formats.isJson(format)) {
                 for (Object o : list) {
                     out().println(Json.compact(o));
                 }
@@ -42,8 +44,11 @@ public final class ImageCommands {
                 for (Object o : list) {
                     out().println(ContainerCommands.shortId(Json.str(Json.map(o), "id", ""), noTrunc));
                 }
-            } else {
+            } else if (Formats.isDefaultTable(format)) {
                 imagesTable(list, Instant.now(), noTrunc, digests).print(out());
+            } else {
+                Formats.print(out(), format, imageRows(list, Instant.now(), noTrunc), Map.of("ID", "IMAGE ID",
+                        "CreatedSince", "CREATED", "CreatedAt", "CREATED AT"));
             }
             return 0;
         }
@@ -73,6 +78,28 @@ public final class ImageCommands {
             }
         }
         return t;
+    }
+
+    /** Images as images' templates see them, one row per name as in the table: Podman's field names. */
+    static List<Map<String, Object>> imageRows(List<Object> list, Instant now, boolean noTrunc) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Object o : list) {
+            Map<String, Object> img = Json.map(o);
+            List<Object> names = Json.list(img.get("names"));
+            for (Object n : names.isEmpty() ? List.<Object>of("<none>:<none>") : names) {
+                String[] rt = splitRef(n.toString());
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("ID", ContainerCommands.shortId(Json.str(img, "id", ""), noTrunc));
+                row.put("Repository", rt[0]);
+                row.put("Tag", rt[1]);
+                row.put("Digest", Json.str(img, "digest", "<none>"));
+                row.put("CreatedAt", Json.str(img, "createdAt", ""));
+                row.put("CreatedSince", Units.ago(Units.parseTime(Json.str(img, "createdAt")), now));
+                row.put("Size", Units.decimalSize(Json.lng(img, "size", 0)));
+                rows.add(row);
+            }
+        }
+        return rows;
     }
 
     /** "localhost/busybox:latest" → {"localhost/busybox", "latest"}; a digest ref has tag "<none>". */

@@ -353,7 +353,42 @@ class CommandsTest extends FakeDaemonTest {
         assertTrue(table.out.startsWith("CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   NAMES\n0123456789ab "), table.out);
         assertEquals(List.of("GET /v1/containers?all=true", "GET /v1/containers", "GET /v1/containers",
                 "GET /v1/containers"), requestLines());
-        assertEquals(125, Cli.run(daemon.socket(), "ps", "--format", "table").code);
+        assertEquals(table.out, Cli.run(daemon.socket(), "ps", "--format", "table").out);
+    }
+
+    @Test
+    void psFiltersGoToTheDaemonAndTemplatesShapeTheRows() throws Exception {
+        daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 200,
+                "[{\"id\":\"0123456789abcdef0123\",\"name\":\"web\",\"image\":\"busybox\",\"state\":\"running\","
+                        + "\"command\":[\"sleep\",\"9\"],\"labels\":{\"tier\":\"web\"},\"pid\":42},"
+                        + "{\"id\":\"99aa456789abcdef0123\",\"name\":\"db\",\"image\":\"busybox\",\"state\":\"exited\","
+                        + "\"command\":[\"true\"],\"exitCode\":3}]"));
+        Cli names = Cli.run(daemon.socket(), "ps", "-f", "name=web", "--filter", "name=db", "-f", "label=tier=web",
+                "--format", "{{.Names}} {{.ID}} {{.Command}} {{.Labels.tier}}");
+        assertEquals(0, names.code, names.toString());
+        assertEquals("web 0123456789ab sleep 9 web\ndb 99aa456789ab true <no value>\n", names.out);
+        assertEquals("GET /v1/containers?filters=" + Api.enc("{\"name\":[\"web\",\"db\"],\"label\":[\"tier=web\"]}"),
+                requestLines().get(0));
+        Cli table = Cli.run(daemon.socket(), "ps", "--format", "table {{.ID}}\\t{{.Names}}:{{.State}}\\t{{.ExitCode}}");
+        assertEquals("CONTAINER ID   NAMES:STATE   EXIT CODE\n0123456789ab   web:running   0\n"
+                + "99aa456789ab   db:exited     3\n", table.out);
+        Cli bad = Cli.run(daemon.socket(), "ps", "--format", "{{.Names");
+        assertEquals(125, bad.code);
+        assertTrue(bad.err.startsWith("Error: template: unclosed action"), bad.err);
+        assertEquals(125, Cli.run(daemon.socket(), "ps", "-f", "nokey").code);
+    }
+
+    @Test
+    void inspectFormatRunsATemplatePerContainerWithDockersNames() throws Exception {
+        daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 200,
+                "{\"id\":\"abc\",\"name\":\"" + req.target.substring(req.target.lastIndexOf('/') + 1)
+                        + "\",\"state\":{\"pid\":7,\"running\":true},\"config\":{\"env\":[\"A=1\"]}}"));
+        Cli r = Cli.run(daemon.socket(), "inspect", "-f", "{{.Name}} {{.State.Pid}} {{json .Config.Env}}", "web", "db");
+        assertEquals(0, r.code, r.toString());
+        assertEquals("web 7 [\"A=1\"]\ndb 7 [\"A=1\"]\n", r.out);
+        assertEquals(List.of(Map.of("id", "abc", "name", "web", "state", Map.of("pid", 7, "running", true),
+                "config", Map.of("env", List.of("A=1")))), Json.parse(Cli.run(daemon.socket(), "inspect", "--format",
+                "json", "web").out));
     }
 
     @Test

@@ -34,6 +34,36 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void psFiltersAndFormatsAsScriptsUseThem() throws Exception {
+        try {
+            berth.ok("run", "-d", "--name", "flt-web", "-l", "tier=web", "busybox", "sleep", "1000");
+            berth.ok("run", "-d", "--name", "flt-db", "-l", "tier=db", "busybox", "sleep", "1000");
+            berth.ok("run", "--name", "flt-done", "-l", "tier=batch", "busybox", "true");
+            assertEquals("flt-db", berth.ok("ps", "-f", "label=tier=db", "--format", "{{.Names}}"));
+            assertEquals(List.of("flt-db", "flt-web"), sortedLines(berth.ok("ps", "-f", "name=^flt-", "--format", "{{.Names}}")));
+            assertEquals(List.of("flt-db", "flt-done", "flt-web"),
+                    sortedLines(berth.ok("ps", "-a", "-f", "label=tier", "-f", "name=flt", "--format", "{{.Names}}")));
+            // a status filter lists stopped containers without -a, as docker's does
+            assertEquals("flt-done exited 0", berth.ok("ps", "-f", "status=exited", "-f", "name=^flt-",
+                    "--format", "{{.Names}} {{.State}} {{.ExitCode}}"));
+            String webId = berth.ok("inspect", "-f", "{{.Id}}", "flt-web").strip();
+            assertEquals("flt-web", berth.ok("ps", "-f", "id=" + webId.substring(0, 10), "--format", "{{.Names}}"));
+            assertTrue(berth.ok("ps", "-f", "ancestor=busybox", "--format", "{{.Names}}").contains("flt-web"));
+            assertEquals("", berth.ok("ps", "-f", "ancestor=no-such-image", "-q"));
+            assertTrue(berth.ok("inspect", "-f", "{{.State.Pid}}", "flt-web").strip().matches("[1-9][0-9]*"));
+            Result bad = berth.berth("ps", "-f", "colour=red");
+            assertEquals(125, bad.exitCode());
+            assertTrue(bad.stderr().contains("unknown filter 'colour'"), bad.stderr());
+        } finally {
+            berth.berth("rm", "-f", "flt-web", "flt-db", "flt-done");
+        }
+    }
+
+    private static List<String> sortedLines(String out) {
+        return out.lines().sorted().toList();
+    }
+
+    @Test
     void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
         Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
         assertEquals(127, notFound.exitCode(), notFound.stderr());

@@ -80,20 +80,29 @@ public final class ContainerRoutes {
 
     /** Running containers; with all=true every container, the broken ones after the served ones. */
     private void list(Exchange ex) {
-        boolean all = ex.flag("all");
+        ContainerListFilter filter = ContainerListFilter.parse(ex.query("filters"));
+        boolean all = ex.flag("all") || filter.asksForStates();
         List<ContainerSummary> out = new ArrayList<>();
         for (Container c : containers.list()) {
             ContainerState s = c.state();
-            if (all || s.isRunning()) {
-                out.add(summary(c.record(), s));
+            ContainerSummary summary = summary(c.record(), s);
+            if ((all || s.isRunning()) && filter.matches(summary)) {
+                out.add(summary);
             }
         }
         if (all) {
             for (BrokenContainer b : containers.broken()) {
-                out.add(summary(b));
+                ContainerSummary summary = summary(b);
+                if (filter.matches(summary)) {
+                    out.add(summary);
+                }
             }
         }
         ex.json(HttpResponseStatus.OK, out);
+    }
+
+    private static Map<String, String> labels(ContainerRecord r) {
+        return r.config().labels() == null ? Map.of() : r.config().labels();
     }
 
     private void create(Exchange ex) {
@@ -103,7 +112,7 @@ public final class ContainerRoutes {
 
     private static ContainerSummary summary(ContainerRecord r, ContainerState s) {
         return new ContainerSummary(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
-                s.status(), s.startedAt(), s.finishedAt(), s.exitCode(), s.pid(), s.reason());
+                s.status(), s.startedAt(), s.finishedAt(), s.exitCode(), s.pid(), s.reason(), labels(r));
     }
 
     /** What is known of a broken container: its record's fields when container.json is readable. */
@@ -111,9 +120,9 @@ public final class ContainerRoutes {
         ContainerRecord r = b.record();
         return r == null
                 ? new ContainerSummary(b.id(), null, null, null, List.of(), null, BrokenContainer.STATE, null, null,
-                        null, null, b.problem())
+                        null, null, b.problem(), Map.of())
                 : new ContainerSummary(b.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
-                        BrokenContainer.STATE, null, null, null, null, b.problem());
+                        BrokenContainer.STATE, null, null, null, null, b.problem(), labels(r));
     }
 
     private static List<String> command(ContainerRecord r) {

@@ -2,6 +2,7 @@ package dev.berth.daemon.api.model;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One row of GET /v1/containers. {@code reason} says why the container is in its state: an exit's reason
@@ -9,5 +10,5 @@ import java.util.List;
  */
 public record ContainerSummary(String id, String name, String image, String imageId, List<String> command,
         Instant createdAt, String state, Instant startedAt, Instant finishedAt, Integer exitCode, Integer pid,
-        String reason) {
+        String reason, Map<String, String> labels) {
 }
