@@ -240,6 +240,12 @@ public final class BerthHarness implements AutoCloseable {
     }
 
     public Result berthWithInput(String stdin, String... args) throws IOException, InterruptedException {
+        return berthWith(stdin, Map.of(), args);
+    }
+
+    /** Runs the CLI with {@code extraEnv} added to its environment (BERTH_JAVA_OPTS, say). */
+    public Result berthWith(String stdin, Map<String, String> extraEnv, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(REPO.resolve("cli/src/main/sh/berth").toString());
         cmd.addAll(List.of(args));
@@ -247,6 +253,7 @@ public final class BerthHarness implements AutoCloseable {
         Map<String, String> env = pb.environment();
         env.put("BERTH_SOCKET", socket.toString());
         env.put("BERTH_LIB", REPO.resolve("cli/target/lib").toString());
+        env.putAll(extraEnv);
         Path in = base.resolve("stdin-" + System.nanoTime());
         Files.writeString(in, stdin == null ? "" : stdin);
         Path out = base.resolve("out-" + System.nanoTime());
