@@ -428,6 +428,13 @@ public final class ContainerCommands {
         @Option(names = {"-t", "--timestamps"}, description = "Prefix each line with its time")
         boolean timestamps;
 
+        @Option(names = "--since", paramLabel = "TIME",
+                description = "Only lines written since TIME: a duration back (10m, 1h30m), Unix seconds, RFC 3339 or a date")
+        String since;
+
+        @Option(names = "--until", paramLabel = "TIME", description = "Only lines written up to TIME (as --since)")
+        String until;
+
         @Parameters(index = "0", paramLabel = "CONTAINER")
         String ref;
 
@@ -448,6 +455,15 @@ public final class ContainerCommands {
             }
             if (timestamps) {
                 q.append(sep).append("timestamps=true");
+                sep = '&';
+            }
+            Instant now = Instant.now();
+            if (since != null) {
+                q.append(sep).append("since=").append(Units.logTime(since, now, java.time.ZoneId.systemDefault()));
+                sep = '&';
+            }
+            if (until != null) {
+                q.append(sep).append("until=").append(Units.logTime(until, now, java.time.ZoneId.systemDefault()));
             }
             try (HttpResponse r = api().stream(q.toString())) {
                 StreamRelay.copyFrames(r.body(), out(), err(), false);

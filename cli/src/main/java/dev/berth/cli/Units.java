@@ -4,9 +4,14 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Sizes and durations the way Docker parses and prints them. */
 public final class Units {
@@ -163,5 +168,46 @@ public final class Units {
         } catch (DateTimeParseException e) {
             return null;
         }
+    }
+
+    /**
+     * A --since/--until value as docker's CLI reads it, as the Unix seconds the API takes: a Go duration
+     * before {@code now} ("10m", "1h30m"), Unix seconds, RFC 3339, or a local date or date-time
+     * ("2026-12-06", "2026-12-06T10:00:00").
+     */
+    public static String logTime(String value, Instant now, ZoneId zone) {
+        Instant t;
+        if (value.matches("[0-9]+(\\.[0-9]{1,9})?")) {
+            return value;
+        } else if (value.matches("(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+")) {
+            // compiled here, not in a static field: every command loads this class, only logs needs these
+            BigDecimal nanos = BigDecimal.ZERO;
+            Matcher m = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ns|us|µs|ms|s|m|h)").matcher(value);
+            while (m.find()) {
+                long unit = switch (m.group(2)) {
+                    case "ns" -> 1L;
+                    case "us", "µs" -> 1_000L;
+                    case "ms" -> 1_000_000L;
+                    case "s" -> 1_000_000_000L;
+                    case "m" -> 60_000_000_000L;
+                    default -> 3_600_000_000_000L;
+                };
+                nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unit)));
+            }
+            t = now.minusNanos(nanos.longValue());
+        } else {
+            try {
+                t = OffsetDateTime.parse(value).toInstant();
+            } catch (DateTimeParseException notWithOffset) {
+                try {
+                    t = value.length() == 10 ? LocalDate.parse(value).atStartOfDay(zone).toInstant()
+                            : LocalDateTime.parse(value).atZone(zone).toInstant();
+                } catch (DateTimeParseException e) {
+                    throw new CliException("invalid time '" + value + "': want a duration (10m, 1h30m), Unix seconds,"
+                            + " RFC 3339 or a date (2026-12-06)");
+                }
+            }
+        }
+        return t.getEpochSecond() + "." + String.format("%09d", t.getNano());
     }
 }

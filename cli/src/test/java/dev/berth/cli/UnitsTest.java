@@ -91,4 +91,19 @@ class UnitsTest {
         assertEquals("999B", Units.decimalSize(999));
         assertEquals("1kB", Units.decimalSize(1000));
     }
+
+    @Test
+    void logTimesAreReadAsDockersCliReadsThem() {
+        Instant now = Instant.parse("2026-12-06T10:00:00Z");
+        java.time.ZoneId utc = java.time.ZoneId.of("UTC");
+        assertEquals("1796550600.000000000", Units.logTime("10m", now, utc));
+        assertEquals("1796545800.000000000", Units.logTime("1h30m", now, utc));
+        assertEquals("1796551199.500000000", Units.logTime("500ms", now, utc));
+        assertEquals("1796551200.25", Units.logTime("1796551200.25", now, utc));
+        assertEquals("1796547600.000000000", Units.logTime("2026-12-06T10:00:00+01:00", now, utc));
+        assertEquals("1796515200.000000000", Units.logTime("2026-12-06", now, utc));
+        assertEquals("1796551200.000000000", Units.logTime("2026-12-06T10:00:00", now, utc));
+        CliException e = assertThrows(CliException.class, () -> Units.logTime("yesterday", now, utc));
+        assertTrue(e.getMessage().startsWith("invalid time 'yesterday'"), e.getMessage());
+    }
 }

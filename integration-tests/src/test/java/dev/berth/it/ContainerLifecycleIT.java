@@ -216,6 +216,17 @@ class ContainerLifecycleIT extends SharedDaemonIT {
         String log = Files.readString(Path.of(inspect("talker").get("logPath").asText()));
         assertTrue(log.lines().allMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\S+Z (stdout|stderr) [FP] .*")),
                 "not in the CRI log format:\n" + log);
+        // --since/--until by the lines' own times (logs -t prints them): the window is inclusive at both ends
+        List<String> stamped = berth.ok("logs", "-t", "talker").lines().toList();
+        String oneAt = stamped.get(0).split(" ")[0];
+        String threeAt = stamped.get(1).split(" ")[0];
+        assertEquals("three", berth.ok("logs", "--since", threeAt, "talker"));
+        assertEquals("one", berth.ok("logs", "--until", oneAt, "talker"));
+        assertEquals("", berth.ok("logs", "--since", "0s", "talker"));
+        assertEquals("one\nthree", berth.ok("logs", "--since", "10m", "talker"));
+        Result bad = berth.berth("logs", "--since", "yesterday", "talker");
+        assertEquals(125, bad.exitCode());
+        assertTrue(bad.stderr().contains("invalid time 'yesterday'"), bad.stderr());
         berth.ok("rm", "talker");
     }
 

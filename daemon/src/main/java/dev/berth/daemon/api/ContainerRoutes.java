@@ -14,6 +14,7 @@ import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.logs.CriLogReader;
+import dev.berth.daemon.logs.LogWindow;
 import dev.berth.daemon.runtime.CommandStartFailure;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.daemon.store.ContainerState;
@@ -175,10 +176,11 @@ public final class ContainerRoutes {
         boolean follow = ex.flag("follow");
         boolean timestamps = ex.flag("timestamps");
         Integer tail = InputRules.logsTail(c.id(), ex.query("tail"), RequestFields.REST_LOGS);
+        LogWindow window = LogWindow.parse(c.id(), ex.query("since"), ex.query("until"));
         Exchange.FrameWriter out = ex.startFrameStream();
         streamThreads.execute(() -> {
             try {
-                new CriLogReader(containers.logPath(c.record())).read(tail, follow, () -> c.state().hasShim(),
+                new CriLogReader(containers.logPath(c.record())).read(tail, window, follow, () -> c.state().hasShim(),
                         (stderr, ts, line) -> {
                     out.write(stderr ? Frame.STDERR : Frame.STDOUT,
                             ((timestamps ? ts + " " : "") + line).getBytes(StandardCharsets.UTF_8));

@@ -1,5 +1,9 @@
 package dev.berth.daemon.logs;
 
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+
 /**
  * One line of a Kubernetes CRI log file: {@code <RFC3339Nano> <stdout|stderr> <F|P> <content>}; P marks a
  * partial line that the next one continues.
@@ -23,5 +27,14 @@ public record CriLogLine(String timestamp, boolean stderr, boolean partial, Stri
         }
         String content = b + 3 <= line.length() ? line.substring(b + 3) : "";
         return new CriLogLine(line.substring(0, a), stream.equals("stderr"), tag == 'P', content);
+    }
+
+    /** When the line was written; null when its timestamp is not RFC 3339. */
+    public Instant time() {
+        try {
+            return OffsetDateTime.parse(timestamp).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 }

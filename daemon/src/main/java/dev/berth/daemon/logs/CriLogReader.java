@@ -5,6 +5,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.BooleanSupplier;
@@ -25,6 +26,9 @@ public final class CriLogReader {
 
     private final Path log;
     private final StringBuilder[] partial = {new StringBuilder(), new StringBuilder()};
+    private LogWindow window = LogWindow.ALL;
+    /** A line after the window's end was read: nothing later can be in it. */
+    private boolean pastWindow;
 
     public CriLogReader(Path log) {
         this.log = log;
@@ -36,6 +40,16 @@ public final class CriLogReader {
      */
     public void read(Integer tail, boolean follow, BooleanSupplier running, Sink sink) throws IOException,
             InterruptedException {
+        read(tail, LogWindow.ALL, follow, running, sink);
+    }
+
+    /**
+     * As {@link #read(Integer, boolean, BooleanSupplier, Sink)}, only the lines written within {@code window}:
+     * {@code tail} counts among those, as Docker's, and following ends at the first line after it.
+     */
+    public void read(Integer tail, LogWindow window, boolean follow, BooleanSupplier running, Sink sink)
+            throws IOException, InterruptedException {
+        this.window = window;
         Deque<CriLogLine> last = tail == null ? null : new ArrayDeque<>();
         Sink history = last == null ? sink : (stderr, ts, content) -> {
             last.addLast(new CriLogLine(ts, stderr, false, content));
@@ -56,7 +70,7 @@ public final class CriLogReader {
                 }
             }
         }
-        while (follow) {
+        while (follow && !pastWindow) {
             boolean more = running.getAsBoolean();
             long size = Files.exists(log) ? Files.size(log) : 0;
             if (size < position) {
@@ -102,6 +116,16 @@ public final class CriLogReader {
         CriLogLine line = CriLogLine.parse(raw);
         if (line == null) {
             return true;
+        }
+        if (!window.isOpen()) {
+            Instant t = line.time();
+            if (t != null && window.tooLate(t)) {
+                pastWindow = true;
+                return false;
+            }
+            if (t != null && window.tooEarly(t)) {
+                return true;
+            }
         }
         StringBuilder acc = partial[line.stderr() ? 1 : 0];
         acc.append(line.content());
