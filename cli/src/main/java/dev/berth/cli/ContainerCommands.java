@@ -473,23 +473,41 @@ public final class ContainerCommands {
     }
 
     @Command(description = "Stop containers: SIGTERM, then SIGKILL after the timeout.")
-    public static final class Stop extends Cmd {
+    public static final class Stop extends StopCmd {
+        @Override
+        String action() {
+            return "/stop";
+        }
+    }
+
+    @Command(description = "Restart containers: stop those running (SIGTERM, then SIGKILL after the timeout), then start them.")
+    public static final class Restart extends StopCmd {
+        @Override
+        String action() {
+            return "/restart";
+        }
+    }
+
+    /** stop and restart: one request per container, with the stop timeout. */
+    abstract static class StopCmd extends Cmd {
         @Option(names = {"-t", "--time"}, paramLabel = "SECS", description = "Seconds to wait before killing (daemon default 10)")
         Integer time;
 
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> refs;
 
+        abstract String action();
+
         @Override
         public Integer call() {
             if (time != null && time < 0) {
                 throw new CliException("invalid -t " + time + ": must be 0 or more seconds");
             }
-            final String q = time == null ? "" : "?timeout=" + time;
+            final String q = action() + (time == null ? "" : "?timeout=" + time);
             return forEach(refs, new PerRef() {
                 @Override
                 public void apply(String ref) {
-                    api().post(Api.container(ref) + "/stop" + q, null);
+                    api().post(Api.container(ref) + q, null);
                 }
             });
         }

@@ -45,6 +45,7 @@ public final class Main {
         new Sub("inspect", ContainerCommands.Inspect.class, false),
         new Sub("logs", ContainerCommands.Logs.class, false),
         new Sub("stop", ContainerCommands.Stop.class, false),
+        new Sub("restart", ContainerCommands.Restart.class, false),
         new Sub("kill", ContainerCommands.Kill.class, false),
         new Sub("rm", ContainerCommands.Rm.class, false, "destroy"),
         new Sub("wait", ContainerCommands.Wait.class, false),

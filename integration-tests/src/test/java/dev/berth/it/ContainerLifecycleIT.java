@@ -64,6 +64,25 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void restartRunsTheContainerAgainRunningOrNot() throws Exception {
+        try {
+            berth.ok("run", "-d", "--name", "again", "busybox", "sleep", "1000");
+            String firstPid = berth.ok("inspect", "-f", "{{.State.Pid}}", "again");
+            assertEquals("again", berth.ok("restart", "-t", "0", "again"));
+            assertEquals("running", berth.ok("inspect", "-f", "{{.State.Status}}", "again"));
+            assertNotEquals(firstPid, berth.ok("inspect", "-f", "{{.State.Pid}}", "again"));
+            berth.ok("stop", "-t", "0", "again");
+            berth.ok("restart", "again");
+            assertEquals("running", berth.ok("inspect", "-f", "{{.State.Status}}", "again"));
+            Result missing = berth.berth("restart", "no-such-container-here");
+            assertEquals(1, missing.exitCode());
+            assertTrue(missing.stderr().contains("no-such-container-here"), missing.stderr());
+        } finally {
+            berth.berth("rm", "-f", "again");
+        }
+    }
+
+    @Test
     void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
         Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
         assertEquals(127, notFound.exitCode(), notFound.stderr());

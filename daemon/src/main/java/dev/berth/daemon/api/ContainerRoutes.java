@@ -62,6 +62,12 @@ public final class ContainerRoutes {
                     containers.stop(m.group(1), ex.intQuery("timeout"));
                     ex.noContent();
                 })
+                .add("POST", ONE + "/restart", (ex, m) -> {
+                    // a stopped container just starts, as docker's restart
+                    containers.stop(m.group(1), ex.intQuery("timeout"));
+                    containers.start(m.group(1));
+                    ex.noContent();
+                })
                 .add("POST", ONE + "/kill", (ex, m) -> {
                     String signal = ex.query("signal");
                     containers.kill(m.group(1), signal == null ? "KILL" : signal);
