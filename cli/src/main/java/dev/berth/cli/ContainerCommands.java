@@ -8,6 +8,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -510,6 +511,29 @@ public final class ContainerCommands {
                     api().post(Api.container(ref) + q, null);
                 }
             });
+        }
+    }
+
+    @Command(description = "Show a container's processes, as the host's ps prints them (default ps -ef).")
+    public static final class Top extends Cmd {
+        @Parameters(index = "0", paramLabel = "CONTAINER")
+        String ref;
+
+        @Parameters(index = "1..*", paramLabel = "PS_OPTIONS", description = "Options for ps (they must keep its PID column)")
+        List<String> psOptions = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            String q = psOptions.isEmpty() ? "" : "?ps_args=" + Api.enc(String.join(" ", psOptions));
+            Map<String, Object> top = Json.map(api().get(Api.container(ref) + "/top" + q));
+            List<Object> titles = Json.list(top.get("titles"));
+            Table t = new Table(titles.stream().map(String::valueOf).toArray(String[]::new));
+            for (Object row : Json.list(top.get("processes"))) {
+                String[] cells = Json.list(row).stream().map(String::valueOf).toArray(String[]::new);
+                t.row(Arrays.copyOf(cells, titles.size()));
+            }
+            t.print(out());
+            return 0;
         }
     }
 

@@ -50,6 +50,7 @@ public final class Main {
         new Sub("rm", ContainerCommands.Rm.class, false, "destroy"),
         new Sub("wait", ContainerCommands.Wait.class, false),
         new Sub("stats", ContainerCommands.Stats.class, false),
+        new Sub("top", ContainerCommands.Top.class, true),
         new Sub("update", ContainerCommands.Update.class, false),
         new Sub("images", ImageCommands.Images.class, false),
         new Sub("image", ImageCommands.ImageGroup.class, false),

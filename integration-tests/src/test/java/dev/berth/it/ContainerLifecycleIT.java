@@ -83,6 +83,28 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void topShowsTheContainersProcessesOnly() throws Exception {
+        try {
+            berth.ok("run", "-d", "--name", "topped", "busybox", "sh", "-c", "sleep 1001 & exec sleep 1002");
+            String pid = berth.ok("inspect", "-f", "{{.State.Pid}}", "topped");
+            List<String> lines = berth.ok("top", "topped").lines().toList();
+            assertTrue(lines.get(0).matches("UID +PID +PPID +C +STIME +TTY +TIME +CMD"), lines.get(0));
+            assertEquals(2, lines.size() - 1, String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(l -> l.contains(" " + pid + " ") && l.endsWith("sleep 1002")), lines.toString());
+            assertTrue(lines.stream().anyMatch(l -> l.endsWith("sleep 1001")), lines.toString());
+            List<String> own = berth.ok("top", "topped", "-eo", "pid,comm").lines().toList();
+            assertEquals("PID   COMMAND", own.get(0).strip().replaceAll(" +", "   "));
+            Result noPid = berth.berth("top", "topped", "-eo", "comm");
+            assertEquals(125, noPid.exitCode());
+            assertTrue(noPid.stderr().contains("no PID column"), noPid.stderr());
+            berth.ok("stop", "-t", "0", "topped");
+            assertTrue(berth.berth("top", "topped").stderr().contains("not running"));
+        } finally {
+            berth.berth("rm", "-f", "topped");
+        }
+    }
+
+    @Test
     void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
         Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
         assertEquals(127, notFound.exitCode(), notFound.stderr());

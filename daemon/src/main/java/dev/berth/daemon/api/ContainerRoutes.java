@@ -12,6 +12,7 @@ import dev.berth.daemon.container.Container;
 import dev.berth.daemon.container.ContainerPaths;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.InputRules;
+import dev.berth.daemon.container.ProcessTable;
 import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.logs.CriLogReader;
 import dev.berth.daemon.logs.LogWindow;
@@ -62,6 +63,7 @@ public final class ContainerRoutes {
                     containers.stop(m.group(1), ex.intQuery("timeout"));
                     ex.noContent();
                 })
+                .add("GET", ONE + "/top", (ex, m) -> top(ex, containers.resolve(m.group(1), "top of")))
                 .add("POST", ONE + "/restart", (ex, m) -> {
                     // a stopped container just starts, as docker's restart
                     containers.stop(m.group(1), ex.intQuery("timeout"));
@@ -176,6 +178,14 @@ public final class ContainerRoutes {
         CgroupStats s = containers.stats(c);
         ex.json(HttpResponseStatus.OK, new ContainerStats(c.id(), c.record().name(), s.timestamp(),
                 s.cpuUsageNanos(), s.memoryUsage(), s.memoryLimit(), s.pidsCurrent(), s.pidsLimit()));
+    }
+
+    private void top(Exchange ex, Container c) {
+        if (!c.state().isRunning()) {
+            throw BerthException.conflict("top of container " + c.id() + ": it is not running");
+        }
+        ex.json(HttpResponseStatus.OK, ProcessTable.of(c.id(), containers.cgroups().pids(c.record().cgroupsPath()),
+                ex.query("ps_args")));
     }
 
     private void logs(Exchange ex, Container c) {
