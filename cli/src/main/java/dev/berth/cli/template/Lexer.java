@@ -85,24 +85,12 @@ final class Lexer {
             int at = base + i;
             if (Character.isWhitespace(c)) {
                 i++;
-            } else if (c == '|') {
-                out.add(new Token(Token.Kind.PIPE, "|", null, at));
-                i++;
-            } else if (c == '(') {
-                out.add(new Token(Token.Kind.LPAREN, "(", null, at));
-                i++;
-            } else if (c == ')') {
-                out.add(new Token(Token.Kind.RPAREN, ")", null, at));
-                i++;
-            } else if (c == ',') {
-                out.add(new Token(Token.Kind.COMMA, ",", null, at));
+            } else if (punctuation(c) != null) {
+                out.add(new Token(punctuation(c), String.valueOf(c), null, at));
                 i++;
             } else if (a.startsWith(":=", i)) {
                 out.add(new Token(Token.Kind.DECLARE, ":=", null, at));
                 i += 2;
-            } else if (c == '=') {
-                out.add(new Token(Token.Kind.ASSIGN, "=", null, at));
-                i++;
             } else if (c == '"' || c == '`') {
                 int end = endOfString(a, i);
                 if (end < 0) {
@@ -138,6 +126,17 @@ final class Lexer {
             }
         }
         return out;
+    }
+
+    private static Token.Kind punctuation(char c) {
+        return switch (c) {
+            case '|' -> Token.Kind.PIPE;
+            case '(' -> Token.Kind.LPAREN;
+            case ')' -> Token.Kind.RPAREN;
+            case ',' -> Token.Kind.COMMA;
+            case '=' -> Token.Kind.ASSIGN;
+            default -> null;
+        };
     }
 
     private static Token path(String word, int at) {

@@ -55,34 +55,34 @@ final class Parser {
         Pipeline condition = new Words(t, 1, t.size(), offset).pipeline();
         List<Node> then = new ArrayList<>();
         expectEnd(block(then), offset);
-        List<Node> otherwise = new ArrayList<>();
-        List<Token> closing = items.get(at++).action();
-        if (closing.get(0).isKeyword("else")) {
-            if (closing.size() > 1 && (closing.get(1).isKeyword("if") || closing.get(1).isKeyword("with"))) {
-                // else if: the rest is a branch of its own, ended by the same end
-                otherwise.add(branch(closing.subList(1, closing.size()), offset, closing.get(1).isKeyword("with")));
-                return new Node.Branch(condition, then, otherwise, with);
-            }
-            expectEnd(block(otherwise), offset);
-            List<Token> end = items.get(at++).action();
-            if (!end.get(0).isKeyword("end")) {
-                throw new TemplateException("expected end after else at offset " + offset);
-            }
+        List<Token> closing = items.get(at).action();
+        if (closing.get(0).isKeyword("else") && closing.size() > 1
+                && (closing.get(1).isKeyword("if") || closing.get(1).isKeyword("with"))) {
+            // else if: the rest is a branch of its own, ended by the same end
+            at++;
+            Node.Branch next = branch(closing.subList(1, closing.size()), offset, closing.get(1).isKeyword("with"));
+            return new Node.Branch(condition, then, List.of(next), with);
         }
-        return new Node.Branch(condition, then, otherwise, with);
+        return new Node.Branch(condition, then, elseAndEnd(offset), with);
     }
 
     private Node.Range range(List<Token> t, int offset) {
         Pipeline over = new Words(t, 1, t.size(), offset).pipeline();
         List<Node> body = new ArrayList<>();
         expectEnd(block(body), offset);
+        return new Node.Range(over, body, elseAndEnd(offset));
+    }
+
+    /** After a block's body: {{end}}, or {{else}}, its nodes and {{end}}; the else part's nodes. */
+    private List<Node> elseAndEnd(int offset) {
         List<Node> otherwise = new ArrayList<>();
-        List<Token> closing = items.get(at++).action();
-        if (closing.get(0).isKeyword("else")) {
+        if (items.get(at++).action().get(0).isKeyword("else")) {
             expectEnd(block(otherwise), offset);
-            at++;
+            if (!items.get(at++).action().get(0).isKeyword("end")) {
+                throw new TemplateException("a second else in the block started at offset " + offset);
+            }
         }
-        return new Node.Range(over, body, otherwise);
+        return otherwise;
     }
 
     private static void expectEnd(String closer, int offset) {

@@ -88,6 +88,8 @@ class GoTemplateTest {
         assertTrue(assertThrows(TemplateException.class, () -> run("{{.Name.First}}")).getMessage()
                 .contains("can't evaluate field First in string"));
         assertTrue(assertThrows(TemplateException.class, () -> run("{{end}}")).getMessage().contains("unexpected {{end}}"));
+        assertTrue(assertThrows(TemplateException.class, () -> run("{{if .Name}}a{{else}}b{{else}}c{{end}}")).getMessage()
+                .contains("a second else"));
     }
 
     @Test
