@@ -121,7 +121,9 @@ public final class ContainerCommands {
                 }
                 throw e;
             }
-            return StreamRelay.relay(conn, interactive ? cmd.in() : null, cmd.out(), cmd.err(), tty);
+            int code = StreamRelay.relay(conn, interactive ? cmd.in() : null, cmd.out(), cmd.err(), tty,
+                    term != null ? DetachKeys.parse(DetachKeys.DEFAULT) : null);
+            return code == StreamRelay.DETACHED ? 0 : code;
         } finally {
             if (term != null) {
                 term.close();
@@ -166,6 +168,43 @@ public final class ContainerCommands {
             boolean tty = Json.bool(Json.map(inspect.get("config")), "tty");
             try (HttpResponse conn = api().upgrade(Api.container(ref) + "/attach", null)) {
                 return attachedStart(this, conn, ref, tty, interactive, false);
+            }
+        }
+    }
+
+    @Command(description = "Attach to a running container's output, and its input unless --no-stdin; exits with its"
+            + " exit code, or 0 when the detach keys leave it running.")
+    public static final class Attach extends Cmd {
+        @Option(names = "--no-stdin", description = "Do not attach stdin")
+        boolean noStdin;
+
+        @Option(names = "--detach-keys", paramLabel = "KEYS", defaultValue = DetachKeys.DEFAULT,
+                description = "Keys that detach and leave the container running (default: ${DEFAULT-VALUE})")
+        String detachKeys;
+
+        @Parameters(index = "0", paramLabel = "CONTAINER")
+        String ref;
+
+        @Override
+        public Integer call() throws IOException {
+            DetachKeys keys = DetachKeys.parse(detachKeys);
+            Map<String, Object> config = Json.map(Json.map(api().get(Api.container(ref))).get("config"));
+            boolean tty = Json.bool(config, "tty");
+            boolean input = !noStdin && Json.bool(config, "stdin");
+            // an exited container is refused, not made ready to run again as start -a's attach does
+            try (HttpResponse conn = api().upgrade(Api.container(ref) + "/attach?relaunch=false", null)) {
+                Terminal term = tty && input ? Terminal.enterRaw() : null;
+                try {
+                    if (tty) {
+                        StreamRelay.trySendSize(conn.upgradedOutput());
+                    }
+                    int code = StreamRelay.relay(conn, input ? in() : null, out(), err(), tty, input ? keys : null);
+                    return code == StreamRelay.DETACHED ? 0 : code;
+                } finally {
+                    if (term != null) {
+                        term.close();
+                    }
+                }
             }
         }
     }

@@ -40,6 +40,7 @@ public final class Main {
         new Sub("create", ContainerCommands.Create.class, true),
         new Sub("run", ContainerCommands.Run.class, true),
         new Sub("start", ContainerCommands.Start.class, false),
+        new Sub("attach", ContainerCommands.Attach.class, false),
         new Sub("exec", ContainerCommands.Exec.class, true),
         new Sub("ps", ContainerCommands.Ps.class, false),
         new Sub("inspect", ContainerCommands.Inspect.class, false),

@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,12 +11,25 @@ public final class StreamRelay {
     private StreamRelay() {
     }
 
+    /** What {@link #relay} returns when the user typed the detach keys: the container runs on. */
+    public static final int DETACHED = -2;
+
     /**
      * Relays until the exit frame and returns the container's (or exec's) exit code. {@code stdin} is
      * null unless -i. With {@code tty} the terminal size goes out first and on every SIGWINCH.
      */
     public static int relay(HttpResponse conn, InputStream stdin, OutputStream out, OutputStream err, boolean tty)
             throws IOException {
+        return relay(conn, stdin, out, err, tty, null);
+    }
+
+    /**
+     * As {@link #relay(HttpResponse, InputStream, OutputStream, OutputStream, boolean)}; {@code detachKeys}
+     * (or null) typed on stdin close the connection without closing the container's stdin, and then it
+     * returns {@link #DETACHED}.
+     */
+    public static int relay(HttpResponse conn, InputStream stdin, OutputStream out, OutputStream err, boolean tty,
+                            DetachKeys detachKeys) throws IOException {
         final OutputStream toDaemon = conn.upgradedOutput();
         if (tty) {
             trySendSize(toDaemon);
@@ -30,11 +44,23 @@ public final class StreamRelay {
                 }
             });
         }
+        StdinPump pump = null;
         if (stdin != null) {
-            Thread pump = new StdinPump(stdin, toDaemon);
+            pump = new StdinPump(stdin, toDaemon, detachKeys, conn);
             pump.start();
         }
-        int code = copyFrames(conn.body(), out, err, true);
+        int code;
+        try {
+            code = copyFrames(conn.body(), out, err, true);
+        } catch (IOException e) {
+            if (pump != null && pump.detached) {
+                return DETACHED;
+            }
+            throw e;
+        }
+        if (pump != null && pump.detached) {
+            return DETACHED;
+        }
         if (code < 0) {
             throw new CliException("berthd closed the stream before sending the exit code");
         }
@@ -95,26 +121,48 @@ public final class StreamRelay {
         }
     }
 
-    /** stdin → stream-0 frames; EOF → one empty frame, which closes the container's stdin. */
+    /**
+     * stdin → stream-0 frames; EOF → one empty frame, which closes the container's stdin. The detach keys
+     * close the connection instead: the container's stdin stays open for the next attach.
+     */
     static final class StdinPump extends Thread {
         private final InputStream in;
         private final OutputStream toDaemon;
+        private final DetachKeys detachKeys;
+        private final HttpResponse conn;
+        volatile boolean detached;
 
-        StdinPump(InputStream in, OutputStream toDaemon) {
+        StdinPump(InputStream in, OutputStream toDaemon, DetachKeys detachKeys, HttpResponse conn) {
             super("berth-stdin");
             setDaemon(true); // a read blocked on the terminal must not keep the JVM alive
             this.in = in;
             this.toDaemon = toDaemon;
+            this.detachKeys = detachKeys;
+            this.conn = conn;
         }
 
         @Override
         public void run() {
             byte[] b = new byte[32 * 1024];
+            ByteArrayOutputStream forward = new ByteArrayOutputStream();
             try {
                 int n;
                 while ((n = in.read(b)) >= 0) {
-                    if (n > 0) {
-                        Frames.write(toDaemon, Frames.STDIN, b, 0, n);
+                    if (detachKeys == null) {
+                        if (n > 0) {
+                            Frames.write(toDaemon, Frames.STDIN, b, 0, n);
+                        }
+                        continue;
+                    }
+                    forward.reset();
+                    boolean detach = detachKeys.feed(b, n, forward);
+                    if (forward.size() > 0) {
+                        Frames.write(toDaemon, Frames.STDIN, forward.toByteArray(), 0, forward.size());
+                    }
+                    if (detach) {
+                        detached = true;
+                        conn.close();
+                        return;
                     }
                 }
                 Frames.write(toDaemon, Frames.STDIN, b, 0, 0);

@@ -105,6 +105,28 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void attachRelaysInputAndTheDetachKeysLeaveTheContainerRunning() throws Exception {
+        try {
+            berth.ok("run", "-d", "-i", "--name", "listener", "busybox", "sh", "-c",
+                    "while read line; do echo \"got $line\"; [ \"$line\" = bye ] && exit 7; done");
+            // ^P^Q: berth detaches, the container keeps running and its stdin stays open for the next attach
+            Result detached = berth.berthWithInput("\u0010\u0011", "attach", "listener");
+            assertEquals(0, detached.exitCode(), detached.stderr());
+            assertEquals("running", berth.ok("inspect", "-f", "{{.State.Status}}", "listener"));
+            Result ended = berth.berthWithInput("one\nbye\n", "attach", "listener");
+            assertEquals(7, ended.exitCode(), ended.stderr());
+            assertEquals("got one\ngot bye", ended.out());
+            Result exited = berth.berth("attach", "listener");
+            assertEquals(125, exited.exitCode());
+            assertTrue(exited.stderr().contains("it is exited"), exited.stderr());
+            assertEquals("exited", berth.ok("inspect", "-f", "{{.State.Status}}", "listener"));
+            assertEquals(125, berth.berth("attach", "--detach-keys", "ctrl-", "listener").exitCode());
+        } finally {
+            berth.berth("rm", "-f", "listener");
+        }
+    }
+
+    @Test
     void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
         Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
         assertEquals(127, notFound.exitCode(), notFound.stderr());

@@ -83,7 +83,8 @@ public final class ContainerRoutes {
                 })
                 .add("GET", ONE + "/stats", (ex, m) -> stats(ex, containers.resolve(m.group(1), "stats of")))
                 .add("GET", ONE + "/logs", (ex, m) -> logs(ex, containers.resolve(m.group(1), "logs of")))
-                .add("POST", ONE + "/attach", (ex, m) -> attach(ex, containers.resolve(m.group(1), "attach to")))
+                .add("POST", ONE + "/attach", (ex, m) -> attach(ex, containers.resolve(m.group(1), "attach to"),
+                        !"false".equals(ex.query("relaunch"))))
                 .add("POST", ONE + "/exec", (ex, m) -> exec(ex, containers.resolve(m.group(1), "exec in")));
     }
 
@@ -212,8 +213,8 @@ public final class ContainerRoutes {
         });
     }
 
-    private void attach(Exchange ex, Container c) {
-        FrameStream shim = containers.attach(c);
+    private void attach(Exchange ex, Container c, boolean relaunchExited) {
+        FrameStream shim = containers.attach(c, relaunchExited);
         relay(c, shim, ex.upgrade(toShim(c, () -> shim), () -> closeQuietly(shim)), true);
     }
 

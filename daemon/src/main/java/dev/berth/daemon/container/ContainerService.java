@@ -716,9 +716,10 @@ public final class ContainerService {
      * before its next run begins and sees all its output, as Podman's attach re-initialises an exited
      * container for Docker compatibility.
      */
-    public FrameStream attach(Container c) {
+    /** {@code relaunchExited}: an exited container is made ready to run again (start -a), else refused. */
+    public FrameStream attach(Container c, boolean relaunchExited) {
         withLock(c, () -> {
-            if (ContainerState.EXITED.equals(c.state().status())) {
+            if (relaunchExited && ContainerState.EXITED.equals(c.state().status())) {
                 relaunch(c, "attach");
             }
         });

@@ -80,7 +80,8 @@ final class CriStreaming implements StreamingBackend {
 
     @Override
     public FrameStream attach(String containerId) {
-        return containers.attach(containers.resolve(containerId, "attach to"));
+        // the CRI attaches to a running container; kubelet restarts containers itself
+        return containers.attach(containers.resolve(containerId, "attach to"), false);
     }
 
     @Override
