@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.it.support.BerthHarness;
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -57,9 +58,11 @@ class DaemonRestartIT {
         berth.ok("run", "-d", "--name", "quitter", "busybox", "sh", "-c", "sleep 2; echo bye; exit 7");
         int pidA = state("keeper-a").get("pid").asInt();
         int pidB = state("keeper-b").get("pid").asInt();
+        int pidQuitter = state("quitter").get("pid").asInt();
 
         berth.killDaemon();
-        BerthHarness.sleep(3500);
+        Await.until("quitter exits while berthd is down", 30_000,
+                () -> !Files.exists(Path.of("/proc/" + pidQuitter)));
         assertTrue(Files.exists(Path.of("/proc/" + pidA)), "keeper-a died with the daemon");
         assertTrue(Files.exists(Path.of("/proc/" + pidB)), "keeper-b died with the daemon");
 
@@ -144,7 +147,7 @@ class DaemonRestartIT {
             for (int i = 0; i < clients; i++) {
                 execs.add(pool.submit(() -> berth.berth("exec", "exec-host", "sleep", "1000")));
             }
-            assertTrue(BerthHarness.eventually(() -> containerPids(id).size() > 1 + clients / 2, 120_000),
+            assertTrue(Await.eventually(() -> containerPids(id).size() > 1 + clients / 2, 120_000),
                     "the execs did not start: " + containerPids(id));
             int started = containerPids(id).size() - 1;
             berth.killDaemon();
@@ -160,7 +163,7 @@ class DaemonRestartIT {
             assertTrue(toldStarted >= started, toldStarted + " clients were told their exec started, "
                     + started + " execs had");
             berth.startDaemon();
-            assertTrue(BerthHarness.eventually(() -> containerPids(id).equals(List.of(init)), 10_000),
+            assertTrue(Await.eventually(() -> containerPids(id).equals(List.of(init)), 10_000),
                     "exec processes outlived their sessions: " + containerPids(id));
             assertEquals("running", state("exec-host").get("status").asText());
             assertEquals("served", berth.ok("exec", "exec-host", "echo", "served"));
