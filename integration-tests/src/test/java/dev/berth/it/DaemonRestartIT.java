@@ -55,13 +55,17 @@ class DaemonRestartIT {
     void killNineOfTheDaemonLeavesContainersRunningAndRecoversTheirState() throws Exception {
         berth.ok("run", "-d", "--name", "keeper-a", "busybox", "sh", "-c", "echo started-a; sleep 1000");
         berth.ok("run", "-d", "--name", "keeper-b", "busybox", "sleep", "1000");
-        berth.ok("run", "-d", "--name", "quitter", "busybox", "sh", "-c", "sleep 2; echo bye; exit 7");
+        // The quitter exits when told, on SIGTERM, which it gets only once berthd is down.
+        berth.ok("run", "-d", "--name", "quitter", "busybox", "sh", "-c",
+                "trap 'echo bye; exit 7' TERM; while :; do sleep 0.1; done");
         int pidA = state("keeper-a").get("pid").asInt();
         int pidB = state("keeper-b").get("pid").asInt();
         int pidQuitter = state("quitter").get("pid").asInt();
+        Await.until("the quitter catches SIGTERM", 30_000, () -> catchesSigterm(pidQuitter));
 
         berth.killDaemon();
-        Await.until("quitter exits while berthd is down", 30_000,
+        ProcessHandle.of(pidQuitter).orElseThrow().destroy();
+        Await.until("the quitter exits while berthd is down", 30_000,
                 () -> !Files.exists(Path.of("/proc/" + pidQuitter)));
         assertTrue(Files.exists(Path.of("/proc/" + pidA)), "keeper-a died with the daemon");
         assertTrue(Files.exists(Path.of("/proc/" + pidB)), "keeper-b died with the daemon");
@@ -82,6 +86,20 @@ class DaemonRestartIT {
 
         berth.ok("stop", "-t", "1", "keeper-b");
         assertEquals("exited", state("keeper-b").get("status").asText(), "a re-adopted container's exit is seen");
+    }
+
+    /**
+     * Whether the process has a SIGTERM handler (its SigCgt mask): a pid namespace's init gets only the signals
+     * it handles.
+     */
+    private static boolean catchesSigterm(int pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .filter(l -> l.startsWith("SigCgt:"))
+                    .anyMatch(l -> (Long.parseUnsignedLong(l.substring(7).strip(), 16) & (1L << (15 - 1))) != 0);
+        } catch (IOException e) {
+            return false; // gone
+        }
     }
 
     @Test
