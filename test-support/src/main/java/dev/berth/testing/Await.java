@@ -3,7 +3,6 @@ package dev.berth.testing;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * Waiting in tests: on a condition, polled until a deadline, never for a fixed time. The deadline only bounds a
@@ -24,16 +23,20 @@ public final class Await {
 
     /** Polls until the condition holds or the time is up; whether it held. */
     public static boolean eventually(BooleanSupplier condition, long timeoutMillis) {
-        long deadline = System.nanoTime() + Duration.ofMillis(timeoutMillis).toNanos();
-        long pause = FIRST_PAUSE_MILLIS;
-        while (System.nanoTime() - deadline < 0) {
+        Deadline deadline = new Deadline(timeoutMillis);
+        do {
             if (condition.getAsBoolean()) {
                 return true;
             }
-            pause(Math.min(pause, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-            pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
+        } while (deadline.pause());
+        return false;
+    }
+
+    /** Fails with {@code what} unless the condition holds in time. */
+    public static void until(String what, long timeoutMillis, BooleanSupplier condition) {
+        if (!eventually(condition, timeoutMillis)) {
+            throw new AssertionError(what + " (not within " + timeoutMillis + " ms)");
         }
-        return condition.getAsBoolean();
     }
 
     /**
@@ -41,40 +44,40 @@ public final class Await {
      * What the reading throws ends the wait.
      */
     public static <T> T lastValue(Reading<T> reading, Predicate<T> done, long timeoutMillis) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMillis(timeoutMillis).toNanos();
-        long pause = FIRST_PAUSE_MILLIS;
-        T value = reading.read();
-        while (!done.test(value) && System.nanoTime() - deadline < 0) {
-            pause(Math.min(pause, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-            pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
+        Deadline deadline = new Deadline(timeoutMillis);
+        T value;
+        do {
             value = reading.read();
-        }
+            if (done.test(value)) {
+                return value;
+            }
+        } while (deadline.pause());
         return value;
     }
 
-    /** Fails with {@code what} (and the detail, read at the failure) unless the condition holds in time. */
-    public static void until(String what, long timeoutMillis, BooleanSupplier condition, Supplier<String> detail) {
-        if (!eventually(condition, timeoutMillis)) {
-            throw new AssertionError(what + " (not within " + timeoutMillis + " ms)" + detailOf(detail));
+    /** Pauses between polls: short at first, so a quick condition is seen quickly, then longer. */
+    private static final class Deadline {
+        private final long end;
+        private long pauseMillis = FIRST_PAUSE_MILLIS;
+
+        Deadline(long timeoutMillis) {
+            end = System.nanoTime() + Duration.ofMillis(timeoutMillis).toNanos();
         }
-    }
 
-    /** Fails with {@code what} unless the condition holds in time. */
-    public static void until(String what, long timeoutMillis, BooleanSupplier condition) {
-        until(what, timeoutMillis, condition, () -> "");
-    }
-
-    private static String detailOf(Supplier<String> detail) {
-        String d = detail.get();
-        return d == null || d.isEmpty() ? "" : ": " + d;
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting", e);
+        /** Pauses before the next poll; false, at once, when the time is up. */
+        boolean pause() {
+            long leftMillis = (end - System.nanoTime()) / 1_000_000;
+            if (leftMillis <= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(Math.min(pauseMillis, leftMillis));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting", e);
+            }
+            pauseMillis = Math.min(pauseMillis * 2, MAX_PAUSE_MILLIS);
+            return true;
         }
     }
 }
