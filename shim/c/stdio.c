@@ -19,13 +19,6 @@ static void init(struct proc_stdio *s)
 	s->console_path[0] = 0;
 }
 
-static void xclose(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 int stdio_pipes(struct proc_stdio *s, int with_stdin)
 {
 	int p[2];

@@ -137,3 +137,10 @@ int mkdir_p(const char *path, mode_t mode)
 	}
 	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
+
+void xclose(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}

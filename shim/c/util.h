@@ -14,6 +14,8 @@ ssize_t read_small_file(const char *path, char *buf, size_t cap);
 int set_nonblock(int fd);
 int set_cloexec(int fd);
 int write_all(int fd, const void *buf, size_t len);
+/* Closes *fd if open and marks it closed (-1). */
+void xclose(int *fd);
 long long monotonic_ms(void);
 /* mkdir -p */
 int mkdir_p(const char *path, mode_t mode);

@@ -1,5 +1,6 @@
 package dev.berth.image;
 
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -93,12 +94,8 @@ final class RegistryFixture implements AutoCloseable {
         Files.writeString(dir.resolve("config.yml"), cfg);
         process = new ProcessBuilder(REGISTRY, "serve", dir.resolve("config.yml").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!answers()) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
-            }
-            Thread.sleep(50);
+        if (!Await.lastValue(() -> answers() || !process.isAlive(), up -> up, 15_000) || !process.isAlive()) {
+            throw new IllegalStateException("docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.it.support.BerthHarness;
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
@@ -81,7 +82,7 @@ class ConnectionLimitIT {
             clients.add(c);
         }
         String refused = "berth_connections_refused_total{socket=\"api\"}";
-        assertTrue(BerthHarness.eventually(() -> metric(metricsPort, refused) == flood - CAP, 30_000),
+        assertTrue(Await.eventually(() -> metric(metricsPort, refused) == flood - CAP, 30_000),
                 "refused: " + metric(metricsPort, refused));
         assertEquals(CAP, metric(metricsPort, "berth_connections{socket=\"api\"}"));
         assertEquals(flood - CAP, clients.stream().filter(ConnectionLimitIT::closedByPeer).count(),
@@ -90,9 +91,9 @@ class ConnectionLimitIT {
         // The container exits while the flood holds every connection allowed: runc delete, cgroups, all done.
         BerthHarness.run("kill", "-9", Integer.toString(victimPid));
         Path runcState = berth.runRoot().resolve("runc").resolve(victim);
-        assertTrue(BerthHarness.eventually(() -> !Files.exists(runcState), 30_000),
+        assertTrue(Await.eventually(() -> !Files.exists(runcState), 30_000),
                 "runc state left for the exited container");
-        assertTrue(BerthHarness.eventually(() -> berth.cgroupDirsOf(victim).isEmpty(), 10_000),
+        assertTrue(Await.eventually(() -> berth.cgroupDirsOf(victim).isEmpty(), 10_000),
                 "cgroups left: " + berth.cgroupDirsOf(victim));
         String log = berth.daemonLog();
         assertFalse(log.contains("Too many open files") || log.contains("error=24"), log);
@@ -105,7 +106,7 @@ class ConnectionLimitIT {
         JsonNode exited = state(victim);
         assertEquals("exited", exited.get("status").asText(), exited.toString());
         assertEquals(137, exited.get("exitCode").asInt(), exited.toString());
-        assertTrue(BerthHarness.eventually(() -> metric(metricsPort, "berth_connections{socket=\"api\"}") <= 1, 10_000),
+        assertTrue(Await.eventually(() -> metric(metricsPort, "berth_connections{socket=\"api\"}") <= 1, 10_000),
                 "closed connections still counted open");
     }
 
@@ -121,7 +122,7 @@ class ConnectionLimitIT {
         pb.environment().put("BERTH_SOCKET", berth.socket().toString());
         pb.environment().put("BERTH_LIB", BerthHarness.REPO.resolve("cli/target/lib").toString());
         follower = pb.redirectErrorStream(true).redirectOutput(followed.toFile()).start();
-        assertTrue(BerthHarness.eventually(() -> read(followed).contains("first"), 30_000), read(followed));
+        assertTrue(Await.eventually(() -> read(followed).contains("first"), 30_000), read(followed));
 
         SocketChannel idle = SocketChannel.open(StandardProtocolFamily.UNIX);
         idle.connect(UnixDomainSocketAddress.of(berth.socket()));
@@ -139,7 +140,7 @@ class ConnectionLimitIT {
         idle.configureBlocking(false);
         keptAlive.configureBlocking(false);
 
-        assertTrue(BerthHarness.eventually(() -> closedByPeer(idle) && closedByPeer(keptAlive), 15_000),
+        assertTrue(Await.eventually(() -> closedByPeer(idle) && closedByPeer(keptAlive), 15_000),
                 "idle connections outlived connection_idle_timeout");
         assertTrue(System.nanoTime() - opened >= 1_500_000_000L, "closed before the timeout");
         assertTrue(metric(metricsPort, "berth_connections_idle_closed_total{socket=\"api\"}") >= 2);
@@ -147,7 +148,7 @@ class ConnectionLimitIT {
         // The stream has been quiet for longer than the timeout, and follows on.
         assertTrue(follower.isAlive(), "logs -f ended: " + read(followed));
         berth.ok("exec", "quiet", "touch", "/go");
-        assertTrue(BerthHarness.eventually(() -> read(followed).contains("second"), 15_000), read(followed));
+        assertTrue(Await.eventually(() -> read(followed).contains("second"), 15_000), read(followed));
     }
 
     private static boolean closedByPeer(SocketChannel c) {

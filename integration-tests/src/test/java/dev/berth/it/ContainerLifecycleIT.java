@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.SharedDaemonIT;
 import dev.berth.it.support.BerthHarness.Result;
+import dev.berth.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -233,7 +234,7 @@ class ContainerLifecycleIT extends SharedDaemonIT {
             String id = berth.ok("create", "busybox", "sh", "-c", "exit 7");
             try {
                 berth.ok("start", id);
-                assertTrue(BerthHarness.eventually(() -> {
+                assertTrue(Await.eventually(() -> {
                     try {
                         JsonNode state = inspect(id).get("state");
                         return "exited".equals(state.get("status").asText()) && state.get("exitCode").asInt() == 7;
@@ -251,7 +252,7 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     void killSendsTheSignal() throws Exception {
         berth.ok("run", "-d", "--name", "victim", "busybox", "sleep", "1000");
         berth.ok("kill", "-s", "KILL", "victim");
-        assertTrue(BerthHarness.eventually(() -> {
+        assertTrue(Await.eventually(() -> {
             try {
                 return inspect("victim").at("/state/exitCode").asInt() == 137;
             } catch (Exception e) {
@@ -264,7 +265,7 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     @Test
     void logsKeepStdoutAndStderrApart() throws Exception {
         berth.ok("run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; echo two >&2; sleep 0.3; echo three");
-        assertTrue(BerthHarness.eventually(() -> {
+        assertTrue(Await.eventually(() -> {
             try {
                 return inspect("talker").at("/state/status").asText().equals("exited");
             } catch (Exception e) {

@@ -20,6 +20,7 @@ import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.ImageStoreFiles;
 import dev.berth.it.support.TestRegistry;
 import dev.berth.oci.failpoint.FailPoints;
+import dev.berth.testing.Await;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -188,16 +189,7 @@ class CrashConsistencyIT {
     /** The invariants, polled for a while: recovery finishes some clean-up (exits, releases) in the background. */
     private static List<String> consistent(BerthHarness berth, Cri cri, Set<String> toldContainers,
             Set<String> toldPods) throws Exception {
-        List<String> v = List.of();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            v = violations(berth, cri, toldContainers, toldPods);
-            if (v.isEmpty()) {
-                break;
-            }
-            BerthHarness.sleep(250);
-        }
-        return v;
+        return Await.lastValue(() -> violations(berth, cri, toldContainers, toldPods), List::isEmpty, 15_000);
     }
 
     private static List<String> violations(BerthHarness berth, Cri cri, Set<String> toldContainers,

@@ -12,6 +12,8 @@ import dev.berth.daemon.streaming.SpdyTestClient;
 import dev.berth.daemon.streaming.WsTestClient;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.CriChannel;
+import dev.berth.it.support.CriFixture;
+import dev.berth.testing.Await;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.netty.channel.EventLoopGroup;
@@ -23,6 +25,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +45,7 @@ import org.junit.jupiter.api.Test;
  */
 class CriPodsIT {
     private static final String IMAGE = "localhost/busybox:latest";
+    private static final CriFixture fixture = new CriFixture();
     private static BerthHarness berth;
     private static String bridge;
     private static String subnetPrefix;
@@ -54,9 +58,9 @@ class CriPodsIT {
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/lib/cni/bridge")), "needs containernetworking-plugins");
         int third = ThreadLocalRandom.current().nextInt(2, 250);
-        bridge = "bit" + third + "x" + ThreadLocalRandom.current().nextInt(1000);
+        bridge = fixture.bridge("bit" + third + "x" + ThreadLocalRandom.current().nextInt(1000));
         subnetPrefix = "10.243." + third + ".";
-        Path cni = Files.createTempDirectory("berth-it-cni");
+        Path cni = fixture.tempDirectory("berth-it-cni");
         Files.writeString(cni.resolve("10-it.conflist"), """
                 {"cniVersion": "1.0.0", "name": "%s", "plugins": [
                   {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": false, "hairpinMode": true,
@@ -71,28 +75,14 @@ class CriPodsIT {
         wrapper.toFile().setExecutable(true);
         berth = new BerthHarness(List.of("cni_conf_dir = \"" + cni + "\"", "[runtimes]",
                 "wrapped = \"" + wrapper + "\""));
-        cri = new CriChannel(berth.criSocket());
+        cri = fixture.connect(berth);
         runtime = cri.runtime();
         asyncRuntime = cri.asyncRuntime();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (cri != null) {
-                cri.removeAllPods();
-            }
-        } finally {
-            if (cri != null) {
-                cri.close();
-            }
-            if (berth != null) {
-                berth.close();
-            }
-            if (bridge != null) {
-                BerthHarness.run("ip", "link", "del", bridge);
-            }
-        }
+        fixture.close();
     }
 
     private static RuntimeServiceGrpc.RuntimeServiceBlockingStub rt() {
@@ -151,9 +141,7 @@ class CriPodsIT {
     @AfterEach
     void noPodLeft() {
         // Each test removes its pods; a leftover would make the next one's counts wrong.
-        for (PodSandbox p : rt().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-            removePod(p.getId());
-        }
+        fixture.removeAllPods();
     }
 
     @Test
@@ -172,7 +160,7 @@ class CriPodsIT {
         start(client);
         assertEquals(ContainerState.CONTAINER_RUNNING, status(client).getState());
 
-        assertTrue(BerthHarness.eventually(() -> exec(client, "wget", "-q", "-O", "-",
+        assertTrue(Await.eventually(() -> exec(client, "wget", "-q", "-O", "-",
                 "http://127.0.0.1:8080/index.html").getStdout().toStringUtf8().contains("hello-from-server"), 10_000));
         String addr = exec(client, "ip", "-4", "addr", "show", "eth0").getStdout().toStringUtf8();
         assertTrue(addr.contains(ps.getNetwork().getIp() + "/24"), addr);
@@ -199,7 +187,7 @@ class CriPodsIT {
                 "mkdir -p /www && echo mapped > /www/index.html && exec httpd -f -p 8080 -h /www"));
         start(server);
         String gateway = subnetPrefix + "1";
-        assertTrue(BerthHarness.eventually(() -> httpGet(gateway, hostPort).contains("mapped"), 10_000),
+        assertTrue(Await.eventually(() -> httpGet(gateway, hostPort).contains("mapped"), 10_000),
                 "GET http://" + gateway + ":" + hostPort + " through portmap");
         removePod(podId);
     }
@@ -286,13 +274,13 @@ class CriPodsIT {
         start(id);
         Path log = Path.of(pod.getLogDirectory(), "talker.log");
         assertEquals(log.toString(), status(id).getLogPath());
-        assertTrue(BerthHarness.eventually(() -> read(log).contains(" stdout F line-1"), 10_000), read(log));
+        assertTrue(Await.eventually(() -> read(log).contains(" stdout F line-1"), 10_000), read(log));
         assertTrue(read(log).lines().allMatch(l -> l.matches("\\S+Z? (stdout|stderr) [PF] .*")), read(log));
 
         Path rotated = Path.of(log + ".1");
         Files.move(log, rotated);
         rt().reopenContainerLog(ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
-        assertTrue(BerthHarness.eventually(() -> read(log).contains("line-"), 10_000), "a new log file is written");
+        assertTrue(Await.eventually(() -> read(log).contains("line-"), 10_000), "a new log file is written");
         removePod(podId);
     }
 
@@ -313,7 +301,7 @@ class CriPodsIT {
                         .setMemoryLimitInBytes(16 << 20)));
         String id = createContainer(podId, pod, c);
         start(id);
-        assertTrue(BerthHarness.eventually(() -> status(id).getState() == ContainerState.CONTAINER_EXITED, 30_000));
+        assertTrue(Await.eventually(() -> status(id).getState() == ContainerState.CONTAINER_EXITED, 30_000));
         ContainerStatus s = status(id);
         assertEquals(137, s.getExitCode());
         assertEquals("OOMKilled", s.getReason());
@@ -582,9 +570,14 @@ class CriPodsIT {
             }
         }));
         reader.start();
-        Thread.sleep(500);
         PodSandboxConfig pod = podConfig("events").build();
         String podId = runPod(pod);
+        // The subscription has no answer of its own: it is in place once a probe container's event comes.
+        List<String> probes = new ArrayList<>();
+        Await.until("the event stream carries events", 60_000, () -> {
+            probes.add(createContainer(podId, pod, container("probe-" + probes.size(), "true")));
+            return events.stream().anyMatch(e -> probes.contains(e.getContainerId()));
+        });
         String id = createContainer(podId, pod, container("c", "sleep", "3600"));
         start(id);
         rt().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
@@ -614,7 +607,7 @@ class CriPodsIT {
         start(id);
         berth.killDaemon();
         berth.startDaemon();
-        assertTrue(BerthHarness.eventually(() -> {
+        assertTrue(Await.eventually(() -> {
             try {
                 return podStatus(podId).getState() == PodSandboxState.SANDBOX_READY;
             } catch (StatusRuntimeException e) {

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.cri.v1.*;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.CriChannel;
+import dev.berth.it.support.CriFixture;
 import dev.berth.oci.json.OciJson;
+import dev.berth.testing.Await;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.Test;
 class CriStatusIT {
     private static final String BUSYBOX = "localhost/busybox:latest";
     private static final String GROUPED = "localhost/umoci-grouped:latest";
+    private static final CriFixture fixture = new CriFixture();
     private static BerthHarness berth;
     private static CriChannel cri;
 
@@ -39,7 +42,7 @@ class CriStatusIT {
     static void start() throws Exception {
         assumeTrue(BerthHarness.onPath("umoci"), "needs umoci");
         berth = new BerthHarness();
-        cri = new CriChannel(berth.criSocket());
+        cri = fixture.connect(berth);
         Path layout = umociImage(berth.base().resolve("umoci"));
         berth.ok("image", "import", layout.toString(), "--name", GROUPED);
     }
@@ -68,23 +71,12 @@ class CriStatusIT {
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (cri != null) {
-                cri.removeAllPods();
-            }
-        } finally {
-            if (cri != null) {
-                cri.close();
-            }
-            if (berth != null) {
-                berth.close();
-            }
-        }
+        fixture.close();
     }
 
     @AfterEach
     void noPodLeft() {
-        cri.removeAllPods();
+        fixture.removeAllPods();
     }
 
     private static RuntimeServiceGrpc.RuntimeServiceBlockingStub rt() {
@@ -204,7 +196,7 @@ class CriStatusIT {
 
         berth.killDaemon();
         berth.startDaemon();
-        assertTrue(BerthHarness.eventually(() -> {
+        assertTrue(Await.eventually(() -> {
             try {
                 return status(id, false).getStatus().getState() == ContainerState.CONTAINER_RUNNING;
             } catch (StatusRuntimeException e) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.it.support.BerthHarness;
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -54,12 +55,18 @@ class DaemonRestartIT {
     void killNineOfTheDaemonLeavesContainersRunningAndRecoversTheirState() throws Exception {
         berth.ok("run", "-d", "--name", "keeper-a", "busybox", "sh", "-c", "echo started-a; sleep 1000");
         berth.ok("run", "-d", "--name", "keeper-b", "busybox", "sleep", "1000");
-        berth.ok("run", "-d", "--name", "quitter", "busybox", "sh", "-c", "sleep 2; echo bye; exit 7");
+        // The quitter exits when told, on SIGTERM, which it gets only once berthd is down.
+        berth.ok("run", "-d", "--name", "quitter", "busybox", "sh", "-c",
+                "trap 'echo bye; exit 7' TERM; while :; do sleep 0.1; done");
         int pidA = state("keeper-a").get("pid").asInt();
         int pidB = state("keeper-b").get("pid").asInt();
+        int pidQuitter = state("quitter").get("pid").asInt();
+        Await.until("the quitter catches SIGTERM", 30_000, () -> catchesSigterm(pidQuitter));
 
         berth.killDaemon();
-        BerthHarness.sleep(3500);
+        ProcessHandle.of(pidQuitter).orElseThrow().destroy();
+        Await.until("the quitter exits while berthd is down", 30_000,
+                () -> !Files.exists(Path.of("/proc/" + pidQuitter)));
         assertTrue(Files.exists(Path.of("/proc/" + pidA)), "keeper-a died with the daemon");
         assertTrue(Files.exists(Path.of("/proc/" + pidB)), "keeper-b died with the daemon");
 
@@ -79,6 +86,20 @@ class DaemonRestartIT {
 
         berth.ok("stop", "-t", "1", "keeper-b");
         assertEquals("exited", state("keeper-b").get("status").asText(), "a re-adopted container's exit is seen");
+    }
+
+    /**
+     * Whether the process has a SIGTERM handler (its SigCgt mask): a pid namespace's init gets only the signals
+     * it handles.
+     */
+    private static boolean catchesSigterm(int pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .filter(l -> l.startsWith("SigCgt:"))
+                    .anyMatch(l -> (Long.parseUnsignedLong(l.substring(7).strip(), 16) & (1L << (15 - 1))) != 0);
+        } catch (IOException e) {
+            return false; // gone
+        }
     }
 
     @Test
@@ -144,7 +165,7 @@ class DaemonRestartIT {
             for (int i = 0; i < clients; i++) {
                 execs.add(pool.submit(() -> berth.berth("exec", "exec-host", "sleep", "1000")));
             }
-            assertTrue(BerthHarness.eventually(() -> containerPids(id).size() > 1 + clients / 2, 120_000),
+            assertTrue(Await.eventually(() -> containerPids(id).size() > 1 + clients / 2, 120_000),
                     "the execs did not start: " + containerPids(id));
             int started = containerPids(id).size() - 1;
             berth.killDaemon();
@@ -160,7 +181,7 @@ class DaemonRestartIT {
             assertTrue(toldStarted >= started, toldStarted + " clients were told their exec started, "
                     + started + " execs had");
             berth.startDaemon();
-            assertTrue(BerthHarness.eventually(() -> containerPids(id).equals(List.of(init)), 10_000),
+            assertTrue(Await.eventually(() -> containerPids(id).equals(List.of(init)), 10_000),
                     "exec processes outlived their sessions: " + containerPids(id));
             assertEquals("running", state("exec-host").get("status").asText());
             assertEquals("served", berth.ok("exec", "exec-host", "echo", "served"));

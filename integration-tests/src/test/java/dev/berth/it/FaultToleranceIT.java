@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.TestRegistry;
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -118,7 +119,7 @@ class FaultToleranceIT {
         assertEquals(255, s.get("exitCode").asInt(), s.toString());
         assertTrue(s.get("reason").asText().contains("shim"), "no reason naming the shim: " + s);
         int pid = before.at("/state/pid").asInt();
-        assertTrue(BerthHarness.eventually(() -> !Files.exists(Path.of("/proc/" + pid)), 10_000),
+        assertTrue(Await.eventually(() -> !Files.exists(Path.of("/proc/" + pid)), 10_000),
                 "the container's init outlived its shim");
         assertTrue(berth.ok("ps", "-a").contains("Exited (255)"), berth.ok("ps", "-a"));
         assertFalse(Files.exists(berth.runRoot().resolve("runc").resolve(id)), "runc state left for " + id);
@@ -172,7 +173,7 @@ class FaultToleranceIT {
         berth = new BerthHarness();
         String id = berth.ok("run", "-d", "--name", "init-killed", "busybox", "sh", "-c",
                 "echo before-the-kill; exec sleep 1000");
-        assertTrue(BerthHarness.eventually(() -> logsOf(id).contains("before-the-kill"), 10_000), logsOf(id));
+        assertTrue(Await.eventually(() -> logsOf(id).contains("before-the-kill"), 10_000), logsOf(id));
         int pid = state(id).get("pid").asInt();
         BerthHarness.run("kill", "-9", Integer.toString(pid));
         awaitStatus(id, "exited");
@@ -267,7 +268,7 @@ class FaultToleranceIT {
             assertNoTrace(id);
         }
         for (int pid : brokenInits) {
-            assertTrue(BerthHarness.eventually(() -> !Files.exists(Path.of("/proc/" + pid)), 10_000),
+            assertTrue(Await.eventually(() -> !Files.exists(Path.of("/proc/" + pid)), 10_000),
                     "a broken container's init outlived rm -f: " + pid);
         }
         berth.ok("create", "--name", "no-config", "busybox", "true");
@@ -315,9 +316,10 @@ class FaultToleranceIT {
         Path filler = berth.root().resolve("filler");
         long fill = freeBytes(berth.root()) - (256 << 10);
         BerthHarness.run("fallocate", "-l", Long.toString(fill), filler.toString());
-        assertTrue(BerthHarness.eventually(() -> freeBytes(berth.root()) < 16 << 10, 30_000),
+        assertTrue(Await.eventually(() -> freeBytes(berth.root()) < 16 << 10, 30_000),
                 "the log did not fill the disk: " + freeBytes(berth.root()) + " bytes free");
-        BerthHarness.sleep(2000);
+        // The point: the disk stays full for a while with the logger writing, and nothing gives way meanwhile.
+        Thread.sleep(2000);
 
         int shimPid = inspect(logger).get("shimPid").asInt();
         assertTrue(Files.exists(Path.of("/proc/" + shimPid)), "the shim died of the full disk");
@@ -341,7 +343,7 @@ class FaultToleranceIT {
         Path log = berth.root().resolve("containers").resolve(logger).resolve("ctr.log");
         long lastBefore = lastLineNumber(log);
         Files.delete(filler);
-        assertTrue(BerthHarness.eventually(() -> lastLineNumber(log) > lastBefore + 100, 30_000),
+        assertTrue(Await.eventually(() -> lastLineNumber(log) > lastBefore + 100, 30_000),
                 "logging did not resume after line " + lastBefore);
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
             assertTrue(LOG_ENTRY.matcher(line).matches(), "not a whole log entry: " + line);
@@ -377,7 +379,7 @@ class FaultToleranceIT {
         assertFalse(start.stderr().contains("java."), start.stderr());
         assertEquals("exited", state(ran).get("status").asText());
         assertFalse(Files.exists(berth.runRoot().resolve("runc").resolve(ran)), "runc container left");
-        assertTrue(BerthHarness.eventually(() -> processesNaming(ran).isEmpty(), 10_000),
+        assertTrue(Await.eventually(() -> processesNaming(ran).isEmpty(), 10_000),
                 "a failed start left processes: " + processesNaming(ran));
 
         berth.ok("start", "made");
@@ -455,10 +457,10 @@ class FaultToleranceIT {
         assertFalse(Files.exists(berth.root().resolve("containers").resolve(id)), "container directory left: " + id);
         assertFalse(Files.exists(berth.runRoot().resolve("shims").resolve(id.substring(0, 32))), "shim dir left");
         assertFalse(Files.exists(berth.runRoot().resolve("runc").resolve(id)), "runc state left: " + id);
-        assertTrue(BerthHarness.eventually(() -> berth.cgroupDirsOf(id).isEmpty(), 5_000),
+        assertTrue(Await.eventually(() -> berth.cgroupDirsOf(id).isEmpty(), 5_000),
                 "cgroups left: " + berth.cgroupDirsOf(id));
         assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(id), "mounts left for " + id);
-        assertTrue(BerthHarness.eventually(() -> processesNaming(id).isEmpty(), 10_000),
+        assertTrue(Await.eventually(() -> processesNaming(id).isEmpty(), 10_000),
                 "processes left: " + processesNaming(id));
     }
 
@@ -510,7 +512,7 @@ class FaultToleranceIT {
     }
 
     private void awaitStatus(String ref, String status) throws Exception {
-        boolean reached = BerthHarness.eventually(() -> {
+        boolean reached = Await.eventually(() -> {
             try {
                 return state(ref).get("status").asText().equals(status);
             } catch (Exception e) {

@@ -22,6 +22,7 @@ import dev.berth.daemon.api.CurlAs;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.CriChannel;
 import dev.berth.it.support.ViewFsProcess;
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -111,7 +112,7 @@ class HostFilesAccessIT {
         String id = berth.ok("run", "-d", "-v", prog + ":/prog:ro", "busybox", "sh", "-c",
                 "cp /prog/euid /tmp/euid && chmod 4755 /tmp/euid && touch /tmp/ready && sleep 1000").strip();
         Path upperTmp = berth.root().resolve("containers").resolve(id).resolve("upper/tmp");
-        assertTrue(BerthHarness.eventually(() -> Files.exists(upperTmp.resolve("ready")), 20_000),
+        assertTrue(Await.eventually(() -> Files.exists(upperTmp.resolve("ready")), 20_000),
                 "the container did not write its setuid binary");
         // It is there and setuid root, as the container made it: what the host must keep out of reach.
         assertEquals("4755 0", berth.ok("exec", id, "stat", "-c", "%a %u", "/tmp/euid").strip());
@@ -132,7 +133,7 @@ class HostFilesAccessIT {
         try (CriChannel cri = new CriChannel(berth.criSocket())) {
             String podId = runHostNetworkPod(cri);
             Path ctrLog = berth.root().resolve("containers").resolve(id).resolve("ctr.log");
-            assertTrue(BerthHarness.eventually(() -> Files.exists(ctrLog), 20_000), "no ctr.log");
+            assertTrue(Await.eventually(() -> Files.exists(ctrLog), 20_000), "no ctr.log");
 
             assertNothingExposed();
             assertMode("rwx------", berth.root());

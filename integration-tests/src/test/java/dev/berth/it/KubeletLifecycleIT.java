@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.berth.cri.v1.*;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.CriChannel;
+import dev.berth.it.support.CriFixture;
 import dev.berth.it.support.TestRegistry;
+import dev.berth.testing.Await;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -45,6 +47,7 @@ class KubeletLifecycleIT {
     private static final String APP = "app-" + "a".repeat(58) + "z";
     private static final String SIDECAR = "sidecar-" + "s".repeat(54) + "z";
 
+    private static final CriFixture fixture = new CriFixture();
     private static BerthHarness berth;
     private static Path work;
     private static String bridge;
@@ -61,9 +64,9 @@ class KubeletLifecycleIT {
         assertEquals(63, NAMESPACE.length());
         assertEquals(63, APP.length());
         assertEquals(63, SIDECAR.length());
-        work = Files.createTempDirectory("berth-it-kubelet");
+        work = fixture.tempDirectory("berth-it-kubelet");
         int third = ThreadLocalRandom.current().nextInt(2, 250);
-        bridge = "bkl" + third + "x" + ThreadLocalRandom.current().nextInt(1000);
+        bridge = fixture.bridge("bkl" + third + "x" + ThreadLocalRandom.current().nextInt(1000));
         subnetPrefix = "10.245." + third + ".";
         Path cni = Files.createDirectories(work.resolve("cni"));
         Files.writeString(cni.resolve("10-kubelet.conflist"), """
@@ -73,44 +76,24 @@ class KubeletLifecycleIT {
                 """.formatted(bridge, bridge, subnetPrefix, work.resolve("ipam")));
         if (Stream.of("docker-registry", "skopeo", "umoci", "tar").allMatch(BerthHarness::onPath)
                 && Files.isDirectory(BerthHarness.REPO.resolve("build/images/busybox"))) {
-            registry = TestRegistry.start(work);
+            registry = fixture.closeAtEnd(TestRegistry.start(work));
             registry.push(registry.busyboxLayout("layout"), "kubelet/busybox:1.36");
             image = registry.host() + "/kubelet/busybox:1.36";
         } else {
             image = BUILTIN_IMAGE;
         }
         berth = new BerthHarness(List.of("cni_conf_dir = \"" + cni + "\""));
-        cri = new CriChannel(berth.criSocket());
+        cri = fixture.connect(berth);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (cri != null) {
-                cri.removeAllPods();
-            }
-        } finally {
-            if (cri != null) {
-                cri.close();
-            }
-            if (berth != null) {
-                berth.close();
-            }
-            if (registry != null) {
-                registry.close();
-            }
-            if (bridge != null) {
-                BerthHarness.run("ip", "link", "del", bridge);
-            }
-            if (work != null) {
-                BerthHarness.run("rm", "-rf", work.toString());
-            }
-        }
+        fixture.close();
     }
 
     @AfterEach
     void noPodLeft() {
-        cri.removeAllPods();
+        fixture.removeAllPods();
     }
 
     private static RuntimeServiceGrpc.RuntimeServiceBlockingStub rt() {
@@ -191,7 +174,7 @@ class KubeletLifecycleIT {
     }
 
     private static void awaitState(String id, ContainerState state) {
-        assertTrue(BerthHarness.eventually(() -> status(id).getState() == state, 20_000),
+        assertTrue(Await.eventually(() -> status(id).getState() == state, 20_000),
                 id + " never became " + state + ": " + status(id));
     }
 
@@ -274,7 +257,7 @@ class KubeletLifecycleIT {
         assertEquals(logDirectory.resolve(APP + "/0.log").toString(), appStatus.getLogPath());
         assertEquals(imageRef, appStatus.getImageRef());
         Path appLog = logDirectory.resolve(APP).resolve("0.log");
-        assertTrue(BerthHarness.eventually(() -> read(appLog).contains(" stdout F app started"), 10_000),
+        assertTrue(Await.eventually(() -> read(appLog).contains(" stdout F app started"), 10_000),
                 "the CRI log of " + APP + ": " + read(appLog));
 
         // kubelet's PLEG and status manager: lists with filters

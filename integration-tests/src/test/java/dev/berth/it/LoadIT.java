@@ -26,6 +26,7 @@ import dev.berth.cri.v1.StopContainerRequest;
 import dev.berth.cri.v1.StopPodSandboxRequest;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.CriChannel;
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,7 +81,8 @@ class LoadIT {
                 lifecycle(runtime, podId, pod, "warm-up");
                 latencies.clear();
                 assertTrue(failures.isEmpty(), "the warm-up failed: " + failures);
-                BerthHarness.sleep(IDLE_THREAD_EXPIRY_MILLIS);
+                // Idle pool threads expire by time, not on a condition a test can see.
+                Thread.sleep(IDLE_THREAD_EXPIRY_MILLIS);
                 Counts before = Counts.of(berth);
 
                 long started = System.nanoTime();
@@ -267,14 +269,13 @@ class LoadIT {
 
     /** The counts once they are back to {@code target}, or after the idle threads' expiry and a margin. */
     private static Counts awaitCountsBackTo(BerthHarness berth, Counts target) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_THREAD_EXPIRY_MILLIS + 25_000);
-        Counts now = Counts.of(berth);
-        while (System.nanoTime() < deadline && !(now.fds() <= target.fds() && now.threads() <= target.threads()
-                && now.shims() == target.shims())) {
-            BerthHarness.sleep(1000);
-            now = Counts.of(berth);
+        try {
+            return Await.lastValue(() -> Counts.of(berth), now -> now.fds() <= target.fds()
+                    && now.threads() <= target.threads() && now.shims() == target.shims(),
+                    IDLE_THREAD_EXPIRY_MILLIS + 25_000);
+        } catch (Exception e) {
+            throw new AssertionError("count berthd's fds and threads: " + e, e);
         }
-        return now;
     }
 
     private static String fdTargets(BerthHarness berth) {

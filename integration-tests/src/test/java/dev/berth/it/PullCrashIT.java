@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.TestRegistry;
 import dev.berth.it.support.ImageStoreFiles;
+import dev.berth.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -108,7 +109,7 @@ class PullCrashIT {
         while (!midDownload && System.nanoTime() < deadline && (line = lines.readLine()) != null) {
             seen.add(line);
             if (line.contains("Downloading")) {
-                midDownload = BerthHarness.eventually(() -> proxy.bigBlobBytesSent.get() >= 4 << 20, 20_000);
+                midDownload = Await.eventually(() -> proxy.bigBlobBytesSent.get() >= 4 << 20, 20_000);
             }
         }
         assertTrue(midDownload, "the pull never reported a download in progress: " + seen);
@@ -229,10 +230,19 @@ class PullCrashIT {
                         bigBlobBytesSent.addAndGet(n);
                         long rate = bytesPerSecond;
                         if (rate > 0) {
-                            BerthHarness.sleep(n * 1000L / rate);
+                            throttle(n * 1000L / rate);
                         }
                     }
                 }
+            }
+        }
+
+        /** The proxy's bandwidth limit: here the pause is the point, it waits for nothing. */
+        private static void throttle(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.it.support.BerthHarness;
+import dev.berth.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -37,9 +38,9 @@ class ReloadIT {
 
         Files.writeString(level, "log_level = \"debug\"\n");
         BerthHarness.run("kill", "-HUP", Long.toString(berth.daemonPid()));
-        assertTrue(BerthHarness.eventually(() -> log().contains(RELOADED), 30_000), "no reload logged:\n" + log());
+        assertTrue(Await.eventually(() -> log().contains(RELOADED), 30_000), "no reload logged:\n" + log());
         berth.ok("ps", "-a");
-        assertTrue(BerthHarness.eventually(() -> {
+        assertTrue(Await.eventually(() -> {
             String l = log();
             return l.substring(l.indexOf(RELOADED)).contains(" DEBUG ApiHandler: GET /v1/containers");
         }, 30_000), "no debug line after the reload:\n" + log());

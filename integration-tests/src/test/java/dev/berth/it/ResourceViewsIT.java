@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.ViewFsProcess;
+import dev.berth.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,7 +64,7 @@ class ResourceViewsIT {
         assertTrue(berth.ok("exec", small, "grep", "MemTotal", "/proc/meminfo").contains("65536 kB"));
         assertTrue(berth.ok("exec", large, "grep", "MemTotal", "/proc/meminfo").contains("262144 kB"));
         berth.ok("update", "--memory", "128m", small);
-        assertTrue(BerthHarness.eventually(() -> {
+        assertTrue(Await.eventually(() -> {
             try {
                 return berth.ok("exec", small, "grep", "MemTotal", "/proc/meminfo").contains("131072 kB");
             } catch (Exception e) {

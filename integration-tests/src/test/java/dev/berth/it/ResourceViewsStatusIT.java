@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.ViewFsProcess;
+import dev.berth.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ class ResourceViewsStatusIT {
             viewfs.start();
             info = berth.ok("info");
             assertTrue(info.contains("Resource Views: active, berth-viewfs serving " + mount), info);
-            assertTrue(BerthHarness.eventually(() -> views(berth, running).equals("true")
+            assertTrue(Await.eventually(() -> views(berth, running).equals("true")
                     && views(berth, created).equals("true"), 20_000),
                     "views not added once the server served:\n" + berth.daemonLog());
             assertTrue(memTotal(berth, running).contains(" 65536 kB"), "bound into the running container");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.ViewFsProcess;
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,7 +114,7 @@ class ViewfsRestartIT {
         } finally {
             pool.shutdownNow();
         }
-        assertTrue(BerthHarness.eventually(() -> all(c -> c[0] >= 3), 30_000), "readers did not start reading");
+        assertTrue(Await.eventually(() -> all(c -> c[0] >= 3), 30_000), "readers did not start reading");
         System.out.printf("ViewfsRestartIT: %d readers up in %d ms%n", READERS,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
         for (long[] c : counts()) {
@@ -125,7 +126,7 @@ class ViewfsRestartIT {
         viewfs.kill();
         viewfs.start();
         // healed: every reader has read its view successfully a few times since the kill
-        assertTrue(BerthHarness.eventually(() -> {
+        assertTrue(Await.eventually(() -> {
             try {
                 long[][] now = counts();
                 for (int i = 0; i < READERS; i++) {
@@ -142,7 +143,7 @@ class ViewfsRestartIT {
 
         long[][] healed = counts();
         // every reader goes on reading (a loop takes seconds at high load: no fixed window)
-        assertTrue(BerthHarness.eventually(() -> {
+        assertTrue(Await.eventually(() -> {
             try {
                 long[][] now = counts();
                 for (int i = 0; i < READERS; i++) {

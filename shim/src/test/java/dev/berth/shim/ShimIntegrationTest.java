@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.oci.BerthException;
+import dev.berth.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -156,6 +157,31 @@ class ShimIntegrationTest {
         return f;
     }
 
+    /**
+     * A watch the shim has accepted: from then on the exit reaches the monitor through its WAIT (the shim stays
+     * until an accepted client has its answer), not through the exit file of a shim already gone.
+     */
+    private static CompletableFuture<WatchResult> watchAccepted(String id, int shimPid) {
+        long before = socketsOf(shimPid);
+        CompletableFuture<WatchResult> f = watch(id);
+        Await.until("shim " + shimPid + " accepts the monitor's connection", 20_000, () -> socketsOf(shimPid) > before);
+        return f;
+    }
+
+    private static long socketsOf(int pid) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (IOException e) {
+                    return false; // closed meanwhile
+                }
+            }).count();
+        } catch (IOException e) {
+            throw new AssertionError("list the fds of shim " + pid + ": " + e, e);
+        }
+    }
+
     /** Reads frames until the exit frame; returns stdout, stderr and the exit code joined by '|'. */
     private static String drain(FrameStream s) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -178,8 +204,7 @@ class ShimIntegrationTest {
         LaunchedShim l = launch(o);
         assertTrue(l.containerPid() > 0 && l.shimPid() > 0);
         assertEquals(l.shimPid(), new ShimClient(o.stateDir()).shimPid().orElseThrow());
-        CompletableFuture<WatchResult> w = watch(o.id());
-        Thread.sleep(200); // the WAIT is in place before the container can exit
+        CompletableFuture<WatchResult> w = watchAccepted(o.id(), l.shimPid());
         start(o.id());
         WatchResult r = w.get(20, TimeUnit.SECONDS);
         assertEquals(WatchResult.EXITED, r.reason());
@@ -283,8 +308,7 @@ class ShimIntegrationTest {
         ShimOptions o = bundle("j-dead", false, "sleep", "30");
         LaunchedShim l = launch(o);
         start(o.id());
-        CompletableFuture<WatchResult> w = watch(o.id());
-        Thread.sleep(200);
+        CompletableFuture<WatchResult> w = watchAccepted(o.id(), l.shimPid());
         ProcessHandle.of(l.shimPid()).orElseThrow().destroyForcibly();
         WatchResult r = w.get(20, TimeUnit.SECONDS);
         assertEquals(WatchResult.SHIM_DIED, r.reason());
@@ -307,11 +331,9 @@ class ShimIntegrationTest {
         List<String> these = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             ShimOptions o = bundle("j-many-" + i, false, "sh", "-c", "sleep 0.3; exit " + i);
-            launch(o);
-            all.add(watch(o.id()));
+            all.add(watchAccepted(o.id(), launch(o).shimPid()));
             these.add(o.id());
         }
-        Thread.sleep(200);
         for (String id : these) {
             start(id);
         }

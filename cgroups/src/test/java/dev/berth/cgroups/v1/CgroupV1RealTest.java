@@ -8,6 +8,7 @@ import dev.berth.cgroups.factory.CgroupManagers;
 import dev.berth.cgroups.CgroupMode;
 import dev.berth.cgroups.CgroupStats;
 import dev.berth.cgroups.Resources;
+import dev.berth.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -147,9 +148,7 @@ class CgroupV1RealTest {
         }
         proc.waitFor();
         // the pipeline's other members may still be dying (and counted) after sh exits
-        for (int i = 0; i < 100 && !m.pids(cg).isEmpty(); i++) {
-            Thread.sleep(20);
-        }
+        Await.lastValue(() -> m.pids(cg), List::isEmpty, 10_000);
         long oom = m.oomKillCount(cg);
         assertTrue(oom >= 1 || oom == CgroupFiles.UNAVAILABLE, "oom_kill " + oom);
         if (oom == CgroupFiles.UNAVAILABLE) {
@@ -165,13 +164,14 @@ class CgroupV1RealTest {
             proc.destroyForcibly().waitFor();
         }
         for (Path d : made) {
-            for (int i = 0; i < 50 && Files.exists(d); i++) {
+            Await.eventually(() -> {
                 try {
-                    Files.delete(d);
+                    Files.deleteIfExists(d);
+                    return true;
                 } catch (IOException e) {
-                    Thread.sleep(20);
+                    return false; // processes still leaving it
                 }
-            }
+            }, 5_000);
             if (Files.exists(d)) {
                 System.out.println("WARN could not remove " + d);
             }

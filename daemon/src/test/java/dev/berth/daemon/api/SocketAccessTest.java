@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.oci.BerthException;
+import dev.berth.testing.Await;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,12 +95,9 @@ class SocketAccessTest {
         Process p = new ProcessBuilder("/usr/bin/setpriv", "--groups=" + OTHER_GROUP + "," + NOGROUP, "sleep", "30").start();
         try {
             int[] expected = {OTHER_GROUP, NOGROUP};
-            int[] groups = {};
             // Until setpriv has set them: before, the forked process still has the test's own groups.
-            for (int i = 0; i < 100 && !Arrays.equals(expected, groups); i++) {
-                Thread.sleep(20);
-                groups = SocketAccess.supplementaryGroups((int) p.pid());
-            }
+            int[] groups = Await.lastValue(() -> SocketAccess.supplementaryGroups((int) p.pid()),
+                    g -> Arrays.equals(expected, g), 10_000);
             assertArrayEquals(expected, groups);
         } finally {
             p.destroyForcibly().waitFor();

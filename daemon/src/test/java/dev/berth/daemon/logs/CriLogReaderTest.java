@@ -3,10 +3,14 @@ package dev.berth.daemon.logs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.berth.testing.Await;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,15 +55,18 @@ class CriLogReaderTest {
         Path log = dir.resolve("ctr.log");
         Files.writeString(log, "2026-11-22T05:00:00Z stdout F first\n");
         AtomicBoolean running = new AtomicBoolean(true);
-        List<String> out = new ArrayList<>();
+        List<String> out = new CopyOnWriteArrayList<>();
+        // "second" is written once the reader has read "first", and the container exits once it has both.
         Thread writer = new Thread(() -> {
             try {
-                Thread.sleep(200);
-                Files.writeString(log, "2026-11-22T05:00:01Z stdout F second\n", java.nio.file.StandardOpenOption.APPEND);
-                Thread.sleep(200);
+                if (Await.eventually(() -> out.contains("first\n"), 20_000)) {
+                    Files.writeString(log, "2026-11-22T05:00:01Z stdout F second\n", java.nio.file.StandardOpenOption.APPEND);
+                    Await.eventually(() -> out.contains("second\n"), 20_000);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
                 running.set(false);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
             }
         });
         writer.start();

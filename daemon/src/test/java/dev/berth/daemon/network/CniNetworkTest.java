@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.image.OverlayRootfs;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.json.OciJson;
+import dev.berth.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -231,25 +232,21 @@ class CniNetworkTest {
 
     /** A line from host:port, retried while the server in the pod is still starting (10 s at most). */
     private static String readLineFrom(String host, int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
+        IOException[] lastError = {null};
+        String line = Await.lastValue(() -> {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(host, port), 1000);
                 s.setSoTimeout(5000);
-                String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
-                if (line != null) {
-                    return line;
-                }
+                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
             } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
+                lastError[0] = e;
+                return null;
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no line from " + host + ":" + port + " in 10 s");
-            }
-            Thread.sleep(100);
+        }, l -> l != null, 10_000);
+        if (line == null) {
+            throw new AssertionError("no line from " + host + ":" + port + " in 10 s", lastError[0]);
         }
+        return line;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.berth.daemon.streaming;
 
 import io.netty.bootstrap.Bootstrap;
+import dev.berth.testing.Await;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -103,14 +104,12 @@ public final class SpdyTestClient implements AutoCloseable {
 
     /** Waits for the server's FIN on the stream; what it sent on it. */
     public String awaitFin(int streamId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
+        if (Await.eventually(() -> {
             synchronized (handler) {
-                if (handler.finished.contains(streamId)) {
-                    return text(streamId);
-                }
+                return handler.finished.contains(streamId);
             }
-            Thread.sleep(20);
+        }, 30_000)) {
+            return text(streamId);
         }
         throw new AssertionError("no FIN on stream " + streamId + "; got " + text(streamId));
     }
@@ -124,10 +123,7 @@ public final class SpdyTestClient implements AutoCloseable {
 
     /** Whether the server sent GOAWAY (waits a little for it) while the connection is still open. */
     public boolean goneAway() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < deadline && !handler.goneAway) {
-            Thread.sleep(20);
-        }
+        Await.eventually(() -> handler.goneAway, 5_000);
         return handler.goneAway && channel.isActive();
     }
 

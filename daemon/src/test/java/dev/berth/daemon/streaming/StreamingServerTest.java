@@ -124,7 +124,7 @@ class StreamingServerTest {
     void anExpiredTokenIsRefused() throws Exception {
         try (StreamingServer shortLived = StreamingServer.start(BACKEND, "127.0.0.1", 0, Duration.ofMillis(200))) {
             String url = shortLived.execUrl(new ExecTarget("c1", List.of("true"), new Streams(false, true, false, false)));
-            Thread.sleep(400);
+            Thread.sleep(400); // the point: the token's 200 ms pass
             assertRefused(404, url, V5);
         }
     }

@@ -1,6 +1,7 @@
 package dev.berth.daemon.streaming;
 
 import io.netty.bootstrap.Bootstrap;
+import dev.berth.testing.Await;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -105,13 +106,9 @@ public final class WsTestClient implements AutoCloseable {
 
     /** Waits until channel {@code ch} has received text containing {@code part}. */
     public String awaitText(int ch, String part) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            String s = received().getOrDefault(ch, "");
-            if (s.contains(part)) {
-                return s;
-            }
-            Thread.sleep(20);
+        String s = Await.lastValue(() -> received().getOrDefault(ch, ""), got -> got.contains(part), 20_000);
+        if (s.contains(part)) {
+            return s;
         }
         throw new AssertionError("channel " + ch + " never got \"" + part + "\"; got " + received());
     }

@@ -3,6 +3,7 @@ package dev.berth.it.support;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -181,15 +182,12 @@ public final class BerthHarness implements AutoCloseable {
         pb.environment().putAll(extraEnv);
         daemon = pb.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DAEMON_START_SECONDS);
-        while (System.nanoTime() < deadline) {
-            if (answers(socket)) {
-                return;
-            }
-            if (!daemon.isAlive()) {
-                throw new IllegalStateException("berthd exited at start:\n" + daemonLog());
-            }
-            sleep(50);
+        Await.eventually(() -> answers(socket) || !daemon.isAlive(), DAEMON_START_SECONDS * 1000L);
+        if (answers(socket)) {
+            return;
+        }
+        if (!daemon.isAlive()) {
+            throw new IllegalStateException("berthd exited at start:\n" + daemonLog());
         }
         throw new IllegalStateException("berthd did not serve within " + DAEMON_START_SECONDS + " s:\n" + daemonLog());
     }
@@ -197,7 +195,7 @@ public final class BerthHarness implements AutoCloseable {
     /** The CRI socket once it accepts connections: berthd binds it after the REST socket. */
     public Path criSocket() {
         Path cri = runRoot.resolve("cri.sock");
-        assertTrue(eventually(() -> answers(cri), 30_000), "berthd's CRI socket did not serve within 30 s");
+        assertTrue(Await.eventually(() -> answers(cri), 30_000), "berthd's CRI socket did not serve within 30 s");
         return cri;
     }
 
@@ -279,26 +277,6 @@ public final class BerthHarness implements AutoCloseable {
                     + r.stdout() + "\nstderr: " + r.stderr());
         }
         return r.out();
-    }
-
-    public static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Polls until the condition holds or the time is up. */
-    public static boolean eventually(java.util.function.BooleanSupplier condition, long timeoutMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            sleep(50);
-        }
-        return condition.getAsBoolean();
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.berth.it.support;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.testing.Await;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,7 +74,7 @@ public final class RuncBusybox implements AutoCloseable {
 
     /** Whether runc reports the container stopped within {@code millis}. */
     public boolean stopsWithin(String id, long millis) {
-        return BerthHarness.eventually(() -> {
+        return Await.eventually(() -> {
             try {
                 return BerthHarness.run("runc", "--root", runcRoot, "state", id).contains("\"status\": \"stopped\"");
             } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.berth.it.support;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
@@ -64,7 +65,7 @@ public final class TestRegistry implements AutoCloseable {
         Process process = new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
         TestRegistry registry = new TestRegistry(work, process, host);
-        if (!BerthHarness.eventually(() -> answers(host), 20_000)) {
+        if (!Await.eventually(() -> answers(host), 20_000)) {
             registry.close();
             throw new AssertionError("docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
         }

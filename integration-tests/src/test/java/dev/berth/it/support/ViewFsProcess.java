@@ -2,6 +2,7 @@ package dev.berth.it.support;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.testing.Await;
 import dev.berth.viewfs.caller.ProcFs;
 import dev.berth.viewfs.restart.RestartHealer;
 import java.io.IOException;
@@ -28,7 +29,7 @@ public final class ViewFsProcess {
                 mount.toString(), "--cgroup-parent", cgroupParent)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        assertTrue(BerthHarness.eventually(() -> Files.exists(mount.resolve("proc/meminfo")), 20_000),
+        assertTrue(Await.eventually(() -> Files.exists(mount.resolve("proc/meminfo")), 20_000),
                 "berth-viewfs did not mount " + mount);
     }
 

@@ -1,6 +1,6 @@
 package dev.berth.it.systemd;
 
-import static dev.berth.it.support.BerthHarness.eventually;
+import static dev.berth.testing.Await.eventually;
 import static dev.berth.it.support.BerthHarness.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,6 +22,7 @@ import dev.berth.it.support.GuestSteps;
 import dev.berth.it.support.RuncBusybox;
 import dev.berth.oci.BerthException;
 
+import dev.berth.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -243,7 +244,7 @@ public final class SystemdDriverGuest {
             // The shim leaves berthd's cgroup for a scope of its own (moved in the background after launch).
             long shimPid = (inspect.isArray() ? inspect.get(0) : inspect).get("shimPid").asLong();
             String shimScope = "berth-shim-" + id.substring(0, 12) + ".scope";
-            assertTrue(BerthHarness.eventually(() -> {
+            assertTrue(Await.eventually(() -> {
                 try {
                     return Files.readString(Path.of("/proc/" + shimPid + "/cgroup")).contains("/" + shimScope);
                 } catch (IOException e) {

@@ -1,7 +1,7 @@
 package dev.berth.it.systemd;
 
 import static dev.berth.it.support.BerthHarness.REPO;
-import static dev.berth.it.support.BerthHarness.eventually;
+import static dev.berth.testing.Await.eventually;
 import static dev.berth.it.systemd.SystemdDriverGuest.show;
 import static dev.berth.it.systemd.SystemdServiceGuest.berth;
 import static dev.berth.it.systemd.SystemdServiceGuest.must;

@@ -1,6 +1,6 @@
 package dev.berth.it.v2;
 
-import static dev.berth.it.support.BerthHarness.eventually;
+import static dev.berth.testing.Await.eventually;
 import static dev.berth.it.support.BerthHarness.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -5,6 +5,8 @@ import dev.berth.cgroups.CgroupLayout;
 import dev.berth.cgroups.CgroupMode;
 import dev.berth.viewfs.ViewFsServer;
 import dev.berth.viewfs.caller.CgroupParents;
+import dev.berth.viewfs.cgroup.LimitsCache;
+import dev.berth.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -124,13 +126,14 @@ class ViewFsRealTest {
         List<Path> rev = new ArrayList<>(made);
         Collections.reverse(rev);
         for (Path d : rev) {
-            for (int i = 0; i < 20 && Files.exists(d); i++) {
+            Await.eventually(() -> {
                 try {
-                    Files.delete(d);
+                    Files.deleteIfExists(d);
+                    return true;
                 } catch (IOException e) {
-                    Thread.sleep(50);
+                    return false; // still busy
                 }
-            }
+            }, 5_000);
         }
         if (mount != null) {
             Files.deleteIfExists(mount);
@@ -159,9 +162,7 @@ class ViewFsRealTest {
                 Files.readString(mount.resolve("sys/devices/system/cpu/online")));
         assertThrows(IOException.class, () -> Files.writeString(mount.resolve("proc/meminfo"), "x"));
         // the kernel sends RELEASE after close(2) has returned
-        for (int i = 0; i < 100 && server.fs().openCount() > 0; i++) {
-            Thread.sleep(10);
-        }
+        Await.eventually(() -> server.fs().openCount() == 0, 10_000);
         assertEquals(0, server.fs().openCount(), "every handle released");
     }
 
@@ -250,12 +251,11 @@ class ViewFsRealTest {
                     + " while [ ! -e " + grown + " ]; do sleep 0.02; done;"
                     + " busybox cat " + target + " > " + target + ".sendfile; dd if=" + target + " of=" + target + ".read bs=64k 2>/dev/null;"
                     + " echo AFTER $(grep -c ^processor " + target + ".sendfile)'");
-            for (int i = 0; i < 500 && !Files.exists(stated); i++) {
-                Thread.sleep(20);
-            }
+            Await.eventually(() -> Files.exists(stated), 10_000);
             assertTrue(Files.exists(stated), "the reader stat-ed its bind");
             Files.writeString(cpu.resolve("cpu.cfs_quota_us"), "150000");
-            Thread.sleep(700); // LimitsCache re-reads limits every 500 ms
+            // The cache's age is the condition: nothing else shows the new limit without reading the view under test.
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(LimitsCache.MAX_AGE_NANOS) + 200);
             Files.createFile(grown);
             String out = output(p);
             assertTrue(out.contains("BEFORE 1"), out);
@@ -322,9 +322,8 @@ class ViewFsRealTest {
             lxcfs = new ProcessBuilder("lxcfs", "-f", "-l", "--enable-cfs", "-p", pidFile.toString(), lxcMount.toString())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             procs.add(lxcfs);
-            for (int i = 0; i < 100 && !Files.exists(lxcMount.resolve("proc/meminfo")); i++) {
-                Thread.sleep(50);
-            }
+            Path lxcMeminfo = lxcMount.resolve("proc/meminfo");
+            Await.eventually(() -> Files.exists(lxcMeminfo), 5_000);
             targets.add(lxcMount + "/proc/meminfo");
         }
         String loop = "import os,sys,time\n"

@@ -1,5 +1,6 @@
 package dev.berth.viewfs.restart;
 
+import dev.berth.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,9 +67,7 @@ class RestartHealTest {
     }
 
     void awaitMounted() throws Exception {
-        for (int i = 0; i < 400 && !Files.exists(mount.resolve("proc/meminfo")); i++) {
-            Thread.sleep(50);
-        }
+        Await.eventually(() -> Files.exists(mount.resolve("proc/meminfo")), 20_000);
         assertTrue(Files.exists(mount.resolve("proc/meminfo")), "server did not mount:\n" + log());
     }
 
@@ -79,9 +78,13 @@ class RestartHealTest {
                 "mount --bind " + mount + "/proc/meminfo " + target + " && mount -o remount,bind,ro " + target
                         + " && echo $$ > " + pidFile + " && exec sleep 600")
                 .redirectErrorStream(true).start();
-        for (int i = 0; i < 200 && (!Files.exists(pidFile) || Files.readString(pidFile).isBlank()); i++) {
-            Thread.sleep(25);
-        }
+        Await.eventually(() -> {
+            try {
+                return !Files.readString(pidFile).isBlank();
+            } catch (IOException e) {
+                return false; // not written yet
+            }
+        }, 5_000);
         nsPid = Integer.parseInt(Files.readString(pidFile).strip());
     }
 
@@ -162,11 +165,8 @@ class RestartHealTest {
                 + healer.keepers());
     }
 
-    static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        for (int i = 0; i < 200 && !condition.getAsBoolean(); i++) {
-            Thread.sleep(25);
-        }
-        return condition.getAsBoolean();
+    static boolean eventually(java.util.function.BooleanSupplier condition) {
+        return Await.eventually(condition, 5_000);
     }
 
     @Test
