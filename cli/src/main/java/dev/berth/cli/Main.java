@@ -53,6 +53,7 @@ public final class Main {
         new Sub("stats", ContainerCommands.Stats.class, false),
         new Sub("top", ContainerCommands.Top.class, true),
         new Sub("update", ContainerCommands.Update.class, false),
+        new Sub("events", EventCommands.Events.class, false),
         new Sub("images", ImageCommands.Images.class, false),
         new Sub("image", ImageCommands.ImageGroup.class, false),
         new Sub("rmi", ImageCommands.Rmi.class, false),

@@ -128,6 +128,27 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void eventsTellTheLifecycleOfAContainer() throws Exception {
+        String before = Long.toString(java.time.Instant.now().getEpochSecond() - 1);
+        assertEquals(4, berth.berth("run", "--name", "eventful", "-l", "watch=me", "busybox", "sh", "-c", "exit 4").exitCode());
+        berth.ok("rm", "eventful");
+        java.time.Instant now = java.time.Instant.now();
+        String until = now.getEpochSecond() + "." + String.format("%09d", now.getNano());
+        // a window that has ended: the recent events, then the end of the stream
+        assertEquals("create eventful <no value>\nstart eventful <no value>\ndie eventful 4\ndestroy eventful <no value>",
+                berth.ok("events", "--since", before, "--until", until, "-f", "container=eventful",
+                        "--format", "{{.Action}} {{.Name}} {{.ExitCode}}"));
+        // a window still open ends on time, without any event to end it
+        String soon = Long.toString(java.time.Instant.now().getEpochSecond() + 2);
+        assertEquals("", berth.ok("events", "--until", soon, "-f", "container=nothing-happens-here"));
+        String line = berth.ok("events", "--since", before, "--until", until, "-f", "label=watch=me", "-f", "event=die");
+        assertTrue(line.matches("\\S+Z container die [0-9a-f]{64} \\(exitCode=4, image=busybox, name=eventful\\)"), line);
+        Result bad = berth.berth("events", "-f", "colour=red", "--until", "0s");
+        assertEquals(125, bad.exitCode());
+        assertTrue(bad.stderr().contains("unknown filter 'colour'"), bad.stderr());
+    }
+
+    @Test
     void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
         Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
         assertEquals(127, notFound.exitCode(), notFound.stderr());

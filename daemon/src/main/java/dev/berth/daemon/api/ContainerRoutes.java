@@ -15,7 +15,7 @@ import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.container.ProcessTable;
 import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.logs.CriLogReader;
-import dev.berth.daemon.logs.LogWindow;
+import dev.berth.daemon.logs.TimeWindow;
 import dev.berth.daemon.runtime.CommandStartFailure;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.daemon.store.ContainerState;
@@ -193,7 +193,7 @@ public final class ContainerRoutes {
         boolean follow = ex.flag("follow");
         boolean timestamps = ex.flag("timestamps");
         Integer tail = InputRules.logsTail(c.id(), ex.query("tail"), RequestFields.REST_LOGS);
-        LogWindow window = LogWindow.parse(c.id(), ex.query("since"), ex.query("until"));
+        TimeWindow window = TimeWindow.parse("logs of container " + c.id(), ex.query("since"), ex.query("until"));
         Exchange.FrameWriter out = ex.startFrameStream();
         streamThreads.execute(() -> {
             try {

@@ -27,8 +27,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** One request and its response: JSON answers, chunked frame streams, and the upgrade to raw frames. */
@@ -177,6 +179,16 @@ public final class Exchange {
         } catch (IOException e) {
             throw BerthException.internal("encode response of " + path(), e);
         }
+    }
+
+    /** Runs {@code action} on this connection's event loop after {@code delay}. */
+    public void later(Duration delay, Runnable action) {
+        ctx.executor().schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Runs {@code action} once the client's connection is closed (at once if it already is). */
+    public void onClose(Runnable action) {
+        ctx.channel().closeFuture().addListener(done -> action.run());
     }
 
     public void endJsonLines() {

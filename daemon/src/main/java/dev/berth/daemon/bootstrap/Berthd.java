@@ -11,6 +11,7 @@ import dev.berth.daemon.api.ApiHandler;
 import dev.berth.daemon.api.ApiServer;
 import dev.berth.daemon.api.ConnectionPolicy;
 import dev.berth.daemon.api.ContainerRoutes;
+import dev.berth.daemon.api.EventRoutes;
 import dev.berth.daemon.api.ImageRoutes;
 import dev.berth.daemon.api.SocketAccess;
 import dev.berth.daemon.api.SystemRoutes;
@@ -200,6 +201,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ApiHandler.Routes routes = new ApiHandler.Routes();
         new SystemRoutes(containers, images, runtime, layout, cgroups.driver(), paths, views).register(routes);
         new ContainerRoutes(containers, streams).register(routes);
+        new EventRoutes(containers.events()).register(routes);
         ConfigReloader reloader = new ConfigReloader(this::loadConfig, cfg, Map.of(
                 "log_level", next -> LogSetup.setLevel(next.logLevel()),
                 // Read at each pull and login: the new path is used from the next one on.

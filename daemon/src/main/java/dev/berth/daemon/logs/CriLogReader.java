@@ -26,7 +26,7 @@ public final class CriLogReader {
 
     private final Path log;
     private final StringBuilder[] partial = {new StringBuilder(), new StringBuilder()};
-    private LogWindow window = LogWindow.ALL;
+    private TimeWindow window = TimeWindow.ALL;
     /** A line after the window's end was read: nothing later can be in it. */
     private boolean pastWindow;
 
@@ -40,14 +40,14 @@ public final class CriLogReader {
      */
     public void read(Integer tail, boolean follow, BooleanSupplier running, Sink sink) throws IOException,
             InterruptedException {
-        read(tail, LogWindow.ALL, follow, running, sink);
+        read(tail, TimeWindow.ALL, follow, running, sink);
     }
 
     /**
      * As {@link #read(Integer, boolean, BooleanSupplier, Sink)}, only the lines written within {@code window}:
      * {@code tail} counts among those, as Docker's, and following ends at the first line after it.
      */
-    public void read(Integer tail, LogWindow window, boolean follow, BooleanSupplier running, Sink sink)
+    public void read(Integer tail, TimeWindow window, boolean follow, BooleanSupplier running, Sink sink)
             throws IOException, InterruptedException {
         this.window = window;
         Deque<CriLogLine> last = tail == null ? null : new ArrayDeque<>();

@@ -8,22 +8,23 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 
 /**
- * The times a log request asks for ({@code since}, {@code until}; either open), as Docker's API takes them:
- * Unix seconds with an optional fraction, or RFC 3339.
+ * The times a log or events request asks for ({@code since}, {@code until}; either open), as Docker's API
+ * takes them: Unix seconds with an optional fraction, or RFC 3339.
  */
-public record LogWindow(Instant since, Instant until) {
-    public static final LogWindow ALL = new LogWindow(null, null);
+public record TimeWindow(Instant since, Instant until) {
+    public static final TimeWindow ALL = new TimeWindow(null, null);
 
     /** Either may be null (open); a value that is not a time is an invalid argument naming its parameter. */
-    public static LogWindow parse(String containerId, String since, String until) {
-        LogWindow w = new LogWindow(time(containerId, "since", since), time(containerId, "until", until));
+    /** {@code operation} starts the error messages ("logs of container 3f2a…"). */
+    public static TimeWindow parse(String operation, String since, String until) {
+        TimeWindow w = new TimeWindow(time(operation, "since", since), time(operation, "until", until));
         if (w.since != null && w.until != null && w.until.isBefore(w.since)) {
-            throw BerthException.invalid("logs of container " + containerId + ": until " + until + " is before since " + since);
+            throw BerthException.invalid(operation + ": until " + until + " is before since " + since);
         }
         return w;
     }
 
-    private static Instant time(String containerId, String field, String value) {
+    private static Instant time(String operation, String field, String value) {
         if (value == null || value.isEmpty()) {
             return null;
         }
@@ -35,20 +36,20 @@ public record LogWindow(Instant since, Instant until) {
             }
             return OffsetDateTime.parse(value).toInstant();
         } catch (ArithmeticException | DateTimeParseException e) {
-            throw BerthException.invalid("logs of container " + containerId + ": " + field + " '" + value
+            throw BerthException.invalid(operation + ": " + field + " '" + value
                     + "' is neither Unix seconds nor an RFC 3339 time");
         }
     }
 
-    boolean isOpen() {
+    public boolean isOpen() {
         return since == null && until == null;
     }
 
-    boolean tooEarly(Instant t) {
+    public boolean tooEarly(Instant t) {
         return since != null && t.isBefore(since);
     }
 
-    boolean tooLate(Instant t) {
+    public boolean tooLate(Instant t) {
         return until != null && t.isAfter(until);
     }
 }
