@@ -17,6 +17,7 @@ import dev.berth.viewfs.view.MeminfoView;
 import dev.berth.viewfs.view.PressureView;
 import dev.berth.viewfs.view.StatView;
 import dev.berth.viewfs.view.SwapsView;
+import dev.berth.viewfs.view.SysinfoView;
 import dev.berth.viewfs.view.UptimeView;
 
 import java.nio.charset.StandardCharsets;
@@ -181,6 +182,20 @@ public final class ViewFiles {
             default:
                 throw new IllegalArgumentException("viewfs: no such file " + file);
         }
+    }
+
+    /** sysinfo(2) for container {@code c}: the figures of its meminfo, uptime and loadavg views. */
+    public SysinfoView sysinfo(ContainerCgroup c) {
+        Limits lim = limits.get(c);
+        LoadTracker.Load l = load.load(c);
+        return SysinfoView.of(host(MEMINFO), source.memory(c, lim), elapsed(c, lim), l.avenrun(), l.total());
+    }
+
+    /** How many CPUs container {@code c} is shown (its online list's count). */
+    public int visibleCpuCount(ContainerCgroup c) {
+        Limits lim = limits.get(c);
+        return new CpuSnapshot(lim.quotaMicros(), lim.periodMicros(), lim.cpuset(), 0, 0, 0)
+                .visibleCpus(hostCpus().online()).size();
     }
 
     private HostCpus hostCpus() {
