@@ -14,12 +14,15 @@
  * text lines: "KEEPER <pid>" first, then "FD <n>" for every descriptor held, at once and whenever one
  * arrives; it takes each with pidfd_getfd(2). It writes nothing: its end closing is its death.
  *
+ * After the descriptors held at its connection the server gets "READY": it may then look at SLOT.
+ *
  * SLOT (a file of at least 88 bytes, made here, zeroed) is where the server receives each notification
  * (SECCOMP_IOCTL_NOTIF_RECV into its shared mapping: offset 0 the int32 number of the descriptor here,
  * offset 8 the 80-byte struct seccomp_notif) and clears the id once it answered. A server killed between
- * the two leaves a caller waiting for an answer that no one would ever send: when its connection ends
- * this process answers that notification with SECCOMP_USER_NOTIF_FLAG_CONTINUE (the real syscall), if
- * the kernel still has it pending (SECCOMP_IOCTL_NOTIF_ID_VALID).
+ * the two leaves a caller waiting for an answer that the kernel will not hand out again: the next server
+ * answers it from SLOT (after READY). If none connects within the grace, this process answers it with
+ * SECCOMP_USER_NOTIF_FLAG_CONTINUE (the real syscall), if the kernel still has it pending
+ * (SECCOMP_IOCTL_NOTIF_ID_VALID).
  *
  * Without a server, callers wait GRACE_SECONDS for the next one (a restart); after that, and until a
  * server connects, this process answers every notification with CONTINUE: callers get the host's
@@ -277,6 +280,10 @@ int main(int argc, char **argv)
     static struct pollfd p[MAX_FDS + 3];
     for (;;) {
         int answering = server < 0 && now_ms() - alone_since >= grace * 1000;
+        if (answering) {
+            /* what the last server left unanswered: no successor came to answer it */
+            finish_slot(slot);
+        }
         p[0] = (struct pollfd){.fd = listener, .events = POLLIN};
         p[1] = (struct pollfd){.fd = control, .events = POLLIN};
         p[2] = (struct pollfd){.fd = server, .events = POLLIN};
@@ -300,7 +307,6 @@ int main(int argc, char **argv)
                 close(server);
                 server = -1;
                 alone_since = now_ms();
-                finish_slot(slot);
             }
         }
         for (int i = nheld - 1; i >= 0; i--) {
@@ -316,8 +322,8 @@ int main(int argc, char **argv)
             int s = accept4(control, NULL, NULL, SOCK_CLOEXEC);
             if (s >= 0) {
                 if (server >= 0) {
+                    /* a live predecessor may be answering into SLOT: only a dead one leaves it to this one */
                     close(server);
-                    finish_slot(slot);
                 }
                 server = s;
                 char hello[32];
@@ -325,6 +331,9 @@ int main(int argc, char **argv)
                 int ok = tell(server, hello, (size_t)n);
                 for (int i = 0; ok && i < nheld; i++) {
                     ok = tell_fd(server, held[i]);
+                }
+                if (ok) {
+                    tell(server, "READY\n", 6);
                 }
             }
         }

@@ -82,12 +82,6 @@ public final class ViewFsServer implements AutoCloseable {
      * a failed take-over still leaves the mount serving, so it is sent then too.
      */
     public void serve(SdNotify notify) {
-        try {
-            syscalls.start();
-        } catch (IllegalStateException e) {
-            LOG.log(System.Logger.Level.WARNING, e.getMessage() + ": containers' sysinfo and sched_getaffinity"
-                    + " show the host's memory and CPUs");
-        }
         healer.clearDeadMount();
         if (!Files.isDirectory(mountPoint)) {
             throw new IllegalArgumentException(mountPoint + " is not a directory");
@@ -96,6 +90,9 @@ public final class ViewFsServer implements AutoCloseable {
             try {
                 if (fs.awaitMounted(MOUNT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     String status = "serving " + mountPoint;
+                    // only once mounted: a second instance for the mount point (refused above) must not take
+                    // the notification descriptors from the live one
+                    startSyscallViews();
                     try {
                         healer.startKeeper();
                         RestartHealer.Result healed = healer.heal();
@@ -118,6 +115,15 @@ public final class ViewFsServer implements AutoCloseable {
         heal.setDaemon(true);
         heal.start();
         mount(true);
+    }
+
+    private void startSyscallViews() {
+        try {
+            syscalls.start();
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage() + ": containers' sysinfo and sched_getaffinity"
+                    + " show the host's memory and CPUs");
+        }
     }
 
     public ViewFs fs() {

@@ -18,6 +18,7 @@ final class SeccompNative {
     static final long NOTIF_ID_VALID = 0x40082102L;
     static final long SYS_PIDFD_OPEN = 434;
     static final long SYS_PIDFD_GETFD = 438;
+    static final long SYS_SCHED_GETAFFINITY = 204;
     static final short POLLIN = 0x1;
     static final short POLLERR = 0x8;
     static final short POLLHUP = 0x10;
@@ -52,8 +53,6 @@ final class SeccompNative {
 
         @SaveError long read(int fd, @Out byte[] buf, long count);
 
-        @SaveError int sched_getaffinity(int pid, long size, Pointer mask);
-
         String strerror(int errnum);
     }
 
@@ -82,10 +81,13 @@ final class SeccompNative {
         return Memory.allocateDirect(runtime(), bytes, true);
     }
 
-    /** The kernel's cpumask size in bytes: what sched_getaffinity returns for a buffer larger than any. */
+    /**
+     * The kernel's cpumask size in bytes: what the sched_getaffinity syscall returns for a buffer larger than
+     * any (glibc's wrapper returns 0 instead).
+     */
     static int kernelMaskBytes() {
         Pointer buf = allocate(8192);
-        int n = libc().sched_getaffinity(0, 8192, buf);
+        int n = (int) libc().syscall(SYS_SCHED_GETAFFINITY, 0, 8192, buf.address());
         if (n <= 0) {
             throw new IllegalStateException("sched_getaffinity: " + lastError());
         }

@@ -47,12 +47,16 @@ public final class SyscallViews implements AutoCloseable {
     private final Path listener;
     private final Path keeper;
     private final ProcFs proc;
-    private final SyscallAnswers answers;
+    private final CallerResolver callers;
+    private final ViewFiles files;
+    private SyscallAnswers answers;
     private final SeccompNative.Libc c = SeccompNative.libc();
     private final ConcurrentLinkedQueue<Held> incoming = new ConcurrentLinkedQueue<>();
     private final int[] wake = new int[2];
     private SocketChannel keeperConnection;
     private volatile boolean closed;
+    /** Set when the keeper said READY: the slot may hold what a killed predecessor left unanswered. */
+    private volatile boolean recoverSlot;
 
     /** @param keeper the berth-viewfs-notify binary */
     public SyscallViews(Path mountPoint, Path keeper, ProcFs proc, CallerResolver callers, ViewFiles files) {
@@ -61,10 +65,8 @@ public final class SyscallViews implements AutoCloseable {
         this.slotFile = slot(mountPoint);
         this.keeper = keeper;
         this.proc = proc;
-        String possible = proc.read(Path.of("/sys/devices/system/cpu/possible"));
-        List<Integer> cpus = CpuList.parse(possible == null ? "" : possible.trim());
-        int nrCpuIds = cpus.isEmpty() ? 1 : cpus.get(cpus.size() - 1) + 1;
-        this.answers = new SyscallAnswers(callers, files, nrCpuIds, SeccompNative.kernelMaskBytes());
+        this.callers = callers;
+        this.files = files;
     }
 
     /** The socket runc connects to (linux.seccomp.listenerPath). */
@@ -85,6 +87,10 @@ public final class SyscallViews implements AutoCloseable {
      * IllegalStateException when neither works (the caller logs: containers then get no syscall views).
      */
     public void start() {
+        String possible = proc.read(Path.of("/sys/devices/system/cpu/possible"));
+        List<Integer> cpus = CpuList.parse(possible == null ? "" : possible.trim());
+        int nrCpuIds = cpus.isEmpty() ? 1 : cpus.get(cpus.size() - 1) + 1;
+        answers = new SyscallAnswers(callers, files, nrCpuIds, SeccompNative.kernelMaskBytes());
         keeperConnection = connectOrStartKeeper();
         int fd = c.open(slotFile.toString(), SeccompNative.O_RDWR | SeccompNative.O_CLOEXEC);
         if (fd < 0) {
@@ -160,6 +166,11 @@ public final class SyscallViews implements AutoCloseable {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(keeperConnection),
                 StandardCharsets.US_ASCII))) {
             for (String line; (line = in.readLine()) != null; ) {
+                if (line.equals("READY")) {
+                    recoverSlot = true;
+                    c.write(wake[1], new byte[] {1}, 1);
+                    continue;
+                }
                 String[] f = line.split(" ");
                 if (f.length != 2) {
                     continue;
@@ -208,6 +219,10 @@ public final class SyscallViews implements AutoCloseable {
                     c.close(h.fd());
                 }
             }
+            if (recoverSlot) {
+                recoverSlot = false;
+                answerLeftOver(held, slot, response, id, data, iovecs, raw);
+            }
             fds.putInt(0, wake[0]);
             fds.putInt(4, SeccompNative.POLLIN);
             for (int i = 0; i < held.size(); i++) {
@@ -238,6 +253,27 @@ public final class SyscallViews implements AutoCloseable {
     }
 
     /**
+     * The notification a killed predecessor had received (it is in the slot, with the keeper's number of its
+     * descriptor) and not answered: the kernel hands it out no more, so it is answered from the slot.
+     */
+    private void answerLeftOver(List<Held> held, Pointer slot, Pointer response, Pointer id, Pointer data,
+                                Pointer iovecs, byte[] raw) {
+        if (slot.getLong(8) == 0) {
+            return;
+        }
+        int keeperFd = slot.getInt(0);
+        for (Held h : held) {
+            if (h.keeperFd() == keeperFd) {
+                slot.get(8, raw, 0, raw.length);
+                answer(h, Notification.decode(raw), response, id, data, iovecs);
+                LOG.log(System.Logger.Level.INFO, "syscall views: answered the call the previous server left");
+                break;
+            }
+        }
+        slot.putLong(8, 0);
+    }
+
+    /**
      * Receives one notification into the slot (the keeper's shared mapping: if this process dies before the
      * answer, the keeper finds it there) and answers it; anything unexpected runs the real syscall.
      */
@@ -250,7 +286,11 @@ public final class SyscallViews implements AutoCloseable {
             return;
         }
         slot.get(8, raw, 0, raw.length);
-        Notification n = Notification.decode(raw);
+        answer(h, Notification.decode(raw), response, id, data, iovecs);
+        slot.putLong(8, 0);
+    }
+
+    private void answer(Held h, Notification n, Pointer response, Pointer id, Pointer data, Pointer iovecs) {
         Response r;
         try {
             r = answers.answer(n, target(h.fd(), n, id, data, iovecs));
@@ -263,7 +303,6 @@ public final class SyscallViews implements AutoCloseable {
             response.put(0, r.encode(), 0, Response.SIZE);
             c.ioctl(h.fd(), SeccompNative.NOTIF_SEND, response);
         }
-        slot.putLong(8, 0);
     }
 
     private SyscallAnswers.Target target(int fd, Notification n, Pointer id, Pointer data, Pointer iovecs) {
