@@ -1,11 +1,12 @@
 /*
- * sysinfo-notify LISTENER N: the time of sysinfo(2), real and then answered by berth-viewfs through seccomp
+ * sysinfo-notify LISTENER N [--stay]: the time of sysinfo(2), real and then answered by berth-viewfs through seccomp
  * user notification, as a container's call is. It measures N real calls, then installs a filter that sends
  * sysinfo to a listener (SECCOMP_RET_USER_NOTIF), hands the listener's descriptor to LISTENER (the
  * berth-viewfs-notify socket) the way runc does at create (the state JSON with the descriptor, SCM_RIGHTS),
  * and measures N notified calls; each notified call is checked to be answered (no error). Prints per mode:
  * mean / p50 / p99 in ns and the answered totalram; and, for scale, one round trip between two processes
- * (a byte through a pipe and back), the least any answer from another process costs. Run it in a container's cgroup to get the view's answer
+ * (a byte through a pipe and back), the least any answer from another process costs. With --stay it then
+ * waits for a signal, its filter still in place (shim/c/test/viewfs-notify-test.sh). Run it in a container's cgroup to get the view's answer
  * (bench/sysinfo-notify.sh), anywhere else to measure the host pass-through (the real syscall, CONTINUE).
  */
 #define _GNU_SOURCE
@@ -94,8 +95,9 @@ static void measure(const char *mode, int n, long *t)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s LISTENER N\n", argv[0]);
+    int stay = argc == 4 && strcmp(argv[3], "--stay") == 0;
+    if (argc != 3 && !stay) {
+        fprintf(stderr, "usage: %s LISTENER N [--stay]\n", argv[0]);
         return 2;
     }
     int n = atoi(argv[2]);
@@ -142,5 +144,9 @@ int main(int argc, char **argv)
     close(s);
     close(fd);
     measure("notified", n, t);
+    fflush(stdout);
+    if (stay) {
+        pause();
+    }
     return 0;
 }
