@@ -87,6 +87,23 @@ class SyscallViewsIT {
         }
     }
 
+    /**
+     * lscpu (util-linux, the host's) sizes its CPU sets from /sys/devices/system/cpu/possible and present and
+     * counts the online list, all three served as the view: it reports the container's CPUs although the cpuN
+     * directories are the host's.
+     */
+    @Test
+    void lscpuCountsTheViewsCpus() throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("run", "--rm", "--cpus", "0.5"));
+        cmd.addAll(HOST_USR);
+        cmd.addAll(List.of("busybox", "sh", "-c", "/usr/bin/lscpu"));
+        List<String> out = berth.ok(cmd.toArray(String[]::new)).lines().map(l -> l.strip().replaceAll("\\s+", " ")).toList();
+        System.out.println("SyscallViewsIT: lscpu in a --cpus 0.5 container: " + out);
+        assertTrue(out.contains("CPU(s): 1"), out.toString());
+        assertTrue(out.contains("On-line CPU(s) list: 0"), out.toString());
+        assertTrue(out.stream().noneMatch(l -> l.startsWith("Off-line CPU(s)")), out.toString());
+    }
+
     /** The host is not behind any filter: its own sysinfo and affinity stay the host's. */
     @Test
     void aHostProcessSeesTheHost() throws Exception {
