@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.viewfs.caller.ProcFs;
 import dev.berth.viewfs.restart.RestartHealer;
+import dev.berth.viewfs.syscall.SyscallViews;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** A berth-viewfs server of the source tree on a test's mount point, its output appended to a log. */
@@ -41,13 +40,6 @@ public final class ViewFsProcess {
         assertTrue(server.waitFor(10, TimeUnit.SECONDS), "berth-viewfs survived SIGKILL");
     }
 
-    /** The berth-viewfs-notify of this mount point, found by the listener path in its command line. */
-    public Optional<ProcessHandle> notifyKeeper() {
-        String listener = mount + ".notify.sock";
-        return ProcessHandle.allProcesses().filter(p -> p.info().arguments()
-                .map(a -> Arrays.asList(a).contains(listener)).orElse(false)).findFirst();
-    }
-
     /** Stops the server, its keepers and every mount left at the mount point, and removes the mount point. */
     public void close() throws IOException, InterruptedException {
         if (server != null) {
@@ -60,7 +52,7 @@ public final class ViewFsProcess {
             ProcessHandle.of(k.pid()).ifPresent(ProcessHandle::destroyForcibly);
         }
         // the syscall views' keeper outlives every server by design
-        notifyKeeper().ifPresent(ProcessHandle::destroyForcibly);
+        SyscallViews.keeper(mount).ifPresent(ProcessHandle::destroyForcibly);
         for (String suffix : List.of(".notify.sock", ".notify.ctl", ".notify.slot")) {
             Files.deleteIfExists(Path.of(mount + suffix));
         }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -72,6 +73,17 @@ public final class SyscallViews implements AutoCloseable {
     /** The socket runc connects to (linux.seccomp.listenerPath). */
     public static Path listener(Path mountPoint) {
         return Path.of(mountPoint + ".notify.sock");
+    }
+
+    /**
+     * The berth-viewfs-notify of this mount point (its listener path is in its command line), if one runs: it
+     * outlives every server, so whoever ends the views for good (tests, uninstall) ends it.
+     */
+    public static Optional<ProcessHandle> keeper(Path mountPoint) {
+        String path = listener(mountPoint).toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(path)).orElse(false))
+                .findFirst();
     }
 
     static Path control(Path mountPoint) {
