@@ -71,6 +71,7 @@ install: $(if $(DESTDIR),,run-deps) build
 	install -m 0755 shim/c/berth-pause $(DESTDIR)$(PREFIX)/bin/berth-pause
 	install -m 0755 shim/c/berth-viewfs-remount $(DESTDIR)$(PREFIX)/bin/berth-viewfs-remount
 	install -m 0755 shim/c/berth-viewfs-keeper $(DESTDIR)$(PREFIX)/bin/berth-viewfs-keeper
+	install -m 0755 shim/c/berth-viewfs-notify $(DESTDIR)$(PREFIX)/bin/berth-viewfs-notify
 	rm -rf $(DESTDIR)$(PREFIX)/share/berth/images/busybox
 	cp -r $(IMAGE_DIR) $(DESTDIR)$(PREFIX)/share/berth/images/busybox
 	install -m 0644 contrib/systemd/berthd.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/berthd.service

@@ -81,6 +81,12 @@ public final class SystemCommands {
                 : "inactive, berth-viewfs not serving " + mount + ": new containers see the host's memory and CPUs";
         line(sb, "Resource Views", state + (Json.bool(views, "enabledByDefault") ? "" : " (off by default)"));
         line(sb, "Containers Without Views", Json.str(views, "containersWithout", "0"));
+        if (views.containsKey("syscallViews")) {
+            line(sb, "Syscall Views", Json.bool(views, "syscallViews")
+                    ? "active: new containers' sysinfo and sched_getaffinity answered by berth-viewfs"
+                    : "inactive: new containers' sysinfo and sched_getaffinity (free, nproc) show the host's");
+            line(sb, "Containers Without Syscall Views", Json.str(views, "containersWithoutSyscallViews", "0"));
+        }
     }
 
     /**

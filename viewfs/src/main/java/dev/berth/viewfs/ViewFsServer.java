@@ -12,6 +12,7 @@ import dev.berth.viewfs.cgroup.LoadTracker;
 import dev.berth.viewfs.fuse.ViewFiles;
 import dev.berth.viewfs.fuse.ViewFs;
 import dev.berth.viewfs.restart.RestartHealer;
+import dev.berth.viewfs.syscall.SyscallViews;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,12 +31,14 @@ import java.util.concurrent.TimeUnit;
 public final class ViewFsServer implements AutoCloseable {
     static final String REMOUNT_HELPER = "berth-viewfs-remount";
     static final String KEEPER = "berth-viewfs-keeper";
+    static final String NOTIFY_KEEPER = "berth-viewfs-notify";
     private static final System.Logger LOG = System.getLogger(ViewFsServer.class.getName());
     private static final long MOUNT_TIMEOUT_SECONDS = 30;
     private final ViewFs fs;
     private final LoadTracker load;
     private final Path mountPoint;
     private final RestartHealer healer;
+    private final SyscallViews syscalls;
 
     /**
      * @param remountHelper the berth-viewfs-remount binary, null when there is none; berth-viewfs-keeper
@@ -44,11 +47,13 @@ public final class ViewFsServer implements AutoCloseable {
     public ViewFsServer(Path mountPoint, CgroupParents parents, CgroupLayout layout, ProcFs proc, Path sys,
                         Path remountHelper) {
         this.mountPoint = mountPoint;
-        this.healer = new RestartHealer(proc, mountPoint, remountHelper, keeperBeside(remountHelper));
+        this.healer = new RestartHealer(proc, mountPoint, remountHelper, beside(remountHelper, KEEPER));
         CgroupSource source = CgroupSource.forLayout(layout);
         this.load = new LoadTracker(source, parents, proc);
         ViewFiles files = new ViewFiles(proc, sys, source, load, ViewFsServer::epochNanos, System::nanoTime);
-        this.fs = new ViewFs(files, new CallerResolver(proc, parents, layout.mode() == CgroupMode.V2));
+        CallerResolver callers = new CallerResolver(proc, parents, layout.mode() == CgroupMode.V2);
+        this.fs = new ViewFs(files, callers);
+        this.syscalls = new SyscallViews(mountPoint, beside(remountHelper, NOTIFY_KEEPER), proc, callers, files);
     }
 
     /** For the host's cgroups, /proc and /sys. */
@@ -85,6 +90,9 @@ public final class ViewFsServer implements AutoCloseable {
             try {
                 if (fs.awaitMounted(MOUNT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     String status = "serving " + mountPoint;
+                    // only once mounted: a second instance for the mount point (refused above) must not take
+                    // the notification descriptors from the live one
+                    startSyscallViews();
                     try {
                         healer.startKeeper();
                         RestartHealer.Result healed = healer.heal();
@@ -109,6 +117,15 @@ public final class ViewFsServer implements AutoCloseable {
         mount(true);
     }
 
+    private void startSyscallViews() {
+        try {
+            syscalls.start();
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage() + ": containers' sysinfo and sched_getaffinity"
+                    + " show the host's memory and CPUs");
+        }
+    }
+
     public ViewFs fs() {
         return fs;
     }
@@ -116,6 +133,7 @@ public final class ViewFsServer implements AutoCloseable {
     @Override
     public void close() {
         load.close();
+        syscalls.close();
         fs.umount();
     }
 
@@ -187,12 +205,12 @@ public final class ViewFsServer implements AutoCloseable {
         }
     }
 
-    private static Path keeperBeside(Path remountHelper) {
+    private static Path beside(Path remountHelper, String name) {
         if (remountHelper == null) {
             return null;
         }
-        Path keeper = remountHelper.resolveSibling(KEEPER);
-        return Files.isExecutable(keeper) ? keeper : null;
+        Path helper = remountHelper.resolveSibling(name);
+        return Files.isExecutable(helper) ? helper : null;
     }
 
     private static Path onPath(String name) {

@@ -158,10 +158,10 @@ public final class ContainerRoutes {
                 null, null, b.problem(), null);
         return r == null
                 ? new ContainerInspect(b.id(), null, null, null, List.of(), null, null, state, p.bundle().toString(),
-                        p.rootfs().toString(), null, null, null, null)
+                        p.rootfs().toString(), null, null, null, null, null)
                 : new ContainerInspect(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
                         r.config(), state, p.bundle().toString(), p.rootfs().toString(),
-                        containers.logPath(r).toString(), r.cgroupsPath(), null, r.resourceViews());
+                        containers.logPath(r).toString(), r.cgroupsPath(), null, r.resourceViews(), r.syscallViews());
     }
 
     private ContainerInspect inspect(Container c) {
@@ -172,7 +172,7 @@ public final class ContainerRoutes {
                 new ContainerInspect.State(s.status(), s.isRunning(), s.pid(), s.exitCode(), s.oomKilled(),
                         s.startedAt(), s.finishedAt(), s.reason(), s.error()),
                 p.bundle().toString(), p.rootfs().toString(), containers.logPath(r).toString(), r.cgroupsPath(),
-                s.shimPid(), r.resourceViews());
+                s.shimPid(), r.resourceViews(), r.syscallViews());
     }
 
     private void stats(Exchange ex, Container c) {

@@ -77,7 +77,10 @@ public final class SystemRoutes {
         return v;
     }
 
-    /** Whether berth-viewfs serves, and how many containers have no views (opted out, or made while it did not). */
+    /**
+     * Whether berth-viewfs serves, and how many containers have no views (opted out, or made while it did not);
+     * whether new containers get syscall views, and how many have none (made without them cannot get them later).
+     */
     private Map<String, Object> resourceViews(List<Container> all) {
         ResourceViews.Status status = views.status();
         Map<String, Object> v = new LinkedHashMap<>();
@@ -85,6 +88,9 @@ public final class SystemRoutes {
         v.put("serving", status.serving());
         v.put("enabledByDefault", status.enabledByDefault());
         v.put("containersWithout", all.stream().filter(c -> Boolean.FALSE.equals(c.record().resourceViews())).count());
+        v.put("syscallViews", status.syscallViews());
+        v.put("containersWithoutSyscallViews", all.stream()
+                .filter(c -> !Boolean.TRUE.equals(c.record().syscallViews())).count());
         return v;
     }
 

@@ -35,8 +35,9 @@ public final class BundleWriter {
     /**
      * @param recursiveReadOnly whether the container's runtime can make bind mounts read-only all the way
      *                          down: a read-only volume then is, else it is read-only at its top only (warned)
+     * @return whether the container has syscall views ({@link ResourceViews#withSyscallViews})
      */
-    void write(ContainerPaths paths, ContainerRecord record, ImageConfig image, boolean recursiveReadOnly) {
+    boolean write(ContainerPaths paths, ContainerRecord record, ImageConfig image, boolean recursiveReadOnly) {
         Path bundle = paths.bundle();
         ContainerCreate c = record.config();
         Path rootfs = bundle.resolve("rootfs");
@@ -80,9 +81,12 @@ public final class BundleWriter {
         if (Boolean.TRUE.equals(record.resourceViews())) {
             views.apply(record.id(), builder);
         }
-        Spec spec = OciHooks.load(hooksDirs).apply(builder.build());
+        Spec built = builder.build();
+        Spec withSyscalls = Boolean.TRUE.equals(record.resourceViews()) ? views.withSyscallViews(record.id(), built) : built;
+        Spec spec = OciHooks.load(hooksDirs).apply(withSyscalls);
         makeWorkingDir(record.id(), rootfs, spec.process().cwd());
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
+        return withSyscalls != built;
     }
 
     /**

@@ -217,7 +217,7 @@ public final class ContainerService {
                 && !request.linux().cgroupParent().isEmpty() ? request.linux().cgroupParent() : settings.cgroupParent();
         ContainerRecord record = new ContainerRecord(id, name, request.image(), image.id(), Instant.now(),
                 cgroups.cgroupsPath(cgroupParent, id), request,
-                bundles.resourceViews().forNewContainer(id, request.resourceViews()));
+                bundles.resourceViews().forNewContainer(id, request.resourceViews()), false);
         Container container = new Container(record, ContainerState.creating());
         try {
             store.create(record, container.state());
@@ -227,7 +227,11 @@ public final class ContainerService {
         }
         FailPoints.hit("create.after-record");
         try {
-            prepareRootfs(record, image);
+            if (prepareRootfs(record, image)) {
+                ContainerRecord withSyscallViews = record.withSyscallViews(true);
+                store.saveRecord(withSyscallViews);
+                container.record(withSyscallViews);
+            }
             launch(container, "create");
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "create container {0} failed, cleaning up: {1}", id, e.getMessage());
@@ -242,7 +246,8 @@ public final class ContainerService {
         return container;
     }
 
-    private void prepareRootfs(ContainerRecord record, ImageRecord image) {
+    /** @return whether the bundle gives the container syscall views (BundleWriter#write) */
+    private boolean prepareRootfs(ContainerRecord record, ImageRecord image) {
         ContainerPaths p = paths(record.id());
         try {
             Files.createDirectories(p.upper());
@@ -255,8 +260,9 @@ public final class ContainerService {
         mountImageVolumes(record);
         FailPoints.hit("create.after-rootfs");
         ImageConfig imageConfig = images.config(image);
-        bundles.write(p, record, imageConfig, runtime(record).recursiveReadOnly());
+        boolean syscallViews = bundles.write(p, record, imageConfig, runtime(record).recursiveReadOnly());
         FailPoints.hit("create.after-bundle");
+        return syscallViews;
     }
 
     /** After a reboot /run and the overlay mounts are gone: an exited container's rootfs is mounted again. */

@@ -2,10 +2,16 @@ package dev.berth.daemon.container;
 
 import dev.berth.image.OverlayRootfs;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.bundle.SeccompNotify;
+import dev.berth.oci.bundle.SecurityOptions;
 import dev.berth.oci.bundle.SpecBuilder;
+import dev.berth.oci.spec.runtime.Spec;
 import java.io.File;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +39,10 @@ public final class ResourceViews {
 
     /** viewfs's ViewFs.CONTAINERS (the daemon does not depend on the view server). */
     static final String CONTAINERS = "/containers/";
+    /** The syscalls berth-viewfs answers with the container's view (its SyscallViews). */
+    static final List<String> SYSCALLS = List.of("sysinfo", "sched_getaffinity");
+    /** viewfs's SyscallViews.listener: where berth-viewfs-notify takes runc's notification descriptors. */
+    static final String LISTENER_SUFFIX = ".notify.sock";
 
     private final Path mountPoint;
     private final boolean enabledByDefault;
@@ -49,12 +59,57 @@ public final class ResourceViews {
         this.remountHelper = remountHelper;
     }
 
-    /** Where the server is expected, whether it serves there, and whether containers get views unless they opt out. */
-    public record Status(Path mountPoint, boolean serving, boolean enabledByDefault) {
+    /**
+     * Where the server is expected, whether it serves there, whether containers get views unless they opt out,
+     * and whether new containers' sysinfo and sched_getaffinity go to it.
+     */
+    public record Status(Path mountPoint, boolean serving, boolean enabledByDefault, boolean syscallViews) {
     }
 
     public Status status() {
-        return new Status(mountPoint, serving(), enabledByDefault);
+        return new Status(mountPoint, serving(), enabledByDefault, listenerAccepts());
+    }
+
+    /**
+     * Whether berth-viewfs-notify accepts connections at the listener path: runc's create fails when it cannot
+     * hand the descriptor over, so a profile may name the listener only then. (The connection, which brings no
+     * descriptor, is closed by the listener.)
+     */
+    boolean listenerAccepts() {
+        if (mountPoint == null) {
+            return false;
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(listener()));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Path listener() {
+        return Path.of(mountPoint + LISTENER_SUFFIX);
+    }
+
+    /**
+     * {@code spec} with syscall views when it can have them: with the default seccomp profile (RuntimeDefault,
+     * the REST default) and while the listener accepts, sysinfo and sched_getaffinity go to berth-viewfs,
+     * which answers with the container's view (busybox free, nproc, Python's sched_getaffinity...). A
+     * profile of the user's own (or none) is left as it is. Returns {@code spec} itself when unchanged.
+     */
+    Spec withSyscallViews(String id, Spec spec) {
+        if (spec.linux() == null || spec.linux().seccomp() == null
+                || !spec.linux().seccomp().equals(SecurityOptions.runtimeDefaultProfile())) {
+            LOG.log(Level.DEBUG, "container {0}: no syscall views: it has a seccomp profile of its own, or none", id);
+            return spec;
+        }
+        if (!listenerAccepts()) {
+            LOG.log(Level.WARNING, "container {0}: no syscall views: berth-viewfs-notify does not accept at {1}: its"
+                    + " sysinfo and sched_getaffinity (busybox free, nproc) show the host''s memory and CPUs", id, listener());
+            return spec;
+        }
+        return spec.withLinux(spec.linux().withSeccomp(
+                SeccompNotify.forward(spec.linux().seccomp(), SYSCALLS, listener().toString())));
     }
 
     /**

@@ -6,7 +6,9 @@ import java.time.Instant;
 /**
  * The immutable half of a container, persisted once in container.json (updated only by `update`).
  * {@code resourceViews}: whether berth-viewfs's views are bound into it (at create, or added once the server
- * served); null for containers created before Berth recorded that.
+ * served); null for containers created before Berth recorded that. {@code syscallViews}: whether its seccomp
+ * profile sends sysinfo and sched_getaffinity to berth-viewfs (decided when its bundle is written: only with
+ * the default profile and while the server's listener accepts); null for containers created before that.
  */
 public record ContainerRecord(
         String id,
@@ -16,13 +18,18 @@ public record ContainerRecord(
         Instant createdAt,
         String cgroupsPath,
         ContainerCreate config,
-        Boolean resourceViews) {
+        Boolean resourceViews,
+        Boolean syscallViews) {
 
     public ContainerRecord withConfig(ContainerCreate newConfig) {
-        return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, newConfig, resourceViews);
+        return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, newConfig, resourceViews, syscallViews);
     }
 
     public ContainerRecord withResourceViews(boolean views) {
-        return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, config, views);
+        return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, config, views, syscallViews);
+    }
+
+    public ContainerRecord withSyscallViews(boolean views) {
+        return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, config, resourceViews, views);
     }
 }

@@ -15,7 +15,7 @@ class ContainerIndexTest {
         ContainerCreate create = new ContainerCreate(name, "busybox", null, null, null, null, null, null, false,
                 false, null, null, null, null, false, null, null, null, null, null, null, null, null);
         return new Container(new ContainerRecord(id, name, "busybox", "sha256:x", Instant.now(), "/berth/" + id,
-                create, false), ContainerState.creating());
+                create, false, false), ContainerState.creating());
     }
 
     @Test

@@ -81,8 +81,8 @@ class ResourceViewsTest {
         assertEquals(List.of(), binds(new ResourceViews(mount, false, null), null), "off by default");
         assertEquals(ResourceViews.FILES.size(), binds(new ResourceViews(mount, false, null), true).size(), "opted in");
         assertEquals(List.of(), binds(new ResourceViews(tmp, true, null), null), "not a mount point");
-        assertEquals(new ResourceViews.Status(mount, true, true), new ResourceViews(mount, true, null).status());
-        assertEquals(new ResourceViews.Status(tmp, false, true), new ResourceViews(tmp, true, null).status());
+        assertEquals(new ResourceViews.Status(mount, true, true, false), new ResourceViews(mount, true, null).status());
+        assertEquals(new ResourceViews.Status(tmp, false, true, false), new ResourceViews(tmp, true, null).status());
     }
 
     /** A mount whose root serves no meminfo (as a dead server's mount, whose stat fails) is not serving. */
@@ -91,6 +91,6 @@ class ResourceViewsTest {
         serve(ResourceViews.FILES.toArray(String[]::new));
         Files.delete(mount.resolve("proc/meminfo"));
         assertEquals(List.of(), binds(new ResourceViews(mount, true, null), true));
-        assertEquals(new ResourceViews.Status(mount, false, true), new ResourceViews(mount, true, null).status());
+        assertEquals(new ResourceViews.Status(mount, false, true, false), new ResourceViews(mount, true, null).status());
     }
 }

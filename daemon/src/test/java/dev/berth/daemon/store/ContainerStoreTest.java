@@ -16,7 +16,7 @@ class ContainerStoreTest {
     Path root;
 
     private static ContainerRecord record(String id) {
-        return new ContainerRecord(id, "name-" + id, "busybox", "sha256:1", Instant.EPOCH, "/berth/" + id, null, false);
+        return new ContainerRecord(id, "name-" + id, "busybox", "sha256:1", Instant.EPOCH, "/berth/" + id, null, false, false);
     }
 
     @Test

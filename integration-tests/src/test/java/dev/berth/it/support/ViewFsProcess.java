@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.berth.testing.Await;
 import dev.berth.viewfs.caller.ProcFs;
 import dev.berth.viewfs.restart.RestartHealer;
+import dev.berth.viewfs.syscall.SyscallViews;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A berth-viewfs server of the source tree on a test's mount point, its output appended to a log. */
@@ -49,6 +51,11 @@ public final class ViewFsProcess {
         }
         for (RestartHealer.Keeper k : new RestartHealer(ProcFs.host(), mount, null, null).keepers()) {
             ProcessHandle.of(k.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        // the syscall views' keeper outlives every server by design
+        SyscallViews.keeper(mount).ifPresent(ProcessHandle::destroyForcibly);
+        for (String suffix : List.of(".notify.sock", ".notify.ctl", ".notify.slot")) {
+            Files.deleteIfExists(Path.of(mount + suffix));
         }
         // a killed server's mount was detached by its successor; the last one is unmounted on SIGTERM
         for (int i = 0; i < 3 && Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + mount + " "); i++) {

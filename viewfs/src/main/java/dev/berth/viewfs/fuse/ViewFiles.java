@@ -17,6 +17,7 @@ import dev.berth.viewfs.view.MeminfoView;
 import dev.berth.viewfs.view.PressureView;
 import dev.berth.viewfs.view.StatView;
 import dev.berth.viewfs.view.SwapsView;
+import dev.berth.viewfs.view.SysinfoView;
 import dev.berth.viewfs.view.UptimeView;
 
 import java.nio.charset.StandardCharsets;
@@ -71,6 +72,9 @@ public final class ViewFiles {
     private record Rendering(byte[] content, long at) {
     }
 
+    private record SysinfoAt(SysinfoView view, long at) {
+    }
+
     /** The host's cpuinfo and online list at one moment, and the cpuinfo views cut from them so far. */
     private record HostCpus(String cpuinfo, List<Integer> online, long readAt, Map<List<Integer>, String> cpuinfoViews) {
     }
@@ -85,6 +89,7 @@ public final class ViewFiles {
     private final List<String> files;
     private volatile HostCpus hostCpus;
     private final Map<RenderKey, Rendering> renderings = new ConcurrentHashMap<>();
+    private final Map<String, SysinfoAt> sysinfos = new ConcurrentHashMap<>();
     private volatile long lastRenderSweep;
 
     /**
@@ -132,6 +137,7 @@ public final class ViewFiles {
             // drops the renderings of containers no longer read (removed ones among them)
             lastRenderSweep = now;
             renderings.values().removeIf(old -> now - old.at() >= RENDER_MAX_AGE_NANOS);
+            sysinfos.values().removeIf(old -> now - old.at() >= RENDER_MAX_AGE_NANOS);
         }
         return content;
     }
@@ -181,6 +187,30 @@ public final class ViewFiles {
             default:
                 throw new IllegalArgumentException("viewfs: no such file " + file);
         }
+    }
+
+    /**
+     * sysinfo(2) for container {@code c}: the figures of its meminfo, uptime and loadavg views, shared by its
+     * callers for {@link #RENDER_MAX_AGE_NANOS} as its files' renderings are (and dropped with them).
+     */
+    public SysinfoView sysinfo(ContainerCgroup c) {
+        long now = nanoTime.getAsLong();
+        SysinfoAt s = sysinfos.get(c.id());
+        if (s != null && now - s.at() < RENDER_MAX_AGE_NANOS) {
+            return s.view();
+        }
+        Limits lim = limits.get(c);
+        LoadTracker.Load l = load.load(c);
+        SysinfoView v = SysinfoView.of(host(MEMINFO), source.memory(c, lim), elapsed(c, lim), l.avenrun(), l.total());
+        sysinfos.put(c.id(), new SysinfoAt(v, now));
+        return v;
+    }
+
+    /** How many CPUs container {@code c} is shown (its online list's count). */
+    public int visibleCpuCount(ContainerCgroup c) {
+        Limits lim = limits.get(c);
+        return new CpuSnapshot(lim.quotaMicros(), lim.periodMicros(), lim.cpuset(), 0, 0, 0)
+                .visibleCpus(hostCpus().online()).size();
     }
 
     private HostCpus hostCpus() {

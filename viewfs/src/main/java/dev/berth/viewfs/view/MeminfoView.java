@@ -16,9 +16,8 @@ public final class MeminfoView {
 
     public static String render(String hostMeminfo, MemorySnapshot m) {
         Map<String, Long> host = parse(hostMeminfo);
-        long hostTotal = host.getOrDefault("MemTotal", 0L);
-        long total = m.limit() > 0 ? Math.min(kb(m.limit()), hostTotal) : hostTotal;
-        long used = Math.min(kb(m.usage()), total);
+        long total = totalKb(host.getOrDefault("MemTotal", 0L), m);
+        long used = usedKb(total, m);
         long free = total - used;
         long fileLru = kb(m.activeFile()) + kb(m.inactiveFile());
         // file pages and reclaimable slab can be dropped without swapping: what the kernel's estimate counts too
@@ -73,6 +72,16 @@ public final class MeminfoView {
             }
         }
         return out.toString();
+    }
+
+    /** MemTotal: the tightest limit, never more than the host has. */
+    static long totalKb(long hostTotalKb, MemorySnapshot m) {
+        return m.limit() > 0 ? Math.min(kb(m.limit()), hostTotalKb) : hostTotalKb;
+    }
+
+    /** What the container uses of {@code totalKb} (MemTotal - MemFree). */
+    static long usedKb(long totalKb, MemorySnapshot m) {
+        return Math.min(kb(m.usage()), totalKb);
     }
 
     /** Label (without colon) to value as printed (kB for most lines); unparsable lines are left out. */

@@ -1,6 +1,7 @@
 package dev.berth.viewfs.restart;
 
 import dev.berth.testing.Await;
+import dev.berth.viewfs.syscall.SyscallViews;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -198,6 +199,7 @@ class RestartHealTest {
         for (RestartHealer.Keeper k : new RestartHealer(new dev.berth.viewfs.caller.ProcFs(Path.of("/proc")), mount, null, null).keepers()) {
             ProcessHandle.of(k.pid()).ifPresent(ProcessHandle::destroyForcibly);
         }
+        SyscallViews.keeper(mount).ifPresent(ProcessHandle::destroyForcibly);
         for (int i = 0; i < 5 && !mountinfoAt((int) ProcessHandle.current().pid(), mount).isEmpty(); i++) {
             new ProcessBuilder("umount", "-l", mount.toString()).inheritIO().start().waitFor();
         }
