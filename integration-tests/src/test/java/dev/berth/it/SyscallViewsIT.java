@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.ViewFsProcess;
+import dev.berth.testing.Await;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class SyscallViewsIT {
         berth = new BerthHarness(List.of("resource_views = \"" + mount + "\""));
         viewfs = new ViewFsProcess(mount, berth.cgroupParent(), berth.base().resolve("viewfs.log"));
         viewfs.start();
-        assertTrue(BerthHarness.eventually(() -> Files.exists(Path.of(mount + ".notify.sock")), 10_000),
+        assertTrue(Await.eventually(() -> Files.exists(Path.of(mount + ".notify.sock")), 10_000),
                 "berth-viewfs-notify does not listen");
     }
 
@@ -79,7 +80,7 @@ class SyscallViewsIT {
             assertEquals("262144 2", freeAndNproc(id));
             berth.ok("update", "--memory", "128m", "--cpus", "0.5", id);
             long updated = System.nanoTime();
-            assertTrue(BerthHarness.eventually(() -> "131072 1".equals(freeAndNproc(id)), 10_000),
+            assertTrue(Await.eventually(() -> "131072 1".equals(freeAndNproc(id)), 10_000),
                     "berth update did not reach sysinfo/sched_getaffinity: " + freeAndNproc(id));
             System.out.printf("SyscallViewsIT: update seen after %d ms%n", (System.nanoTime() - updated) / 1_000_000);
         } finally {
@@ -147,7 +148,7 @@ class SyscallViewsIT {
                 long before = iterations(id);
                 viewfs.kill();
                 viewfs.start();
-                assertTrue(BerthHarness.eventually(() -> iterations(id) > before + 200, 30_000),
+                assertTrue(Await.eventually(() -> iterations(id) > before + 200, 30_000),
                         "the sysinfo loop stopped after kill " + (i + 1) + ": " + berth.ok("logs", id));
             }
             String logs = berth.ok("logs", id);
