@@ -13,13 +13,14 @@ import dev.berth.daemon.store.ContainerState;
 import dev.berth.daemon.store.ContainerStore;
 import dev.berth.image.ImageRecord;
 import dev.berth.image.ImageStore;
+import dev.berth.image.LayerTree;
 import dev.berth.image.OverlayRootfs;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.RootfsPaths;
 import dev.berth.oci.bundle.UserResolver;
 import dev.berth.oci.failpoint.FailPoints;
 import dev.berth.oci.spec.runtime.Process;
-import dev.berth.oci.spec.image.ImageConfig;
+import dev.berth.oci.spec.runtime.Spec;
 import dev.berth.daemon.api.model.ExecCreate;
 import dev.berth.shim.ExecSession;
 import dev.berth.shim.ExitStatus;
@@ -55,6 +56,8 @@ import java.util.concurrent.TimeoutException;
 public final class ContainerService {
     /** How long a SIGKILL to the container's cgroup may take before its init is killed directly. */
     static final int KILL_ALL_GRACE_SECONDS = 2;
+    /** How long remove waits for a shim whose container has exited to end before deleting its directory. */
+    static final long SHIM_END_GRACE_MILLIS = 2000;
     private static final System.Logger LOG = System.getLogger(ContainerService.class.getName());
     /** Exit code reported when the shim died and took the container's real status with it. */
     public static final int UNKNOWN_EXIT_CODE = 255;
@@ -194,6 +197,20 @@ public final class ContainerService {
 
     /** Creates a container; a refused request names its fields as {@code fields} (the client's API) calls them. */
     public Container create(ContainerCreate request, RequestFields fields) {
+        return create(check(request, fields));
+    }
+
+    /** A create request that passed every check, with the spec of its bundle: nothing is made for it yet. */
+    public record CheckedCreate(ContainerRecord record, ImageRecord image, Spec spec) {
+    }
+
+    /**
+     * Checks a create request and builds its bundle's spec against the image's files, making nothing: what can
+     * refuse a request is here, so a refusal leaves no trace (no directory, mount, cgroup or record) and nothing
+     * to undo. {@link #create(CheckedCreate)} then makes the container.
+     */
+    public CheckedCreate check(ContainerCreate request, RequestFields fields) {
+        long start = System.nanoTime();
         InputRules.checkCreate(request, fields);
         if (request.network() != null && !List.of("none", "host").contains(request.network())) {
             throw BerthException.invalid("create container: network must be 'none' or 'host', not '"
@@ -212,12 +229,31 @@ public final class ContainerService {
         String id = names.newId();
         String name = request.name() != null ? request.name() : names.newName();
         ContainerIndex.checkName(name);
-        index.reserveName(name, id);
         String cgroupParent = request.linux() != null && request.linux().cgroupParent() != null
                 && !request.linux().cgroupParent().isEmpty() ? request.linux().cgroupParent() : settings.cgroupParent();
         ContainerRecord record = new ContainerRecord(id, name, request.image(), image.id(), Instant.now(),
                 cgroups.cgroupsPath(cgroupParent, id), request,
                 bundles.resourceViews().forNewContainer(id, request.resourceViews()));
+        for (ContainerCreate.Mount m : mounts(record)) {
+            if (m.image() != null && images.resolve(m.image()).isEmpty()) {
+                throw BerthException.notFound("create container " + id + ": no such image for an image volume: "
+                        + m.image());
+            }
+        }
+        Spec spec = bundles.spec(paths(id), record, images.config(image), new LayerTree(images.layerDirs(image)),
+                runtime.recursiveReadOnly());
+        LOG.log(Level.DEBUG, "create container {0}: request checked and spec built in {1} ms", id,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        return new CheckedCreate(record, image, spec);
+    }
+
+    /** Makes the container {@link #check} passed: record, rootfs, bundle, and its shim with `runc create`. */
+    public Container create(CheckedCreate checked) {
+        ContainerRecord record = checked.record();
+        String id = record.id();
+        String name = record.name();
+        PhaseTimes times = new PhaseTimes();
+        index.reserveName(name, id);
         Container container = new Container(record, ContainerState.creating());
         try {
             store.create(record, container.state());
@@ -226,9 +262,11 @@ public final class ContainerService {
             throw e;
         }
         FailPoints.hit("create.after-record");
+        times.end("record");
         try {
-            prepareRootfs(record, image);
+            prepareRootfs(record, checked.image(), checked.spec(), times);
             launch(container, "create");
+            times.end("shim and runc create");
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "create container {0} failed, cleaning up: {1}", id, e.getMessage());
             cleanUp(record);
@@ -238,11 +276,12 @@ public final class ContainerService {
         FailPoints.hit("create.after-state");
         index.add(container);
         events.publish(ContainerEvents.Type.CREATED, container);
-        LOG.log(Level.INFO, "created container {0} ({1}) from {2}", id, name, request.image());
+        LOG.log(Level.INFO, "created container {0} ({1}) from {2}", id, name, record.image());
+        LOG.log(Level.DEBUG, "create container {0}: {1}", id, times);
         return container;
     }
 
-    private void prepareRootfs(ContainerRecord record, ImageRecord image) {
+    private void prepareRootfs(ContainerRecord record, ImageRecord image, Spec spec, PhaseTimes times) {
         ContainerPaths p = paths(record.id());
         try {
             Files.createDirectories(p.upper());
@@ -254,9 +293,10 @@ public final class ContainerService {
         OverlayRootfs.mount(images.layerDirs(image), p.upper(), p.work(), p.rootfs());
         mountImageVolumes(record);
         FailPoints.hit("create.after-rootfs");
-        ImageConfig imageConfig = images.config(image);
-        bundles.write(p, record, imageConfig, runtime(record).recursiveReadOnly());
+        times.end("rootfs");
+        bundles.write(p, record.id(), spec);
         FailPoints.hit("create.after-bundle");
+        times.end("bundle");
     }
 
     /** After a reboot /run and the overlay mounts are gone: an exited container's rootfs is mounted again. */
@@ -889,10 +929,34 @@ public final class ContainerService {
         OverlayRootfs.unmount(p.rootfs());
         unmountImageVolumes(id);
         FailPoints.hit("rm.after-unmount");
+        awaitShimEnd(id, p.shimDir());
         ContainerStore.deleteTree(p.shimDir());
         FailPoints.hit("rm.after-shim-dir");
         store.delete(id);
         FailPoints.hit("rm.after-store-delete");
+    }
+
+    /**
+     * Waits a little for the container's shim to end: it writes its last files (the exit status) after it has
+     * reported the exit, and a file made while its directory is deleted failed RemoveContainer right after a
+     * stop with "directory not empty". A shim that does not end in {@link #SHIM_END_GRACE_MILLIS} is left to
+     * the delete as it is.
+     */
+    private static void awaitShimEnd(String id, Path shimDir) {
+        ShimClient shim = new ShimClient(shimDir);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHIM_END_GRACE_MILLIS);
+        try {
+            while (shim.shimPid().isPresent()) {
+                if (System.nanoTime() - deadline > 0) {
+                    LOG.log(Level.WARNING, "remove container {0}: its shim has not ended after {1} ms; its files "
+                            + "go all the same", id, SHIM_END_GRACE_MILLIS);
+                    return;
+                }
+                Thread.sleep(2);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
