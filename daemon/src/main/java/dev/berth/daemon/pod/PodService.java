@@ -160,11 +160,11 @@ public final class PodService {
             if (status != null) {
                 pod = pod.withNetwork(pod.netns(), status.ip(), status.additionalIps());
             }
-            pod = pod.withInfraContainer(infra.id());
-            store.save(pod);
             containers.start(infra.id());
             FailPoints.hit("pod-run.after-infra-start");
-            pod = pod.withState(PodRecord.State.READY);
+            // One save for both (each is a file and a directory fsync): until it, the pod is CREATING, which a
+            // restart tears down, finding the infra container by its pod label, not by this record.
+            pod = pod.withInfraContainer(infra.id()).withState(PodRecord.State.READY);
             store.save(pod);
             FailPoints.hit("pod-run.after-ready");
             pods.put(id, pod);
