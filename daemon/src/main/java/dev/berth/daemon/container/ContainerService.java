@@ -612,7 +612,14 @@ public final class ContainerService {
             }
             LOG.log(Level.INFO, "container {0} ignored SIGTERM for {1} s, sending SIGKILL", c.id(), timeoutSeconds);
         }
-        killQuietly(c.record(), Signals.KILL);
+        if (sharesAPidNamespace(c.record().config())) {
+            killQuietly(c.record(), Signals.KILL);
+        } else {
+            // The init of a pid namespace takes every process of it along when it dies, so the shim's SIGKILL to
+            // it does what `runc kill --all` does, without starting runc (a Go program: 5 ms idle, tens of ms
+            // under load) on the way of every StopContainer and StopPodSandbox.
+            signalInitQuietly(c, Signals.KILL);
+        }
         FailPoints.hit("stop.after-kill");
         if (awaitExit(c, KILL_ALL_GRACE_SECONDS)) {
             return;
