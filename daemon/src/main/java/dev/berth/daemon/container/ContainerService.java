@@ -872,8 +872,7 @@ public final class ContainerService {
         }
         FailPoints.hit("rm.after-runtime");
         times.end("runtime and cgroup");
-        removeFiles(record.id());
-        times.end("mounts and files");
+        removeFiles(record.id(), times);
         LOG.log(Level.DEBUG, "remove container {0}: {1}", record.id(), times);
     }
 
@@ -933,15 +932,16 @@ public final class ContainerService {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "remove broken container {0}: cgroup {1}: {2}", b.id(), cgroupsPath, e.getMessage());
         }
-        removeFiles(b.id());
+        removeFiles(b.id(), new PhaseTimes());
     }
 
     /** Unmounts the container's rootfs and image volumes and deletes its directory and shim directory. */
-    private void removeFiles(String id) {
+    private void removeFiles(String id, PhaseTimes times) {
         ContainerPaths p = paths(id);
         OverlayRootfs.unmount(p.rootfs());
         unmountImageVolumes(id);
         FailPoints.hit("rm.after-unmount");
+        times.end("unmount");
         try {
             ContainerStore.deleteTree(p.shimDir());
         } catch (UncheckedIOException e) {
@@ -954,13 +954,15 @@ public final class ContainerService {
         FailPoints.hit("rm.after-shim-dir");
         store.delete(id);
         FailPoints.hit("rm.after-store-delete");
+        times.end("files");
     }
 
     /**
-     * Waits a little for the container's shim to end, when a file it made while its directory was deleted failed
-     * the delete ("directory not empty": seen once in a RemoveContainer right after StopContainer); not waited for
-     * up front, since a shim ends up to one poll round (50 ms) after it reported the exit. A shim that does not
-     * end in {@link #SHIM_END_GRACE_MILLIS} is left to the delete as it is.
+     * Waits a little for the container's shim to end, when a file made in its directory while it was deleted
+     * failed the delete ("directory not empty", a RemoveContainer right after StopContainer): in a shared pid
+     * namespace the shim runs `runc kill --all` after it has reported the exit, and runc writes runtime.log
+     * there. Not waited for up front, since a shim ends up to one poll round (50 ms) after it reported the exit.
+     * A shim that does not end in {@link #SHIM_END_GRACE_MILLIS} is left to the delete as it is.
      */
     private static void awaitShimEnd(String id, Path shimDir) {
         ShimClient shim = new ShimClient(shimDir);
