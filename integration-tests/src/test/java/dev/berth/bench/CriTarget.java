@@ -5,11 +5,15 @@ import dev.berth.cri.v1.ContainerMetadata;
 import dev.berth.cri.v1.CreateContainerRequest;
 import dev.berth.cri.v1.ImageServiceGrpc;
 import dev.berth.cri.v1.ImageSpec;
+import dev.berth.cri.v1.LinuxContainerConfig;
+import dev.berth.cri.v1.LinuxContainerSecurityContext;
 import dev.berth.cri.v1.LinuxPodSandboxConfig;
+import dev.berth.cri.v1.LinuxSandboxSecurityContext;
 import dev.berth.cri.v1.ListPodSandboxRequest;
 import dev.berth.cri.v1.PodSandbox;
 import dev.berth.cri.v1.PodSandboxConfig;
 import dev.berth.cri.v1.PodSandboxMetadata;
+import dev.berth.cri.v1.SecurityProfile;
 import dev.berth.cri.v1.PullImageRequest;
 import dev.berth.cri.v1.RemoveContainerRequest;
 import dev.berth.cri.v1.RemoveImageRequest;
@@ -72,13 +76,21 @@ final class CriTarget implements AutoCloseable {
         return v.getRuntimeName() + " " + v.getRuntimeVersion();
     }
 
+    /**
+     * kubelet always names a seccomp profile (Unconfined, or RuntimeDefault with SeccompDefault); with none named,
+     * Berth applies RuntimeDefault and containerd none, and the two would not do the same work.
+     */
+    private static final SecurityProfile RUNTIME_DEFAULT = SecurityProfile.newBuilder()
+            .setProfileType(SecurityProfile.ProfileType.RuntimeDefault).build();
+
     PodSandboxConfig podConfig(String podName) {
         return PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(podName).setNamespace("bench")
                         .setUid("uid-" + podName).setAttempt(0))
                 .setHostname(podName)
                 .setLogDirectory(logRoot.resolve(podName).toString())
-                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent + "/" + podName))
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent(cgroupParent + "/" + podName)
+                        .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setSeccomp(RUNTIME_DEFAULT)))
                 .build();
     }
 
@@ -104,6 +116,8 @@ final class CriTarget implements AutoCloseable {
                 .setImage(ImageSpec.newBuilder().setImage(image))
                 .addAllCommand(List.of("sleep", "3600"))
                 .setLogPath(containerName + ".log")
+                .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
+                        LinuxContainerSecurityContext.newBuilder().setSeccomp(RUNTIME_DEFAULT)))
                 .build();
         return call("CreateContainer " + containerName, () -> rt().createContainer(CreateContainerRequest.newBuilder()
                 .setPodSandboxId(podId).setConfig(config).setSandboxConfig(pod).build()).getContainerId());

@@ -398,12 +398,25 @@ class KubeletLifecycleIT {
                 "log_directory", good.toBuilder().setLogDirectory(logDirectory.resolve("d".repeat(256)).toString())
                         .build(),
                 "labels", good.toBuilder().putLabels("big", "v".repeat(2 * 1024 * 1024)).build());
+        // What only the infra container's spec can tell: checked before the netns, CNI ADD and the cgroup.
+        Map<String, PodSandboxConfig> refusedSpecs = Map.of(
+                "sysctl kernel.panic", withSysctl(good, "kernel.panic", NamespaceMode.POD, NamespaceMode.POD),
+                "sysctl net.ipv4.no_such_sysctl", withSysctl(good, "net.ipv4.no_such_sysctl", NamespaceMode.POD,
+                        NamespaceMode.POD),
+                "sysctl net.ipv4.ip_unprivileged_port_start", withSysctl(good, "net.ipv4.ip_unprivileged_port_start",
+                        NamespaceMode.NODE, NamespaceMode.POD),
+                "sysctl kernel.shm_rmid_forced", withSysctl(good, "kernel.shm_rmid_forced", NamespaceMode.POD,
+                        NamespaceMode.NODE));
         Trace before = Trace.take();
+        for (Map.Entry<String, PodSandboxConfig> c : refusedSpecs.entrySet()) {
+            refused(c.getKey(), () -> rt().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(c.getValue())
+                    .build()));
+        }
         for (Map.Entry<String, PodSandboxConfig> c : refusedPods.entrySet()) {
             refused(c.getKey(), () -> rt().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(c.getValue())
                     .build()));
         }
-        assertEquals(before, Trace.take(), "a refused RunPodSandbox left something behind");
+        before.assertLeftAsIs(Trace.take(), "a refused RunPodSandbox left something behind");
 
         String podId = rt().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(good).build())
                 .getPodSandboxId();
@@ -414,40 +427,87 @@ class KubeletLifecycleIT {
                                 .setRunAsGroup(Int64Value.newBuilder().setValue(3000)))).build(),
                 "metadata.name", app.toBuilder().setMetadata(ContainerMetadata.newBuilder()
                         .setName("c".repeat(254))).build(),
-                "config.log_path", app.toBuilder().setLogPath("l".repeat(256) + "/0.log").build());
+                "config.log_path", app.toBuilder().setLogPath("l".repeat(256) + "/0.log").build(),
+                // checked against the image's layers before its rootfs is mounted
+                "no user \"no-such-user\" in the image's /etc/passwd", app.toBuilder().setLinux(app.getLinux()
+                        .toBuilder().setSecurityContext(app.getLinux().getSecurityContext().toBuilder()
+                                .setRunAsUsername("no-such-user"))).build(),
+                "working directory /etc/passwd/data: /etc/passwd is not a directory in the image",
+                app.toBuilder().setWorkingDir("/etc/passwd/data").build());
         Trace withPod = Trace.take();
         for (Map.Entry<String, ContainerConfig> c : refusedContainers.entrySet()) {
             refused(c.getKey(), () -> createContainer(podId, good, c.getValue()));
         }
-        assertEquals(withPod, Trace.take(), "a refused CreateContainer left something behind");
+        refused("no such image for an image volume: localhost/no-such-volume:1", Status.Code.NOT_FOUND,
+                () -> createContainer(podId, good, app.toBuilder().addMounts(Mount.newBuilder()
+                        .setContainerPath("/volume").setImage(ImageSpec.newBuilder()
+                                .setImage("localhost/no-such-volume:1"))).build()));
+        withPod.assertLeftAsIs(Trace.take(), "a refused CreateContainer left something behind");
         assertEquals(List.of(), listContainers(ContainerFilter.newBuilder()));
     }
 
     private static void refused(String field, Executable call) {
+        refused(field, Status.Code.INVALID_ARGUMENT, call);
+    }
+
+    private static void refused(String field, Status.Code code, Executable call) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call, field);
-        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), field + ": " + e.getStatus());
+        assertEquals(code, e.getStatus().getCode(), field + ": " + e.getStatus());
         assertTrue(e.getStatus().getDescription().contains(field), field + ": " + e.getStatus());
+    }
+
+    /** The pod with sysctl {@code name} = 1, in the host's or its own network and IPC namespaces. */
+    private static PodSandboxConfig withSysctl(PodSandboxConfig pod, String name, NamespaceMode network,
+                                               NamespaceMode ipc) {
+        LinuxPodSandboxConfig.Builder linux = pod.getLinux().toBuilder().putSysctls(name, "1");
+        linux.getSecurityContextBuilder().getNamespaceOptionsBuilder().setNetwork(network).setIpc(ipc);
+        return pod.toBuilder().setLinux(linux).build();
     }
 
     /**
      * What a request could leave behind: berthd's directories (pods, containers, the CNI cache, netns, shims),
-     * the IPAM leases, this daemon's cgroups, and the daemon log's undo and rollback warnings.
+     * the IPAM leases, this daemon's cgroups in every hierarchy (a container's lies 4 levels below the parent:
+     * kubepods/besteffort/pod-UID/ID), the mounts below the test's directories (rootfs overlays, pinned netns),
+     * and the daemon log's undo and rollback warnings.
      */
-    private record Trace(TreeSet<String> paths, List<String> undoLines) {
+    private record Trace(TreeSet<String> paths, List<String> mounts, List<String> undoLines) {
         static Trace take() throws IOException {
             TreeSet<String> paths = new TreeSet<>(ipamFiles());
-            for (Path dir : List.of(berth.root(), berth.runRoot(), Path.of("/sys/fs/cgroup/memory",
-                    berth.cgroupParent()), Path.of("/sys/fs/cgroup/pids", berth.cgroupParent()))) {
+            List<Path> dirs = new ArrayList<>(List.of(berth.root(), berth.runRoot()));
+            try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+                hierarchies.forEach(h -> dirs.add(h.resolve(berth.cgroupParent())));
+            }
+            for (Path dir : dirs) {
                 if (Files.isDirectory(dir)) {
-                    try (Stream<Path> walk = Files.walk(dir, 3)) {
-                        walk.forEach(p -> paths.add(p.toString()));
+                    try (Stream<Path> walk = Files.walk(dir, 6)) {
+                        // The image store is a cache of every request's (the pause image is made on the first
+                        // RunPodSandbox, refused or not), not a request's own.
+                        walk.filter(p -> !p.startsWith(berth.root().resolve("images")))
+                                .filter(p -> !p.startsWith("/sys") || Files.isDirectory(p))
+                                .forEach(p -> paths.add(p.toString()));
                     }
                 }
             }
+            List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(l -> l.split(" ")[4])
+                    .filter(m -> m.startsWith(berth.base().toString()) || m.startsWith(work.toString()))
+                    .sorted().toList();
             List<String> undo = berth.daemonLog().lines().filter(l -> l.contains("undoing")
                     || l.contains("cleaning up") || l.toLowerCase().contains("rollback")
-                    || l.contains("WARN") && (l.contains("pod ") || l.contains("container "))).toList();
-            return new Trace(paths, undo);
+                    || l.contains("WARN") && (l.contains("pod ") || l.contains("container "))
+                    // an advice given with every container while berth-viewfs does not serve, not an undo
+                    && !l.contains("no resource views")).toList();
+            return new Trace(paths, mounts, undo);
+        }
+
+        /** Fails naming what {@code after} has that this trace had not, and what went. */
+        void assertLeftAsIs(Trace after, String what) {
+            TreeSet<String> added = new TreeSet<>(after.paths);
+            added.removeAll(paths);
+            TreeSet<String> gone = new TreeSet<>(paths);
+            gone.removeAll(after.paths);
+            assertEquals(this, after, what + ": paths added " + added + ", gone " + gone + "; mounts before "
+                    + mounts + ", after " + after.mounts + "; undo lines " + after.undoLines);
         }
     }
 

@@ -182,7 +182,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         PodService pods = new PodService(new PodStore(cfg.root()), containers, images,
                 new NetnsManager(cfg.runRoot().resolve("netns")),
                 new CniNetwork(cfg.cniConfDir(), cfg.cniBinDirs(), cfg.root().resolve("cni")),
-                pauseBinary(cfg.pausePath(), shimBinary));
+                pauseBinary(cfg.pausePath(), shimBinary), background);
         pods.recover();
         // containers made while berth-viewfs did not serve get its views once it does
         Executors.newSingleThreadScheduledExecutor(daemonThreads("berth-views")).scheduleWithFixedDelay(() -> {

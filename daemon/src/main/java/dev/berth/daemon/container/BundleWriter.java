@@ -4,6 +4,7 @@ import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.RootfsPaths;
+import dev.berth.oci.bundle.RootfsTree;
 import dev.berth.oci.bundle.SpecBuilder;
 import dev.berth.oci.bundle.SpecDefaults;
 import dev.berth.oci.hooks.OciHooks;
@@ -12,6 +13,7 @@ import dev.berth.oci.spec.image.ImageConfig;
 import dev.berth.oci.spec.runtime.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -33,14 +35,17 @@ public final class BundleWriter {
     }
 
     /**
+     * The container's bundle spec, built and checked against the image's files without changing anything, so
+     * that a request refused here leaves nothing to undo; {@link #write} makes it the bundle.
+     *
+     * @param imageFiles        the image's files (its layers, not yet mounted): they resolve the user's name and
+     *                          groups and must let the working directory be made
      * @param recursiveReadOnly whether the container's runtime can make bind mounts read-only all the way
      *                          down: a read-only volume then is, else it is read-only at its top only (warned)
-     * @return whether the container has syscall views ({@link ResourceViews#withSyscallViews})
      */
-    boolean write(ContainerPaths paths, ContainerRecord record, ImageConfig image, boolean recursiveReadOnly) {
-        Path bundle = paths.bundle();
+    Planned spec(ContainerPaths paths, ContainerRecord record, ImageConfig image, RootfsTree imageFiles,
+                 boolean recursiveReadOnly) {
         ContainerCreate c = record.config();
-        Path rootfs = bundle.resolve("rootfs");
         SpecBuilder builder = SpecBuilder.secureDefaults(hostNofileHard)
                 .imageConfig(image)
                 .entrypoint(c.entrypoint())
@@ -48,7 +53,7 @@ public final class BundleWriter {
                 .env(c.env())
                 .workingDir(c.workingDir())
                 .user(c.user())
-                .resolveUsersIn(rootfs)
+                .resolveUsersIn(imageFiles)
                 .tty(c.tty())
                 .hostNetwork("host".equals(c.network()))
                 .cgroupsPath(record.cgroupsPath())
@@ -84,9 +89,19 @@ public final class BundleWriter {
         Spec built = builder.build();
         Spec withSyscalls = Boolean.TRUE.equals(record.resourceViews()) ? views.withSyscallViews(record.id(), built) : built;
         Spec spec = OciHooks.load(hooksDirs).apply(withSyscalls);
-        makeWorkingDir(record.id(), rootfs, spec.process().cwd());
+        checkWorkingDir(record.id(), imageFiles, spec.process().cwd());
+        return new Planned(spec, withSyscalls != built);
+    }
+
+    /** A bundle's spec, and whether it gives the container syscall views ({@link ResourceViews#withSyscallViews}). */
+    record Planned(Spec spec, boolean syscallViews) {
+    }
+
+    /** Writes {@code spec} (from {@link #spec}) as the bundle of the container whose rootfs is now mounted. */
+    void write(ContainerPaths paths, String id, Spec spec) {
+        Path bundle = paths.bundle();
+        makeWorkingDir(id, bundle.resolve("rootfs"), spec.process().cwd());
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
-        return withSyscalls != built;
     }
 
     /**
@@ -112,6 +127,27 @@ public final class BundleWriter {
      * runc's own mkdir of it fails ("file exists") where the image has it as a symlink to a directory not yet
      * there. No process runs in the rootfs yet, so the resolution cannot race with one.
      */
+    /**
+     * The working directory can be made in the rootfs {@code imageFiles} will make: every part of it the image
+     * has is a directory (after its symlinks), as {@link #makeWorkingDir} needs.
+     */
+    private static void checkWorkingDir(String id, RootfsTree imageFiles, String cwd) {
+        if (cwd == null || cwd.isEmpty()) {
+            return;
+        }
+        List<String> parts = RootfsPaths.components(imageFiles, cwd);
+        for (int i = 1; i <= parts.size(); i++) {
+            Path entry = imageFiles.entry(parts.subList(0, i));
+            if (entry == null) {
+                return;
+            }
+            if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                throw BerthException.invalid("create container " + id + ": working directory " + cwd + ": /"
+                        + String.join("/", parts.subList(0, i)) + " is not a directory in the image");
+            }
+        }
+    }
+
     private static void makeWorkingDir(String id, Path rootfs, String cwd) {
         if (cwd == null || cwd.isEmpty()) {
             return;

@@ -27,7 +27,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -49,19 +52,21 @@ public final class PodService {
     private final NetnsManager netns;
     private final PodNetwork network;
     private final Path pauseBinary;
+    private final Executor background;
     private final NameGenerator ids = new NameGenerator();
     private final Map<String, PodRecord> pods = new ConcurrentHashMap<>();
     private final SingleFlight creations = new SingleFlight();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
     public PodService(PodStore store, ContainerService containers, ImageStore images, NetnsManager netns,
-                      PodNetwork network, Path pauseBinary) {
+                      PodNetwork network, Path pauseBinary, Executor background) {
         this.store = store;
         this.containers = containers;
         this.images = images;
         this.netns = netns;
         this.network = network;
         this.pauseBinary = pauseBinary;
+        this.background = background;
     }
 
     public PodNetwork network() {
@@ -113,31 +118,53 @@ public final class PodService {
                 request.hostname(), request.logDirectory(), request.runtimeHandler(), request.cgroupParent(), request.network(),
                 request.pid(), request.ipc(), request.dns(), request.portMappings(), request.sysctls(),
                 request.labels(), request.annotations(), request.security(), null, null, null, null);
+        if (pod.network() != PodRecord.NamespaceMode.NODE) {
+            // Recorded before it is made: a crash in between leaves a path that teardown tolerates as gone, never
+            // a namespace no record names.
+            pod = pod.withNetwork(netns.dir().resolve("berth-" + id.substring(0, 16)).toString(), null, null);
+        }
+        ContainerService.CheckedCreate infraRequest;
+        try {
+            infraRequest = containers.check(infraConfig(pod), RequestFields.REST_CREATE);
+        } catch (BerthException e) {
+            throw new BerthException(e.kind(), "run pod " + name + ": " + e.getMessage(), e);
+        }
         store.create(pod);
         pods.put(id, pod);
         FailPoints.hit("pod-run.after-record");
         try {
             containers.cgroups().createPodParent(pod.cgroupParent());
             writeEtcFiles(pod);
-            if (pod.network() != PodRecord.NamespaceMode.NODE) {
-                // Recorded before it is made: a crash in between leaves a path that teardown tolerates as
-                // gone, never a namespace no record names.
-                Path ns = netns.dir().resolve("berth-" + id.substring(0, 16));
-                pod = pod.withNetwork(ns.toString(), null, null);
-                store.save(pod);
-                netns.create(ns.getFileName().toString());
+            CompletableFuture<NetworkStatus> attached = CompletableFuture.completedFuture(null);
+            if (pod.netns() != null) {
+                netns.create(Path.of(pod.netns()).getFileName().toString());
                 FailPoints.hit("pod-run.after-netns");
-                NetworkStatus status = network.attach(networkRequest(pod));
-                FailPoints.hit("pod-run.after-cni-add");
-                pod = pod.withNetwork(ns.toString(), status.ip(), status.additionalIps());
+                // CNI ADD and the infra container's creation (`runc create`) each need the namespace only, not
+                // each other: side by side they take the time of the longer, not of both.
+                PodNetworkRequest networkRequest = networkRequest(pod);
+                attached = CompletableFuture.supplyAsync(() -> {
+                    NetworkStatus status = network.attach(networkRequest);
+                    FailPoints.hit("pod-run.after-cni-add");
+                    return status;
+                }, background);
             }
-            Container infra = containers.create(infraConfig(pod), RequestFields.REST_CREATE);
-            FailPoints.hit("pod-run.after-infra-create");
-            pod = pod.withInfraContainer(infra.id());
-            store.save(pod);
+            Container infra;
+            try {
+                infra = containers.create(infraRequest);
+                FailPoints.hit("pod-run.after-infra-create");
+            } finally {
+                // The tear-down of a failed run must not race a CNI ADD still running.
+                awaitQuietly(attached);
+            }
+            NetworkStatus status = await(attached);
+            if (status != null) {
+                pod = pod.withNetwork(pod.netns(), status.ip(), status.additionalIps());
+            }
             containers.start(infra.id());
             FailPoints.hit("pod-run.after-infra-start");
-            pod = pod.withState(PodRecord.State.READY);
+            // One save for both (each is a file and a directory fsync): until it, the pod is CREATING, which a
+            // restart tears down, finding the infra container by its pod label, not by this record.
+            pod = pod.withInfraContainer(infra.id()).withState(PodRecord.State.READY);
             store.save(pod);
             FailPoints.hit("pod-run.after-ready");
             pods.put(id, pod);
@@ -246,14 +273,23 @@ public final class PodService {
     /** StopPodSandbox: the pod's containers are killed, its network torn down; unknown pods are fine. */
     public void stop(String ref) {
         withPod(ref, pod -> {
-            for (Container c : containersOf(pod.id())) {
-                if (c.state().hasShim()) {
-                    containers.stop(c.id(), 0);
+            // CNI DEL and the namespace's unmount need not wait for the containers to be killed (their
+            // processes stay in the namespace until they end): side by side, as in RunPodSandbox.
+            CompletableFuture<Void> released = CompletableFuture.runAsync(() -> {
+                releaseNetwork(pod);
+                FailPoints.hit("pod-stop.after-network");
+            }, background);
+            try {
+                for (Container c : containersOf(pod.id())) {
+                    if (c.state().hasShim()) {
+                        containers.stop(c.id(), 0);
+                    }
                 }
+                FailPoints.hit("pod-stop.after-containers");
+            } finally {
+                awaitQuietly(released);
             }
-            FailPoints.hit("pod-stop.after-containers");
-            releaseNetwork(pod);
-            FailPoints.hit("pod-stop.after-network");
+            await(released);
             PodRecord stopped = pod.withNetwork(null, pod.ip(), pod.additionalIps())
                     .withState(PodRecord.State.NOTREADY);
             store.save(stopped);
@@ -403,6 +439,26 @@ public final class PodService {
 
     private Object lock(String id) {
         return locks.computeIfAbsent(id, k -> new Object());
+    }
+
+    /** The future's value; its failure rethrown as it was thrown. */
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** Waits for the future to end, whatever its outcome (which the caller learns from {@link #await}). */
+    private static void awaitQuietly(CompletableFuture<?> future) {
+        future.handle((value, failure) -> null).join();
     }
 
     private static boolean blank(String s) {

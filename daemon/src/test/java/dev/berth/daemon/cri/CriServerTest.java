@@ -108,7 +108,7 @@ class CriServerTest {
                 background, exited -> { });
         PodService pods = new PodService(new PodStore(dir), containers, images, new NetnsManager(dir.resolve("netns")),
                 new CniNetwork(dir.resolve("net.d"), List.of(Path.of("/usr/lib/cni")), dir.resolve("cni")),
-                Path.of("berth-pause"));
+                Path.of("berth-pause"), background);
         server = CriServer.start(dir.resolve("cri.sock"), SocketAccess.rootOnly(),
                 ConnectionPolicy.UNLIMITED, new CriServer.Backends(images, id -> false,
                 RegistriesConfig::defaults, host -> RegistryCredentials.ANONYMOUS, ImageRoutes.PullListener.NONE,

@@ -27,6 +27,22 @@ public final class RootfsPaths {
      * the result with NOFOLLOW.
      */
     public static Path resolve(Path rootfs, String containerPath) {
+        return join(rootfs, components(RootfsTree.directory(rootfs), containerPath));
+    }
+
+    /**
+     * The host path of the entry {@code containerPath} names in {@code tree}, its symlinks resolved as in
+     * {@link #resolve(Path, String)}; null when the tree has no such entry.
+     */
+    public static Path locate(RootfsTree tree, String containerPath) {
+        return tree.entry(components(tree, containerPath));
+    }
+
+    /**
+     * The components of {@code containerPath} in {@code tree} once every symlink on the way is resolved (the
+     * last one too), clamped at the root; components past a missing entry are kept as they are.
+     */
+    public static List<String> components(RootfsTree tree, String containerPath) {
         Deque<String> todo = new ArrayDeque<>();
         push(todo, containerPath);
         List<String> done = new ArrayList<>();
@@ -42,26 +58,29 @@ public final class RootfsPaths {
                 }
                 continue;
             }
-            Path candidate = join(rootfs, done).resolve(c);
-            if (!Files.isSymbolicLink(candidate)) {
-                done.add(c);
+            done.add(c);
+            Path candidate = tree.entry(done);
+            if (candidate == null || !Files.isSymbolicLink(candidate)) {
                 continue;
             }
+            done.remove(done.size() - 1);
             if (++links > MAX_SYMLINKS) {
-                throw BerthException.invalid("resolve " + containerPath + " in " + rootfs + ": too many symlinks");
+                throw BerthException.invalid("resolve " + containerPath + " in " + tree.describe()
+                        + ": too many symlinks");
             }
             String target;
             try {
                 target = Files.readSymbolicLink(candidate).toString();
             } catch (IOException e) {
-                throw BerthException.internal("resolve " + containerPath + " in " + rootfs + ": read link " + candidate + ": " + e, e);
+                throw BerthException.internal("resolve " + containerPath + " in " + tree.describe()
+                        + ": read link " + candidate + ": " + e, e);
             }
             if (target.startsWith("/")) {
                 done.clear();
             }
             push(todo, target);
         }
-        return join(rootfs, done);
+        return done;
     }
 
     private static void push(Deque<String> todo, String path) {
@@ -71,7 +90,7 @@ public final class RootfsPaths {
         }
     }
 
-    private static Path join(Path rootfs, List<String> parts) {
+    static Path join(Path rootfs, List<String> parts) {
         Path p = rootfs;
         for (String s : parts) {
             p = p.resolve(s);

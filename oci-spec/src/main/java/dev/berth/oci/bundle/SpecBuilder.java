@@ -31,7 +31,7 @@ public final class SpecBuilder {
     private final List<String> env = new ArrayList<>();
     private String workingDir;
     private String user;
-    private Path userRootfs;
+    private RootfsTree userTree;
     private Boolean tty;
     private final List<Mount> binds = new ArrayList<>();
     private String hostname;
@@ -138,7 +138,13 @@ public final class SpecBuilder {
 
     /** The rootfs on the host whose /etc/passwd and /etc/group resolve user and group names. */
     public SpecBuilder resolveUsersIn(Path rootfs) {
-        this.userRootfs = rootfs;
+        this.userTree = rootfs == null ? null : RootfsTree.directory(rootfs);
+        return this;
+    }
+
+    /** The rootfs tree, such as an image's layers not yet mounted, whose /etc/passwd and /etc/group resolve users. */
+    public SpecBuilder resolveUsersIn(RootfsTree tree) {
+        this.userTree = tree;
         return this;
     }
 
@@ -355,7 +361,7 @@ public final class SpecBuilder {
                 : security != null && security.runAsUser() != null ? security.runAsUser().toString()
                 : image != null && image.user() != null && !image.user().isBlank() ? image.user() : null;
         if (u != null) {
-            p = p.withUser(new UserResolver(userRootfs).resolve(u).toSpecUser());
+            p = p.withUser(UserResolver.in(userTree).resolve(u).toSpecUser());
         }
         spec = spec.withProcess(p);
 
@@ -476,6 +482,7 @@ public final class SpecBuilder {
             l = l.withNamespaces(List.copyOf(namespaces));
         }
         if (!sysctls.isEmpty()) {
+            Sysctls.check(sysctls, l.namespaces());
             l = l.withSysctl(Map.copyOf(sysctls));
         }
         if (rootfsPropagation != null) {

@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * Resolves a container user ("uid", "uid:gid", "name", "name:group", "uid:group", "name:gid") the way
  * runc and Docker do, against the rootfs's own /etc/passwd and /etc/group, read through
- * {@link RootfsPaths} so that symlinks never lead out of the rootfs.
+ * {@link RootfsPaths} so that symlinks never lead out of the rootfs (a mounted one or an image's layers).
  *
  * <p>Rules (runc's user.GetExecUser): a name must exist in passwd; a numeric uid need not, and then
  * its gid is 0. An explicit group must exist in /etc/group unless numeric. Supplementary groups
@@ -26,11 +26,20 @@ public final class UserResolver {
     private static final long MAX_ID = Integer.MAX_VALUE;
     private static final long MAX_FILE = 16L << 20;
 
-    private final Path rootfs;
+    private final RootfsTree tree;
 
     /** @param rootfs the rootfs on the host; null resolves numeric ids only, as for an image without /etc. */
     public UserResolver(Path rootfs) {
-        this.rootfs = rootfs;
+        this.tree = rootfs == null ? null : RootfsTree.directory(rootfs);
+    }
+
+    private UserResolver(RootfsTree tree) {
+        this.tree = tree;
+    }
+
+    /** Resolves against {@code tree}'s /etc/passwd and /etc/group, such as an image's layers not yet mounted. */
+    public static UserResolver in(RootfsTree tree) {
+        return new UserResolver(tree);
     }
 
     /** A resolved user; name and home are null for a uid without a passwd entry. */
@@ -152,27 +161,27 @@ public final class UserResolver {
     /** The colon-separated records of a file in the rootfs; none when it does not exist. */
     private List<String[]> records(String containerPath) {
         List<String[]> out = new ArrayList<>();
-        if (rootfs == null) {
+        if (tree == null) {
             return out;
         }
-        Path file = RootfsPaths.resolve(rootfs, containerPath);
+        Path file = RootfsPaths.locate(tree, containerPath);
         String text;
         try {
-            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            if (file == null || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                 return out;
             }
             // NOFOLLOW: the last component was checked not to be a symlink; keep it that way.
             try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
                 byte[] data = in.readNBytes((int) MAX_FILE + 1);
                 if (data.length > MAX_FILE) {
-                    throw BerthException.invalid("read " + containerPath + " in " + rootfs + ": larger than " + MAX_FILE + " bytes");
+                    throw BerthException.invalid("read " + containerPath + " in " + tree.describe() + ": larger than " + MAX_FILE + " bytes");
                 }
                 text = new String(data, StandardCharsets.UTF_8);
             }
         } catch (NoSuchFileException e) {
             return out;
         } catch (IOException e) {
-            throw BerthException.internal("read " + containerPath + " in " + rootfs + ": " + e, e);
+            throw BerthException.internal("read " + containerPath + " in " + tree.describe() + ": " + e, e);
         }
         for (String line : text.split("\n")) {
             String l = line.strip();

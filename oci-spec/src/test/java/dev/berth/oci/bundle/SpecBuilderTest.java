@@ -248,4 +248,33 @@ class SpecBuilderTest {
         assertEquals(5, base.linux().namespaces().size());
         assertEquals(4, built.linux().namespaces().size());
     }
+
+    @Test
+    void sysctlsFollowRuncsNamespaceRulesAndMustExist() {
+        assertEquals("1", runnable().sysctls(Map.of("kernel.shm_rmid_forced", "1")).build().linux().sysctl()
+                .get("kernel.shm_rmid_forced"));
+        assertEquals("1", runnable().sysctls(Map.of("net.ipv4.conf.eth0.forwarding", "1")).build().linux().sysctl()
+                .get("net.ipv4.conf.eth0.forwarding"), "an interface's sysctl, checked through its default");
+        assertEquals("80", runnable().sysctls(Map.of("net/ipv4/ip_unprivileged_port_start", "80")).build().linux()
+                .sysctl().get("net/ipv4/ip_unprivileged_port_start"), "slashes as kubelet may send them");
+        refusedSysctl(runnable(), "kernel.panic", "would change the host");
+        refusedSysctl(runnable(), "kernel.hostname", "conflicts with the hostname field");
+        refusedSysctl(runnable(), "net.ipv4.no_such_sysctl", "this kernel has no such sysctl");
+        refusedSysctl(runnable(), "net.ipv4.../../x", "not a sysctl name");
+        refusedSysctl(runnable().hostNetwork(true), "net.ipv4.ip_forward", "host's network namespace");
+        refusedSysctl(runnable().hostNamespace("ipc"), "fs.mqueue.msg_max", "host's IPC namespace");
+        BerthException e = assertThrows(BerthException.class,
+                () -> runnable().sysctls(Map.of("kernel.shmmax", "1\nkernel.panic=1")).build());
+        assertTrue(e.getMessage().contains("one line"), e.getMessage());
+    }
+
+    private static SpecBuilder runnable() {
+        return builder().cmd(List.of("true"));
+    }
+
+    private static void refusedSysctl(SpecBuilder b, String name, String why) {
+        BerthException e = assertThrows(BerthException.class, () -> b.sysctls(Map.of(name, "1")).build(), name);
+        assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind(), name);
+        assertTrue(e.getMessage().contains("sysctl " + name) && e.getMessage().contains(why), e.getMessage());
+    }
 }
