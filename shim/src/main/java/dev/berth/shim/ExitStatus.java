@@ -33,7 +33,11 @@ public record ExitStatus(int exitCode, int signal, boolean oomKilled, Instant fi
         } catch (IOException e) {
             throw BerthException.internal("read exit of " + stateDir.getFileName() + ": " + e.getMessage(), e);
         }
-        return Optional.of(parse(text, stateDir.getFileName().toString()));
+        try {
+            return Optional.of(parse(text, stateDir.getFileName().toString()));
+        } catch (BerthException e) {
+            throw new BerthException(e.kind(), f + ": " + e.getMessage(), e);
+        }
     }
 
     /** Parses the shim's one-line exit JSON. */

@@ -139,6 +139,19 @@ public final class ShimClient {
         return false;
     }
 
+    /**
+     * Whether a shim accepts connections on this state directory's socket: only a live one does (a dead one's
+     * socket file refuses), so this tells a live shim whose shim.pid was damaged from a dead one.
+     */
+    public boolean listening() {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(stateDir.resolve("shim.sock")));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static BerthException failure(String op, String line) {
         if (line.startsWith("ERROR ")) {
             return BerthException.invalid(op + ": " + line.substring(6));

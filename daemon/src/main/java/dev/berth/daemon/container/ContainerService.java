@@ -416,19 +416,20 @@ public final class ContainerService {
     public void reattach(Container container) {
         ContainerRecord record = container.record();
         ContainerState state = container.state();
+        ShimClient shim = new ShimClient(paths(record.id()).shimDir());
         Optional<Integer> shimPid;
         try {
-            shimPid = new ShimClient(paths(record.id()).shimDir()).shimPid();
+            shimPid = shim.shimPid();
         } catch (BerthException e) {
-            // Only a live shim answers the exit monitor's WAIT: it tells whether the run goes on.
-            LOG.log(Level.WARNING, "container {0}: {1}; asking the shim's socket whether it runs", record.id(),
-                    e.getMessage());
-            if (state.hasShim()) {
-                watch(container);
-            }
-            return;
+            shimPid = Optional.empty();
+            LOG.log(Level.WARNING, "container {0}: {1}", record.id(), e.getMessage());
         }
-        if (state.hasShim() && shimPid.isEmpty()) {
+        if (state.hasShim() && shimPid.isEmpty() && shim.listening()) {
+            // shim.pid was damaged (the shim writes it atomically) while the shim runs on: its WAIT tells the rest.
+            LOG.log(Level.WARNING, "container {0}: {1} names no live shim but the shim answers; re-adopted",
+                    record.id(), paths(record.id()).shimDir().resolve("shim.pid"));
+            watch(container);
+        } else if (state.hasShim() && shimPid.isEmpty()) {
             // The shim died while berthd was down (its pid, if alive, is another process's now).
             Optional<ExitStatus> status = readExitQuietly(record.id());
             recordExit(container, status, WatchResult.SHIM_DIED);
