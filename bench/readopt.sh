@@ -2,7 +2,8 @@
 # Re-adoption after a crash, berthd vs containerd 1.6, in one run: N running `sleep` containers (tasks) each,
 # the daemon killed with SIGKILL and started again, and the time from that start to (a) its socket answering and
 # (b) its list showing all N running: berthd's `GET /v1/containers`, containerd's `ctr task ls`.
-# Usage: bench/readopt.sh [N, default 100]   (ROUNDS=3: kill/start rounds per daemon; BERTH_LOG_LEVEL=debug)
+# Usage: bench/readopt.sh [N, default 100]   (ROUNDS=3: kill/start rounds per daemon; BERTH_LOG_LEVEL=debug;
+# BERTH_DAEMON_LIB=DIR: another build of berthd, for before/after figures)
 # Needs root, a built tree (mvn -B -o package -DskipTests, make -C shim/c, the built-in image in
 # build/images/busybox), containerd and ctr. Both daemons are isolated (own root, state, socket, cgroup parent,
 # runc root); everything is removed on exit, also on failure. Raw figures and logs: build/bench/readopt/.
@@ -80,7 +81,7 @@ poll_ms() {
 }
 
 start_berthd() {
-  BERTH_DAEMON_LIB=$repo/daemon/target/lib setsid "$repo/daemon/src/main/sh/berthd" --config "$work/b/berth.toml" \
+  BERTH_DAEMON_LIB=${BERTH_DAEMON_LIB:-$repo/daemon/target/lib} setsid "$repo/daemon/src/main/sh/berthd" --config "$work/b/berth.toml" \
     --root "$work/b/root" --run-root "$work/b/run" --socket "$berth_sock" >>"$out/berthd.log" 2>&1 &
   berthd_pid=$!
 }
@@ -141,7 +142,10 @@ for r in $(seq 1 "$rounds"); do
   kill -9 "$berthd_pid"; wait "$berthd_pid" 2>/dev/null || true
   t0=$(now_ns); start_berthd
   a=$(poll_ms "$t0" berth_answers); b=$(poll_ms "$t0" berth_all_running)
-  echo "berthd round $r: socket answers after $a ms, all $n running listed after $b ms" | tee -a "$out/figures.txt"
+  # CPU time berthd used until then: less at the mercy of the other processes on a busy host than the wall time.
+  read -ra stat <"/proc/$berthd_pid/stat"
+  echo "berthd round $r: socket answers after $a ms, all $n running listed after $b ms" \
+    "(CPU $(((stat[13] + stat[14]) * 1000 / $(getconf CLK_TCK))) ms)" | tee -a "$out/figures.txt"
   kill -9 "$ctd_pid"; wait "$ctd_pid" 2>/dev/null || true
   t0=$(now_ns); start_containerd
   a=$(poll_ms "$t0" ctd_answers); b=$(poll_ms "$t0" ctd_all_running)
@@ -150,7 +154,7 @@ done
 echo "== median of $rounds rounds, ms from start (load average $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/figures.txt"
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 for d in berthd containerd; do
-  a=$(grep "^$d round" "$out/figures.txt" | awk '{print $6}' | median)
-  b=$(grep "^$d round" "$out/figures.txt" | awk '{print $12}' | median)
+  a=$(grep "^$d round" "$out/figures.txt" | awk '{print $7}' | median)
+  b=$(grep "^$d round" "$out/figures.txt" | awk '{print $14}' | median)
   printf '  %-10s socket answers %5d   all %d running listed %5d\n' "$d" "$a" "$n" "$b" | tee -a "$out/figures.txt"
 done

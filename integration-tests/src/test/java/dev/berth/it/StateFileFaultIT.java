@@ -220,7 +220,8 @@ class StateFileFaultIT {
             case SHIM_EXIT -> {
                 assertTrue(log.stream().anyMatch(l -> l.contains(container) && l.contains(path.toString())),
                         what + String.join("\n", log));
-                JsonNode state = JSON.readTree(berth.ok("inspect", container)).at("/state");
+                JsonNode inspected = JSON.readTree(berth.ok("inspect", container));
+                JsonNode state = (inspected.isArray() ? inspected.get(0) : inspected).at("/state");
                 assertEquals("exited", state.get("status").asText(), what + state);
                 assertEquals(255, state.get("exitCode").asInt(), what + state);
             }
