@@ -304,7 +304,7 @@ class StateFileFaultIT {
         return berth.runRoot().resolve("shims").resolve(ContainerPaths.shimKey(container));
     }
 
-    /** With berthd down, the container's init and then its shim are killed: the shim's exit file is all that is left. */
+    /** With berthd down, the container's init and then its shim are killed: the shim's exit file is what is left. */
     private void diedWhileDown(String container) throws Exception {
         Path dir = shimDir(container);
         int shimPid = Integer.parseInt(Files.readString(dir.resolve("shim.pid")).strip());

@@ -60,7 +60,8 @@ public final class SocketAccess {
             int status = p.waitFor();
             // 2: no such entry
             if (status == 2 || status == 0 && out.isEmpty()) {
-                throw BerthException.invalid("socket access: socket_group \"" + group + "\": no such group on this host");
+                throw BerthException.invalid("socket access: socket_group \"" + group
+                        + "\": no such group on this host");
             }
             if (status != 0) {
                 throw BerthException.internal("socket access: socket_group \"" + group + "\": getent failed (exit "

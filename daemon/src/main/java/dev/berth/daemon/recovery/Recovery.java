@@ -65,7 +65,7 @@ public final class Recovery {
         try {
             List<String> ids = store.ids();
             List<Found> found = new ArrayList<>();
-            // The first read builds Jackson's deserializers for the three files: alone, not raced by the others.
+            // The first read builds Jackson's deserializers for the files: alone, not raced by the others.
             if (!ids.isEmpty()) {
                 found.add(read(ids.get(0)));
             }
@@ -83,7 +83,7 @@ public final class Recovery {
             Report report = new Report(tally.adopted.get(), tally.discarded.get(), tally.broken.get());
             LOG.log(Level.INFO, "recovered {0} containers ({1} half-created removed, {2} unreadable) in {3} ms"
                     + " ({4} ms reading their files)", report.adopted(), report.discarded(), report.broken(),
-                    (System.nanoTime() - began) / 1_000_000, (read - began) / 1_000_000);
+                    Long.toString((System.nanoTime() - began) / 1_000_000), Long.toString((read - began) / 1_000_000));
             return report;
         } finally {
             pool.shutdown();
