@@ -106,6 +106,7 @@ bench: bench-deps build
 	bash bench/viewfs-containers.sh 200 60 viewfs
 	bash bench/viewfs-containers.sh 200 60 lxcfs
 	bash bench/cri.sh
+	bash bench/readopt.sh
 
 # Fuzzes each Jazzer target for FUZZ_SECONDS (`mvn verify` only replays the committed corpus).
 FUZZ_SECONDS ?= 60

@@ -99,7 +99,9 @@ final class BlobStore {
                 return true;
             } catch (IOException e) {
                 deleteQuietly(partialPath(expected));
-                throw BerthException.internal(op + ": store blob " + expected + ": " + e.getMessage(), e);
+                // The path says which disk: the store's, which may not be where the rest of berthd writes.
+                throw BerthException.internal(op + ": store blob " + expected + " in " + partialPath(expected)
+                        + ": " + BerthException.describe(e), e);
             } finally {
                 ingestLocks.remove(expected, lock);
             }

@@ -21,8 +21,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -74,7 +76,36 @@ class ConnectionLimitIT {
                 .anyMatch(l -> l.startsWith("Max open files") && l.contains(" " + limit + " ")),
                 "prlimit did not apply");
 
-        int flood = 3 * CAP;
+        floodAndExpectAnExitCleanedUp(victim, victimPid, CAP, 3 * CAP, metricsPort);
+    }
+
+    /**
+     * berthd started with a low open-files limit (prlimit, soft and hard) and no max_connections: the cap it
+     * derives from the limit, which keeps DaemonConfig's reserve for runc, shims, logs and cgroup files, is
+     * what lets an exit be cleaned up while a flood of more connections than the limit holds the socket.
+     */
+    @Test
+    void startedWithALowOpenFilesLimitItsDefaultCapKeepsAnExitCleanedUpUnderAFlood() throws Exception {
+        int metricsPort = freePort();
+        berth = new BerthHarness(List.of("connection_idle_timeout = 600", "metrics_port = " + metricsPort));
+        berth.stopDaemon();
+        int cap = 64;
+        // DaemonConfig.defaultMaxConnections: a quarter of what the limit leaves past the 1024 reserved.
+        long limit = 1024 + 4L * cap;
+        berth.startDaemon(Map.of(), List.of("prlimit", "--nofile=" + limit + ":" + limit, "--"));
+        assertTrue(Files.readString(Path.of("/proc/" + berth.daemonPid() + "/limits")).lines()
+                .anyMatch(l -> l.startsWith("Max open files") && l.contains(" " + limit + " ")),
+                "berthd does not run with the lowered limit");
+        String victim = berth.ok("run", "-d", "--name", "victim", "busybox", "sleep", "1000");
+        floodAndExpectAnExitCleanedUp(victim, state(victim).get("pid").asInt(), cap, (int) limit + 100, metricsPort);
+    }
+
+    /**
+     * {@code flood} connections to berth.sock, of which {@code cap} are kept and the rest refused; the
+     * container's init is then killed and its exit must be cleaned up (runc state, cgroups) and recorded.
+     */
+    private void floodAndExpectAnExitCleanedUp(String victim, int victimPid, int cap, int flood, int metricsPort)
+            throws Exception {
         for (int i = 0; i < flood; i++) {
             SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
             c.connect(UnixDomainSocketAddress.of(berth.socket()));
@@ -82,10 +113,10 @@ class ConnectionLimitIT {
             clients.add(c);
         }
         String refused = "berth_connections_refused_total{socket=\"api\"}";
-        assertTrue(Await.eventually(() -> metric(metricsPort, refused) == flood - CAP, 30_000),
+        assertTrue(Await.eventually(() -> metric(metricsPort, refused) == flood - cap, 30_000),
                 "refused: " + metric(metricsPort, refused));
-        assertEquals(CAP, metric(metricsPort, "berth_connections{socket=\"api\"}"));
-        assertEquals(flood - CAP, clients.stream().filter(ConnectionLimitIT::closedByPeer).count(),
+        assertEquals(cap, metric(metricsPort, "berth_connections{socket=\"api\"}"));
+        assertEquals(flood - cap, clients.stream().filter(ConnectionLimitIT::closedByPeer).count(),
                 "the refused connections are not closed");
 
         // The container exits while the flood holds every connection allowed: runc delete, cgroups, all done.
@@ -179,8 +210,10 @@ class ConnectionLimitIT {
     /** One series of berthd's /metrics, 0 when it is not there yet. */
     private static long metric(int port, String series) {
         try {
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+            // A berthd out of descriptors accepts no scrape: the test must fail, not wait forever.
+            String body = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+                    .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString())
                     .body();
             Matcher m = Pattern.compile("^" + Pattern.quote(series) + " ([0-9.e+]+)$", Pattern.MULTILINE).matcher(body);
             return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;

@@ -292,20 +292,33 @@ class FaultToleranceIT {
         Path store = berth.root().resolve("images");
         long freeBefore = freeBytes(berth.root());
         String imagesBefore = berth.ok("images", "-q", "--no-trunc");
+        List<String> layersBefore = entries(store.resolve("layers"));
 
         BerthHarness.Result pull = berth.berth("pull", registry.host() + "/too-big:v1");
         assertNotEquals(0, pull.exitCode(), "a pull larger than the disk succeeded");
         String said = pull.stdout() + pull.stderr();
         assertTrue(said.toLowerCase().contains("no space left"), "no 'no space left' error: " + said);
         assertTrue(said.contains(registry.host() + "/too-big:v1"), "the error does not name the pull: " + said);
+        assertTrue(said.contains(berth.root().toString()), "the error does not name the full disk: " + said);
         assertFalse(said.contains("java."), "a class name in the error: " + said);
 
         assertEquals(imagesBefore, berth.ok("images", "-q", "--no-trunc"), "the image list changed");
         assertEquals(List.of(), entries(store.resolve("tmp")), "temp files left");
         assertEquals(List.of(), entries(store.resolve("partial")), "a partial download fills the disk");
+        assertEquals(layersBefore, entries(store.resolve("layers")), "a layer of the failed pull is left");
+        for (String blob : entries(store.resolve("blobs/sha256"))) {
+            assertEquals(blob, sha256(store.resolve("blobs/sha256").resolve(blob)), "a blob cut short is left");
+        }
         assertTrue(freeBytes(berth.root()) >= freeBefore - (1 << 20),
                 "the failed pull kept " + (freeBefore - freeBytes(berth.root())) + " bytes");
         assertEquals("still serving", berth.ok("run", "--rm", "busybox", "echo", "still serving"));
+
+        // Room made (the file system grown): the same pull goes through, nothing of the failed one in its way.
+        String grown = BerthHarness.run("mount", "-o", "remount,size=160m", berth.root().toString());
+        assertTrue(freeBytes(berth.root()) > 100 << 20, "remount the tmpfs larger: " + grown);
+        berth.ok("pull", registry.host() + "/too-big:v1");
+        assertTrue(berth.ok("images").contains("too-big"), "the pull after the disk was freed is not listed");
+        assertEquals("pulled", berth.ok("run", "--rm", registry.host() + "/too-big:v1", "echo", "pulled"));
     }
 
     @Test
@@ -441,6 +454,11 @@ class FaultToleranceIT {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(file)));
     }
 
     private static List<String> entries(Path dir) throws IOException {

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.daemon.container.ContainerPaths;
 import dev.berth.it.support.BerthHarness;
+import dev.berth.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +36,8 @@ class StateFileFaultIT {
     private static final String POD_ID = "fa".repeat(32);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    enum StateFile { IMAGES_JSON, AUTH_JSON, CONTAINER_JSON, STATE_JSON, POD_JSON, CNI_CACHE, BERTH_TOML, DROP_IN,
-        REGISTRIES_TOML }
+    enum StateFile { IMAGES_JSON, AUTH_JSON, CONTAINER_JSON, STATE_JSON, BUNDLE_CONFIG, SHIM_PID, SHIM_EXIT, HOOK,
+        POD_JSON, CNI_CACHE, BERTH_TOML, DROP_IN, REGISTRIES_TOML }
 
     enum Fault { TRUNCATED, EMPTY, GARBAGE, WRONG_VERSION }
 
@@ -73,10 +75,17 @@ class StateFileFaultIT {
     @MethodSource("cases")
     void berthdStartsAndNamesWhatItSkippedOrRebuiltOrStopsOnABrokenConfig(StateFile file, Fault fault)
             throws Exception {
-        String container = file == StateFile.CONTAINER_JSON || file == StateFile.STATE_JSON
-                ? berth.ok("create", "--name", "fault-victim", "busybox", "true") : null;
+        String container = switch (file) {
+            case CONTAINER_JSON, STATE_JSON, BUNDLE_CONFIG -> berth.ok("create", "--name", "fault-victim", "busybox",
+                    "true");
+            case SHIM_PID, SHIM_EXIT -> berth.ok("run", "-d", "--name", "fault-victim", "busybox", "sleep", "1000");
+            default -> null;
+        };
         Path path = path(file, container);
         berth.stopDaemon();
+        if (file == StateFile.SHIM_EXIT) {
+            diedWhileDown(container);
+        }
         String valid = validContent(file, path);
         byte[] before = Files.exists(path) ? Files.readAllBytes(path) : null;
         Files.createDirectories(path.getParent());
@@ -112,6 +121,10 @@ class StateFileFaultIT {
             case AUTH_JSON -> berth.root().resolve("auth.json");
             case CONTAINER_JSON -> berth.root().resolve("containers").resolve(container).resolve("container.json");
             case STATE_JSON -> berth.root().resolve("containers").resolve(container).resolve("state.json");
+            case BUNDLE_CONFIG -> berth.root().resolve("containers").resolve(container).resolve("bundle/config.json");
+            case SHIM_PID -> shimDir(container).resolve("shim.pid");
+            case SHIM_EXIT -> shimDir(container).resolve("exit");
+            case HOOK -> berth.base().resolve("hooks.d/50-fault.json");
             case POD_JSON -> berth.root().resolve("pods").resolve(POD_ID).resolve("pod.json");
             case CNI_CACHE -> berth.root().resolve("cni").resolve(POD_ID + ".json");
             case BERTH_TOML -> berth.config();
@@ -131,6 +144,8 @@ class StateFileFaultIT {
             case POD_JSON -> "{\"id\": \"" + POD_ID + "\", \"name\": \"faulty\", \"state\": \"READY\","
                     + " \"hostname\": \"faulty\"}";
             case CNI_CACHE -> "{\"podId\": \"" + POD_ID + "\", \"netns\": \"/run/netns/none\", \"network\": {}}";
+            case HOOK -> "{\"version\": \"1.0.0\", \"hook\": {\"path\": \"/bin/true\"}, \"when\": {\"always\": true},"
+                    + " \"stages\": [\"prestart\"]}";
             case DROP_IN -> "stop_timeout = 7\nlog_level = \"debug\"\n";
             case REGISTRIES_TOML -> "unqualified-search-registries = [\"docker.io\"]\n";
             default -> Files.readString(path);
@@ -151,6 +166,11 @@ class StateFileFaultIT {
                         .replaceFirst("\"id\"\\s*:\\s*\"[0-9a-f]+\"", "\"id\": [\"v2\"]")
                         .replaceFirst("\"status\"\\s*:\\s*\"[a-z]+\"", "\"status\": {\"v2\": true}");
                 case POD_JSON, CNI_CACHE -> "{\"id\": [2], \"podId\": [2], \"version\": 2}";
+                // Another shape: a list where the spec is an object (the spec's fields are runc's to check).
+                case BUNDLE_CONFIG -> "[" + valid + "]";
+                case SHIM_PID -> "{\"pid\": " + valid.strip() + "}";
+                case SHIM_EXIT -> "{\"version\": 2, \"status\": {\"code\": 137}}";
+                case HOOK -> valid.replace("\"1.0.0\"", "\"9.0.0\"");
                 // A key of a newer berthd.
                 case BERTH_TOML, DROP_IN -> valid + "from_a_newer_berthd = 2\n";
                 case REGISTRIES_TOML -> "unqualified-search-registries = 2\n";
@@ -182,6 +202,36 @@ class StateFileFaultIT {
                 assertTrue(berth.ok("ps", "-a", "--no-trunc").lines()
                         .anyMatch(l -> l.startsWith(container + " ") && l.contains(" Broken")),
                         what + "not listed broken");
+            }
+            case BUNDLE_CONFIG -> {
+                assertTrue(log.stream().anyMatch(l -> l.contains(container) && l.contains(path.toString())
+                        && l.contains("broken")), what + String.join("\n", log));
+                assertTrue(berth.ok("ps", "-a", "--no-trunc").lines()
+                        .anyMatch(l -> l.startsWith(container + " ") && l.contains(" Broken")),
+                        what + "not listed broken");
+            }
+            // A live shim answers: its container runs on, re-adopted; shim.pid is named.
+            case SHIM_PID -> {
+                assertTrue(log.stream().anyMatch(l -> l.contains(container) && l.contains(path.toString())
+                        && l.contains("re-adopted")), what + String.join("\n", log));
+                assertEquals("running", status(container), what);
+                assertEquals("alive", berth.ok("exec", container, "echo", "alive"), what);
+            }
+            // The shim is dead and its record of the exit unreadable: exited, code unknown, the file named.
+            case SHIM_EXIT -> {
+                assertTrue(log.stream().anyMatch(l -> l.contains(container) && l.contains(path.toString())),
+                        what + String.join("\n", log));
+                JsonNode inspected = JSON.readTree(berth.ok("inspect", container));
+                JsonNode state = (inspected.isArray() ? inspected.get(0) : inspected).at("/state");
+                assertEquals("exited", state.get("status").asText(), what + state);
+                assertEquals(255, state.get("exitCode").asInt(), what + state);
+            }
+            // Hook files are read at each create: the broken one is skipped, named, and the container runs.
+            case HOOK -> {
+                long from = berth.daemonLog().lines().count();
+                assertEquals("ran", berth.ok("run", "--rm", "busybox", "echo", "ran"), what);
+                assertTrue(berth.daemonLog().lines().skip(from).anyMatch(l -> l.contains("skip OCI hook file")
+                        && l.contains(path.toString())), what + berth.daemonLog());
             }
             case POD_JSON -> assertTrue(log.stream().anyMatch(l -> l.contains("pod " + POD_ID + " skipped")
                     && l.contains("pod.json")), what + String.join("\n", log));
@@ -246,9 +296,28 @@ class StateFileFaultIT {
         Files.deleteIfExists(path.resolveSibling(path.getFileName() + ".broken"));
         switch (file) {
             case POD_JSON -> BerthHarness.run("rm", "-rf", path.getParent().toString());
-            case AUTH_JSON, CNI_CACHE, REGISTRIES_TOML, DROP_IN, BERTH_TOML -> restore(path, before);
+            case AUTH_JSON, CNI_CACHE, REGISTRIES_TOML, DROP_IN, BERTH_TOML, HOOK -> restore(path, before);
             default -> { }
         }
+    }
+
+    private Path shimDir(String container) {
+        return berth.runRoot().resolve("shims").resolve(ContainerPaths.shimKey(container));
+    }
+
+    /** With berthd down, the container's init and then its shim are killed: the shim's exit file is what is left. */
+    private void diedWhileDown(String container) throws Exception {
+        Path dir = shimDir(container);
+        int shimPid = Integer.parseInt(Files.readString(dir.resolve("shim.pid")).strip());
+        BerthHarness.run("kill", "-9", Integer.toString(statusPid(container)));
+        assertTrue(Await.eventually(() -> Files.exists(dir.resolve("exit")), 30_000), "the shim wrote no exit");
+        BerthHarness.run("kill", "-9", Integer.toString(shimPid));
+        assertTrue(Await.eventually(() -> !Files.exists(Path.of("/proc/" + shimPid)), 30_000), "the shim lives");
+    }
+
+    private int statusPid(String id) throws Exception {
+        return JSON.readTree(berth.root().resolve("containers").resolve(id).resolve("state.json").toFile())
+                .get("pid").asInt();
     }
 
     private String status(String ref) throws Exception {

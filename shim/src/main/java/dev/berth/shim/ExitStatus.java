@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.oci.BerthException;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,13 +28,19 @@ public record ExitStatus(int exitCode, int signal, boolean oomKilled, Instant fi
         Path f = stateDir.resolve("exit");
         String text;
         try {
-            text = Files.readString(f);
+            // Bytes that are not UTF-8 become U+FFFD and fail as JSON below, with the file named.
+            text = new String(Files.readAllBytes(f), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw BerthException.internal("read exit of " + stateDir.getFileName() + ": " + e.getMessage(), e);
+            throw BerthException.internal("read exit of " + stateDir.getFileName() + ": " + f + ": "
+                    + BerthException.describe(e), e);
         }
-        return Optional.of(parse(text, stateDir.getFileName().toString()));
+        try {
+            return Optional.of(parse(text, stateDir.getFileName().toString()));
+        } catch (BerthException e) {
+            throw new BerthException(e.kind(), f + ": " + e.getMessage(), e);
+        }
     }
 
     /** Parses the shim's one-line exit JSON. */

@@ -91,15 +91,28 @@ public final class ShimClient {
         return readShimPid(stateDir);
     }
 
+    /**
+     * Empty when there is no shim.pid or its process is not this shim; INTERNAL when the file cannot be read or
+     * holds no pid (the shim writes it atomically, so something else damaged it): whether the shim lives is then
+     * unknown, not no.
+     */
     static Optional<Integer> readShimPid(Path stateDir) {
+        Path file = stateDir.resolve("shim.pid");
+        String text;
         try {
-            int pid = Integer.parseInt(Files.readString(stateDir.resolve("shim.pid")).trim());
-            return isShimOf(pid, stateDir) ? Optional.of(pid) : Optional.empty();
-        } catch (NoSuchFileException | NumberFormatException e) {
+            text = Files.readString(file).trim();
+        } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw BerthException.internal("read shim pid of container " + stateDir.getFileName() + ": "
-                    + BerthException.describe(e), e);
+            throw BerthException.internal("read shim pid of container " + stateDir.getFileName() + ": " + file
+                    + ": " + BerthException.describe(e), e);
+        }
+        try {
+            int pid = Integer.parseInt(text);
+            return isShimOf(pid, stateDir) ? Optional.of(pid) : Optional.empty();
+        } catch (NumberFormatException e) {
+            throw BerthException.internal("read shim pid of container " + stateDir.getFileName() + ": " + file
+                    + " holds no pid (" + (text.isEmpty() ? "it is empty" : text.length() + " other bytes") + ")", e);
         }
     }
 
@@ -124,6 +137,19 @@ public final class ShimClient {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether a shim accepts connections on this state directory's socket: only a live one does (a dead one's
+     * socket file refuses), so this tells a live shim whose shim.pid was damaged from a dead one.
+     */
+    public boolean listening() {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(stateDir.resolve("shim.sock")));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static BerthException failure(String op, String line) {

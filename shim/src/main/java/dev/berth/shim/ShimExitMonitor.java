@@ -137,12 +137,22 @@ public final class ShimExitMonitor implements AutoCloseable {
         Optional<ExitStatus> st = readExit(w);
         if (st.isPresent()) {
             finish(w, st, WatchResult.EXITED);
-        } else if (w.attempts < MAX_ATTEMPTS && ShimClient.readShimPid(w.stateDir).isPresent()) {
+        } else if (w.attempts < MAX_ATTEMPTS && shimAlive(w)) {
             w.retryAt = System.currentTimeMillis() + RETRY_MS;
             retries.add(w);
         } else {
             LOG.log(System.Logger.Level.WARNING, "container {0}: shim not reachable: {1}", w.id, e.getMessage());
             finish(w, Optional.empty(), WatchResult.SHIM_DIED);
+        }
+    }
+
+    /** A shim whose socket refuses and whose pid is unreadable is taken for dead, as one without a pid. */
+    private static boolean shimAlive(Watch w) {
+        try {
+            return ShimClient.readShimPid(w.stateDir).isPresent();
+        } catch (BerthException e) {
+            LOG.log(System.Logger.Level.WARNING, "container {0}: {1}", w.id, e.getMessage());
+            return false;
         }
     }
 

@@ -2,8 +2,13 @@ package dev.berth.shim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.oci.BerthException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -36,5 +41,25 @@ class ShimIdentityTest {
         }
         shimLike.waitFor();
         assertFalse(ShimClient.isShimOf((int) shimLike.pid(), stateDir), "a dead process is no shim");
+    }
+
+    @Test
+    void aDamagedPidFileIsUnknownNotDeadAndOnlyAListeningSocketPassesForALiveShim(@TempDir Path dir) throws Exception {
+        Path stateDir = dir.resolve("shims/abc");
+        Files.createDirectories(stateDir);
+        ShimClient shim = new ShimClient(stateDir);
+        assertEquals(Optional.empty(), shim.shimPid(), "no shim.pid: no shim");
+        for (String damaged : new String[] {"", "12ab", "{\"pid\": 1}"}) {
+            Files.writeString(stateDir.resolve("shim.pid"), damaged);
+            BerthException e = assertThrows(BerthException.class, shim::shimPid, damaged);
+            assertTrue(e.getMessage().contains(stateDir.resolve("shim.pid").toString()), e.getMessage());
+        }
+
+        assertFalse(shim.listening(), "no socket");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(stateDir.resolve("shim.sock")));
+            assertTrue(shim.listening());
+        }
+        assertFalse(shim.listening(), "a socket file nobody listens on (a dead shim's)");
     }
 }

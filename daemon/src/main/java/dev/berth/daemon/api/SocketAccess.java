@@ -2,6 +2,7 @@ package dev.berth.daemon.api;
 
 import dev.berth.oci.BerthException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -10,9 +11,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import jnr.posix.Group;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
 
 /**
  * Who may use one of berthd's unix sockets: root and the members of one group ({@code socket_group},
@@ -32,18 +30,51 @@ public final class SocketAccess {
         this.gid = gid;
     }
 
-    /** The group by name or number; INVALID_ARGUMENT when this host has no such group. */
+    /**
+     * The group by name or number; INVALID_ARGUMENT when this host has no such group. Asked of getent(1), which
+     * goes through NSS as getgrnam/getgrgid do: jnr-posix, which did this before, took 300-600 ms of berthd's
+     * start to load (bench/readopt.sh), while getent takes a few.
+     */
     public static SocketAccess forGroup(String group) {
         if (group == null || group.isBlank()) {
             throw BerthException.invalid("socket access: socket_group is empty");
         }
-        POSIX posix = POSIXFactory.getNativePOSIX();
-        Group g = group.chars().allMatch(Character::isDigit) && group.length() < 10
-                ? posix.getgrgid(Integer.parseInt(group)) : posix.getgrnam(group);
-        if (g == null) {
-            throw BerthException.invalid("socket access: socket_group \"" + group + "\": no such group on this host");
+        String entry = getent(group);
+        // name:password:gid:members
+        String[] fields = entry.split(":", -1);
+        if (fields.length < 3) {
+            throw BerthException.internal("socket access: socket_group \"" + group + "\": getent answered '"
+                    + entry + "'", null);
         }
-        return new SocketAccess(g.getName(), (int) g.getGID());
+        return new SocketAccess(fields[0], Integer.parseUnsignedInt(fields[2]));
+    }
+
+    private static String getent(String group) {
+        try {
+            Process p = new ProcessBuilder("getent", "group", "--", group).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            String out;
+            try (var in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+            }
+            int status = p.waitFor();
+            // 2: no such entry
+            if (status == 2 || status == 0 && out.isEmpty()) {
+                throw BerthException.invalid("socket access: socket_group \"" + group
+                        + "\": no such group on this host");
+            }
+            if (status != 0) {
+                throw BerthException.internal("socket access: socket_group \"" + group + "\": getent failed (exit "
+                        + status + "): " + out, null);
+            }
+            return out.lines().findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw BerthException.internal("socket access: socket_group \"" + group + "\": run getent: "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw BerthException.internal("socket access: socket_group \"" + group + "\": interrupted", e);
+        }
     }
 
     public static SocketAccess rootOnly() {

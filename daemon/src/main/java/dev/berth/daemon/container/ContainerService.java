@@ -19,6 +19,7 @@ import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.RootfsPaths;
 import dev.berth.oci.bundle.UserResolver;
 import dev.berth.oci.failpoint.FailPoints;
+import dev.berth.oci.json.OciJson;
 import dev.berth.oci.spec.runtime.Process;
 import dev.berth.oci.spec.runtime.Spec;
 import dev.berth.daemon.api.model.ExecCreate;
@@ -31,6 +32,7 @@ import dev.berth.shim.ShimExitMonitor;
 import dev.berth.shim.ShimLauncher;
 import dev.berth.shim.ShimOptions;
 import dev.berth.shim.WatchResult;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -182,9 +184,17 @@ public final class ContainerService {
                 b.problem());
     }
 
-    /** Throws if the container's bundle (bundle/config.json) is missing or unreadable. */
+    /**
+     * Throws if the container's bundle/config.json is missing or is not a JSON object (cut short, emptied,
+     * garbage). Read as a tree, not bound to the runtime spec: recovery checks every container's before berthd
+     * serves, and the binding's first use alone took 100-200 ms of that (bench/readopt.sh); runc, which reads
+     * the bundle, checks the spec's shape at the container's next start.
+     */
     public void checkBundle(ContainerRecord record) {
-        BundleWriter.read(paths(record.id()).bundle());
+        Path config = paths(record.id()).bundle().resolve("config.json");
+        if (!OciJson.read(config, JsonNode.class).isObject()) {
+            throw BerthException.invalid("read " + config + ": not a JSON object");
+        }
     }
 
     public List<Container> list() {
@@ -416,8 +426,12 @@ public final class ContainerService {
         return asked != null && !asked.isEmpty() ? Path.of(asked) : paths(record.id()).log();
     }
 
-    /** Registers a container found on disk at start-up; its shim, if any, is watched again. */
-    public void adopt(ContainerRecord record, ContainerState state) {
+    /**
+     * Registers a container found on disk at start-up, in the state its runtime shows; {@link #reattach} then
+     * finds its run again. Cheap, so that recovery can register containers one at a time in a fixed order
+     * (two records claiming one name always resolve the same way) and leave the slow part to run in parallel.
+     */
+    public Container adopt(ContainerRecord record, ContainerState state) {
         if (ContainerState.CREATED.equals(state.status()) && !runtime(record).awaitsStart(record.id())) {
             // berthd died between `runc start` and saving the running state: the container runs (or ran
             // and exited, which the shim's WAIT answer reports next).
@@ -433,15 +447,37 @@ public final class ContainerService {
         }
         Container container = new Container(record, state);
         index.add(container);
+        return container;
+    }
+
+    /**
+     * Finds an adopted container's run again: its shim is watched again or, if it died while berthd was down,
+     * its exit is recorded before this returns (recovery runs before berthd serves, so no client sees the
+     * container up meanwhile); a restart a crash interrupted is undone. Containers may be re-attached in parallel.
+     */
+    public void reattach(Container container) {
+        ContainerRecord record = container.record();
+        ContainerState state = container.state();
         ShimClient shim = new ShimClient(paths(record.id()).shimDir());
-        if (state.hasShim() && shim.shimPid().isEmpty()) {
-            // The shim died while berthd was down (its pid, if alive, is another process's now): its exit is
-            // recorded before berthd serves, so that no client sees the container up meanwhile.
+        Optional<Integer> shimPid;
+        try {
+            shimPid = shim.shimPid();
+        } catch (BerthException e) {
+            shimPid = Optional.empty();
+            LOG.log(Level.WARNING, "container {0}: {1}", record.id(), e.getMessage());
+        }
+        if (state.hasShim() && shimPid.isEmpty() && shim.listening()) {
+            // shim.pid was damaged (the shim writes it atomically) while the shim runs on: its WAIT tells the rest.
+            LOG.log(Level.WARNING, "container {0}: {1} names no live shim but the shim answers; re-adopted",
+                    record.id(), paths(record.id()).shimDir().resolve("shim.pid"));
+            watch(container);
+        } else if (state.hasShim() && shimPid.isEmpty()) {
+            // The shim died while berthd was down (its pid, if alive, is another process's now).
             Optional<ExitStatus> status = readExitQuietly(record.id());
             recordExit(container, status, WatchResult.SHIM_DIED);
         } else if (state.hasShim()) {
             watch(container);
-        } else if (shim.shimPid().isPresent()) {
+        } else if (shimPid.isPresent()) {
             // berthd died while restarting this exited container: the new run was never reported
             // started, so it is undone rather than adopted.
             LOG.log(Level.INFO, "container {0}: undoing a restart interrupted by a crash", record.id());

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -70,29 +69,30 @@ public final class ContainerStore {
         OciJson.writeAtomically(dir(id).resolve("state.json"), state);
     }
 
-    public List<Loaded> loadAll() {
-        List<Loaded> result = new ArrayList<>();
+    /** The ids of every container directory, sorted: what {@link #load} reads back. */
+    public List<String> ids() {
         try (Stream<Path> dirs = Files.list(containersDir)) {
-            for (Path d : dirs.sorted().toList()) {
-                String id = d.getFileName().toString();
-                if (!Files.exists(d.resolve("container.json"))) {
-                    result.add(new Loaded(id, null, null, null, true));
-                    continue;
-                }
-                ContainerRecord record = null;
-                try {
-                    record = OciJson.read(d.resolve("container.json"), ContainerRecord.class);
-                    ContainerState state = Files.exists(d.resolve("state.json"))
-                            ? OciJson.read(d.resolve("state.json"), ContainerState.class) : ContainerState.creating();
-                    result.add(new Loaded(id, record, state, null, false));
-                } catch (RuntimeException e) {
-                    result.add(new Loaded(id, record, null, e.getMessage(), false));
-                }
-            }
+            return dirs.map(d -> d.getFileName().toString()).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("list " + containersDir, e);
         }
-        return result;
+    }
+
+    /** Reads one container back; safe to call for different ids from several threads. */
+    public Loaded load(String id) {
+        Path d = dir(id);
+        if (!Files.exists(d.resolve("container.json"))) {
+            return new Loaded(id, null, null, null, true);
+        }
+        ContainerRecord record = null;
+        try {
+            record = OciJson.read(d.resolve("container.json"), ContainerRecord.class);
+            ContainerState state = Files.exists(d.resolve("state.json"))
+                    ? OciJson.read(d.resolve("state.json"), ContainerState.class) : ContainerState.creating();
+            return new Loaded(id, record, state, null, false);
+        } catch (RuntimeException e) {
+            return new Loaded(id, record, null, e.getMessage(), false);
+        }
     }
 
     /** Removes the container's directory, its record first; the caller has unmounted its rootfs. */

@@ -28,7 +28,7 @@ class ContainerStoreTest {
         Files.writeString(store.dir("b").resolve("state.json"), "{\"status\": ");
         Files.writeString(store.dir("c").resolve("container.json"), "");
 
-        List<ContainerStore.Loaded> loaded = store.loadAll();
+        List<ContainerStore.Loaded> loaded = store.ids().stream().map(store::load).toList();
         assertEquals(List.of("a", "b", "c"), loaded.stream().map(ContainerStore.Loaded::id).toList());
         assertNull(loaded.get(0).problem());
         assertEquals(ContainerState.CREATING, loaded.get(0).state().status());

@@ -178,7 +178,18 @@ public final class BerthHarness implements AutoCloseable {
 
     /** Starts berthd with more environment, e.g. {@code BERTH_FAILPOINT}; returns once it serves. */
     public void startDaemon(Map<String, String> extraEnv) throws IOException {
+        startDaemon(extraEnv, List.of());
+    }
+
+    /**
+     * Starts berthd through {@code wrapper}, a command that execs the rest of its arguments (as {@code prlimit
+     * --nofile=N:N --} does), so that berthd keeps its pid; returns once it serves.
+     */
+    public void startDaemon(Map<String, String> extraEnv, List<String> wrapper) throws IOException {
         ProcessBuilder pb = daemonProcess(root, runRoot, socket);
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(pb.command());
+        pb.command(cmd);
         pb.environment().putAll(extraEnv);
         daemon = pb.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile())).start();
