@@ -49,6 +49,8 @@ public final class Main {
         new Sub("wait", ContainerCommands.Wait.class, false),
         new Sub("stats", ContainerCommands.Stats.class, false),
         new Sub("update", ContainerCommands.Update.class, false),
+        new Sub("port", NetworkCommands.Port.class, false),
+        new Sub("network", NetworkCommands.NetworkGroup.class, false),
         new Sub("images", ImageCommands.Images.class, false),
         new Sub("image", ImageCommands.ImageGroup.class, false),
         new Sub("rmi", ImageCommands.Rmi.class, false),

@@ -14,6 +14,7 @@ import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.logs.CriLogReader;
+import dev.berth.daemon.network.PortMapping;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.daemon.store.ContainerState;
 import dev.berth.oci.BerthException;
@@ -97,8 +98,18 @@ public final class ContainerRoutes {
         ex.json(HttpResponseStatus.OK, out);
     }
 
+    /** The create body's published ports, read beside the container's config. */
+    private record PublishedPorts(List<PortMapping> ports) {
+    }
+
+    /** A container made through REST gets a network mode: bridge (the default network) unless it asks for one. */
     private void create(Exchange ex) {
-        Container c = containers.create(ex.body(ContainerCreate.class), RequestFields.REST_CREATE);
+        ContainerCreate request = ex.body(ContainerCreate.class);
+        if (request.network() == null) {
+            request = request.withNetwork("bridge");
+        }
+        List<PortMapping> ports = ex.body(PublishedPorts.class).ports();
+        Container c = containers.create(request, ports == null ? List.of() : ports, RequestFields.REST_CREATE);
         ex.json(HttpResponseStatus.CREATED, Map.of("id", c.id(), "name", c.record().name()));
     }
 
@@ -140,10 +151,10 @@ public final class ContainerRoutes {
                 null, null, b.problem(), null);
         return r == null
                 ? new ContainerInspect(b.id(), null, null, null, List.of(), null, null, state, p.bundle().toString(),
-                        p.rootfs().toString(), null, null, null, null)
+                        p.rootfs().toString(), null, null, null, null, null)
                 : new ContainerInspect(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
                         r.config(), state, p.bundle().toString(), p.rootfs().toString(),
-                        containers.logPath(r).toString(), r.cgroupsPath(), null, r.resourceViews());
+                        containers.logPath(r).toString(), r.cgroupsPath(), null, r.resourceViews(), null);
     }
 
     private ContainerInspect inspect(Container c) {
@@ -154,7 +165,18 @@ public final class ContainerRoutes {
                 new ContainerInspect.State(s.status(), s.isRunning(), s.pid(), s.exitCode(), s.oomKilled(),
                         s.startedAt(), s.finishedAt(), s.reason(), s.error()),
                 p.bundle().toString(), p.rootfs().toString(), containers.logPath(r).toString(), r.cgroupsPath(),
-                s.shimPid(), r.resourceViews());
+                s.shimPid(), r.resourceViews(), network(c));
+    }
+
+    private ContainerInspect.Network network(Container c) {
+        String mode = c.record().config().network();
+        if (mode == null) {
+            return null;
+        }
+        return containers.networkAttachment(c).map(a -> new ContainerInspect.Network(mode, a.network(), a.ip(),
+                a.ports().stream().map(m -> new ContainerInspect.Port(m.hostIp(), m.hostPort(), m.containerPort(),
+                        m.protocol())).toList()))
+                .orElse(new ContainerInspect.Network(mode, null, null, List.of()));
     }
 
     private void stats(Exchange ex, Container c) {

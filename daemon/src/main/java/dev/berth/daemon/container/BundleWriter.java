@@ -13,7 +13,9 @@ import dev.berth.oci.spec.runtime.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Writes a container's bundle config.json: secure defaults, the image's config, the user's options, hooks. */
 public final class BundleWriter {
@@ -77,12 +79,30 @@ public final class BundleWriter {
                         SpecBuilder.Propagation.PRIVATE);
             }
         }
+        if (c.network() != null) {
+            bindEtcFiles(paths, c, builder);
+        }
         if (Boolean.TRUE.equals(record.resourceViews())) {
             views.apply(record.id(), builder);
         }
         Spec spec = OciHooks.load(hooksDirs).apply(builder.build());
         makeWorkingDir(record.id(), rootfs, spec.process().cwd());
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
+    }
+
+    /** The files NetworkSetup wrote, writable as with Podman; a volume the user put on one of them wins. */
+    private static void bindEtcFiles(ContainerPaths paths, ContainerCreate c, SpecBuilder builder) {
+        Map<String, Path> files = new LinkedHashMap<>();
+        files.put("/etc/hosts", paths.hosts());
+        files.put("/etc/hostname", paths.hostname());
+        files.put("/etc/resolv.conf", paths.resolvConf());
+        files.forEach((destination, source) -> {
+            boolean userVolume = c.volumes() != null && c.volumes().stream().anyMatch(v -> destination.equals(v.destination()));
+            if (!userVolume) {
+                builder.bindMount(source.toString(), destination, SpecBuilder.Access.READ_WRITE,
+                        SpecBuilder.Propagation.PRIVATE);
+            }
+        });
     }
 
     /**

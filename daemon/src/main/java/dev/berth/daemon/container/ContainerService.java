@@ -5,6 +5,8 @@ import dev.berth.cgroups.CgroupStats;
 import dev.berth.cgroups.Resources;
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.api.model.ContainerUpdate;
+import dev.berth.daemon.network.ContainerNetworks;
+import dev.berth.daemon.network.PortMapping;
 import dev.berth.daemon.runtime.OciRuntime;
 import dev.berth.daemon.runtime.RuntimeHandlers;
 import dev.berth.daemon.runtime.Signals;
@@ -71,6 +73,7 @@ public final class ContainerService {
     private final ShimLauncher shims;
     private final ShimExitMonitor exitMonitor;
     private final BundleWriter bundles;
+    private final NetworkSetup network;
     private final Settings settings;
     private final ExecutorService background;
     private final Consumer<ContainerState> exitRecorded;
@@ -83,7 +86,8 @@ public final class ContainerService {
 
     public ContainerService(ContainerStore store, ImageStore images, CgroupManager cgroups,
             RuntimeHandlers runtimes, ShimLauncher shims, ShimExitMonitor exitMonitor, BundleWriter bundles,
-            Settings settings, ExecutorService background, Consumer<ContainerState> exitRecorded) {
+            ContainerNetworks networks, Settings settings, ExecutorService background,
+            Consumer<ContainerState> exitRecorded) {
         this.store = store;
         this.images = images;
         this.cgroups = cgroups;
@@ -91,6 +95,7 @@ public final class ContainerService {
         this.shims = shims;
         this.exitMonitor = exitMonitor;
         this.bundles = bundles;
+        this.network = new NetworkSetup(networks, this::paths);
         this.settings = settings;
         this.background = background;
         this.exitRecorded = exitRecorded;
@@ -188,17 +193,26 @@ public final class ContainerService {
         return all;
     }
 
+    /** The container's bridge network, address and published ports; empty with network none or host, or in a pod. */
+    public Optional<ContainerNetworks.Attachment> networkAttachment(Container c) {
+        return network.attachment(c.id());
+    }
+
     public boolean imageInUse(String imageId) {
         return index.all().stream().anyMatch(c -> imageId.equals(c.record().imageId()));
     }
 
     /** Creates a container; a refused request names its fields as {@code fields} (the client's API) calls them. */
     public Container create(ContainerCreate request, RequestFields fields) {
+        return create(request, List.of(), fields);
+    }
+
+    /**
+     * Creates a container with host ports published to it (which needs a bridge network); a refused request
+     * names its fields as {@code fields} (the client's API) calls them.
+     */
+    public Container create(ContainerCreate request, List<PortMapping> ports, RequestFields fields) {
         InputRules.checkCreate(request, fields);
-        if (request.network() != null && !List.of("none", "host").contains(request.network())) {
-            throw BerthException.invalid("create container: network must be 'none' or 'host', not '"
-                    + request.network() + "'");
-        }
         OciRuntime runtime = runtimes.get(request.runtimeHandler());
         if (!runtime.recursiveReadOnly() && request.linux() != null && request.linux().mounts() != null
                 && request.linux().mounts().stream().anyMatch(m -> m.recursiveReadOnly() && m.image() == null)) {
@@ -210,13 +224,14 @@ public final class ContainerService {
         ImageRecord image = images.resolve(request.image())
                 .orElseThrow(() -> BerthException.notFound("create container: no such image: " + request.image()));
         String id = names.newId();
+        NetworkSetup.Plan networkPlan = network.plan(request, id, ports);
         String name = request.name() != null ? request.name() : names.newName();
         ContainerIndex.checkName(name);
         index.reserveName(name, id);
         String cgroupParent = request.linux() != null && request.linux().cgroupParent() != null
                 && !request.linux().cgroupParent().isEmpty() ? request.linux().cgroupParent() : settings.cgroupParent();
         ContainerRecord record = new ContainerRecord(id, name, request.image(), image.id(), Instant.now(),
-                cgroups.cgroupsPath(cgroupParent, id), request,
+                cgroups.cgroupsPath(cgroupParent, id), networkPlan.config(),
                 bundles.resourceViews().forNewContainer(id, request.resourceViews()));
         Container container = new Container(record, ContainerState.creating());
         try {
@@ -227,6 +242,7 @@ public final class ContainerService {
         }
         FailPoints.hit("create.after-record");
         try {
+            network.attach(record, networkPlan);
             prepareRootfs(record, image);
             launch(container, "create");
         } catch (RuntimeException e) {
@@ -732,6 +748,7 @@ public final class ContainerService {
     private void relaunch(Container c, String operation) {
         releaseRuntime(c.record());
         remountRootfs(c.record());
+        network.ensureAttached(c.record());
         launch(c, operation);
     }
 
@@ -885,6 +902,7 @@ public final class ContainerService {
 
     /** Unmounts the container's rootfs and image volumes and deletes its directory and shim directory. */
     private void removeFiles(String id) {
+        network.release(id);
         ContainerPaths p = paths(id);
         OverlayRootfs.unmount(p.rootfs());
         unmountImageVolumes(id);
