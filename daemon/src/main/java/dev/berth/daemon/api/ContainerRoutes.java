@@ -106,7 +106,7 @@ public final class ContainerRoutes {
     private void create(Exchange ex) {
         ContainerCreate request = ex.body(ContainerCreate.class);
         if (request.network() == null) {
-            request = request.withNetwork("bridge");
+            request = request.withNetwork(containers.defaultNetworkMode());
         }
         List<PortMapping> ports = ex.body(PublishedPorts.class).ports();
         Container c = containers.create(request, ports == null ? List.of() : ports, RequestFields.REST_CREATE);

@@ -193,6 +193,11 @@ public final class ContainerService {
         return all;
     }
 
+    /** The network mode of a REST container that asks for none: bridge, or none where CNI's plugins are missing. */
+    public String defaultNetworkMode() {
+        return network.defaultMode();
+    }
+
     /** The container's bridge network, address and published ports; empty with network none or host, or in a pod. */
     public Optional<ContainerNetworks.Attachment> networkAttachment(Container c) {
         return network.attachment(c.id());

@@ -115,6 +115,10 @@ final class NetworkSetup {
         attached.ifPresent(a -> refreshPeers(a.network(), id));
     }
 
+    String defaultMode() {
+        return networks.defaultMode();
+    }
+
     /** The container's network attachment, for inspect and `berth port`. */
     Optional<ContainerNetworks.Attachment> attachment(String id) {
         return networks.attachment(id);

@@ -59,6 +59,8 @@ public final class ContainerNetworks {
     }
 
     private final Path dir;
+    private final List<Path> binDirs;
+    private final CniPlugins plugins;
     private final CniNetwork cni;
     private final CniAttachmentCache attachments;
     private final NetnsManager netns;
@@ -76,6 +78,8 @@ public final class ContainerNetworks {
         } catch (IOException e) {
             throw BerthException.internal("create network dir " + dir + ": " + e, e);
         }
+        this.binDirs = List.copyOf(binDirs);
+        this.plugins = new CniPlugins(binDirs);
         this.cni = new CniNetwork(dir, binDirs, dir.resolve("attachments"));
         this.attachments = new CniAttachmentCache(dir.resolve("attachments"));
         this.netns = netns;
@@ -89,9 +93,34 @@ public final class ContainerNetworks {
                 write(DEFAULT_NETWORK, BRIDGE_PREFIX + "0", freeSubnet("create network " + DEFAULT_NETWORK), false);
                 LOG.log(Level.INFO, "network {0}: default bridge network created", DEFAULT_NETWORK);
             }
+            List<String> missing = missingPlugins();
+            if (!missing.isEmpty()) {
+                LOG.log(Level.WARNING, "networks: CNI plugins {0} not found in {1}: containers get network none unless"
+                        + " they ask for one (install containernetworking-plugins for bridge networks)", missing, binDirs);
+            }
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * The mode of a container that asks for none: bridge, or none on a host without the CNI plugins a bridge
+     * network needs (warned once at start by {@link #ensureDefault}), so that containers still run there.
+     */
+    public String defaultMode() {
+        return missingPlugins().isEmpty() ? "bridge" : "none";
+    }
+
+    private List<String> missingPlugins() {
+        List<String> missing = new ArrayList<>();
+        for (String type : List.of("loopback", "bridge", "host-local", "portmap", "firewall")) {
+            try {
+                plugins.find(type);
+            } catch (BerthException e) {
+                missing.add(type);
+            }
+        }
+        return missing;
     }
 
     /** {@code mode} as a network name: bridge is the default network; none and host are no network (empty). */
