@@ -103,6 +103,7 @@ class NetworkIT {
         int port = freePort();
         String id = run("run", "-d", "--name", "web", "-p", port + ":80", "busybox", "sh", "-c",
                 "mkdir /www && echo hello-web > /www/index.html && exec httpd -f -p 80 -h /www");
+        String ip = inspect("web").get("network").get("ipAddress").asText();
         try {
             assertEquals("80/tcp -> 0.0.0.0:" + port, berth.ok("port", "web"));
             assertEquals("0.0.0.0:" + port, berth.ok("port", "web", "80"));
@@ -116,7 +117,7 @@ class NetworkIT {
         } finally {
             berth.ok("rm", "-f", "web");
         }
-        assertNoTraceOf(id);
+        assertNoTraceOf(id, ip);
         assertEquals(null, get("127.0.0.1", port), "the port still answers after the container went");
     }
 
@@ -195,7 +196,7 @@ class NetworkIT {
         assertNotEquals(ip, inspect("after").get("network").get("ipAddress").asText(), "the lease was handed out twice");
 
         berth.ok("rm", "-f", "keeper", "after");
-        assertNoTraceOf(id);
+        assertNoTraceOf(id, ip);
         assertNoTraceOf(other);
         assertFalse(ipamFiles().contains(ip), "the lease outlived the container: " + ipamFiles());
         assertEquals(null, get("127.0.0.1", port));
@@ -205,7 +206,14 @@ class NetworkIT {
         return JSON.readTree(berth.ok("network", "inspect", name)).get(0);
     }
 
-    /** No namespace, no CNI attachment, no iptables rule of the container is left. */
+    /** No namespace, no CNI attachment, no iptables rule of the container (by id, or by address) is left. */
+    private static void assertNoTraceOf(String id, String ip) throws Exception {
+        assertNoTraceOf(id);
+        String rules = BerthHarness.run("iptables-save");
+        assertFalse(rules.contains(" " + ip + "/32 ") || rules.contains(" " + ip + ":"),
+                "iptables rules left for " + ip + ":\n" + rules);
+    }
+
     private static void assertNoTraceOf(String id) throws Exception {
         Path netns = berth.runRoot().resolve("netns").resolve("ctr-" + id.substring(0, 16));
         assertFalse(Files.exists(netns), "netns left: " + netns);
