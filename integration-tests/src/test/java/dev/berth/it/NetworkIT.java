@@ -36,9 +36,14 @@ class NetworkIT {
     /** Every container made here: rules a crashed berthd could not delete carry their ids, and are removed. */
     private static final List<String> containerIds = new ArrayList<>();
 
+    /** The default network's bridge: deleted at the end unless it was there before (as Podman's stays). */
+    private static final Path DEFAULT_BRIDGE = Path.of("/sys/class/net/berth0");
+    private static boolean defaultBridgeWasThere;
+
     @BeforeAll
     static void startDaemon() throws Exception {
         assertTrue(Files.isExecutable(Path.of("/usr/lib/cni/bridge")), "needs containernetworking-plugins");
+        defaultBridgeWasThere = Files.exists(DEFAULT_BRIDGE);
         berth = new BerthHarness();
     }
 
@@ -50,6 +55,9 @@ class NetworkIT {
             }
         } finally {
             deleteRulesOf(containerIds);
+            if (!defaultBridgeWasThere) {
+                BerthHarness.run("ip", "link", "delete", DEFAULT_BRIDGE.getFileName().toString());
+            }
         }
     }
 

@@ -45,6 +45,7 @@ public final class ContainerNetworks {
     private static final Pattern CIDR = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
     private static final String CONFLIST = ".conflist";
     private static final String BRIDGE_PREFIX = "berth";
+    private static final String DEFAULT_BRIDGE = BRIDGE_PREFIX + "0";
     /** Networks without --subnet get 10.90.N.0/24, the first N no network and no host route uses. */
     private static final int AUTO_SUBNET_BASE = (10 << 24) | (90 << 16);
 
@@ -90,7 +91,9 @@ public final class ContainerNetworks {
         lock.writeLock().lock();
         try {
             if (!Files.exists(conflist(DEFAULT_NETWORK))) {
-                write(DEFAULT_NETWORK, BRIDGE_PREFIX + "0", freeSubnet("create network " + DEFAULT_NETWORK), false);
+                // A bridge0 left by an earlier root keeps its address, which the bridge plugin insists on.
+                write(DEFAULT_NETWORK, DEFAULT_BRIDGE, freeSubnet("create network " + DEFAULT_NETWORK, DEFAULT_BRIDGE),
+                        false);
                 LOG.log(Level.INFO, "network {0}: default bridge network created", DEFAULT_NETWORK);
             }
             List<String> missing = missingPlugins();
@@ -147,7 +150,7 @@ public final class ContainerNetworks {
             if (Files.exists(conflist(name))) {
                 throw new BerthException(BerthException.Kind.ALREADY_EXISTS, op + ": a network with that name exists");
             }
-            int[] range = subnet == null ? freeSubnet(op) : parseSubnet(op, subnet);
+            int[] range = subnet == null ? freeSubnet(op, null) : parseSubnet(op, subnet);
             for (NetworkInfo other : listLocked()) {
                 int[] used = parseSubnet(op, other.subnet());
                 if (overlaps(range, used)) {
@@ -440,9 +443,12 @@ public final class ContainerNetworks {
         }
     }
 
-    /** The first 10.90.N.0/24 that neither a network of ours nor a host route (another bridge, a VPN) uses. */
-    private int[] freeSubnet(String op) {
-        List<int[]> used = new ArrayList<>(hostRoutes());
+    /**
+     * The first 10.90.N.0/24 that neither a network of ours nor a host route (another bridge, a VPN) uses; the
+     * routes of {@code bridge} (null: none) do not count, as the network will take that bridge over.
+     */
+    private int[] freeSubnet(String op, String bridge) {
+        List<int[]> used = new ArrayList<>(hostRoutes(bridge));
         for (NetworkInfo n : listLocked()) {
             used.add(parseSubnet(op, n.subnet()));
         }
@@ -456,13 +462,13 @@ public final class ContainerNetworks {
                 + " give one with --subnet");
     }
 
-    /** IPv4 routes of the host but the default one, from /proc/net/route (hex, little-endian). */
-    private static List<int[]> hostRoutes() {
+    /** IPv4 routes of the host but the default one and those of {@code except}, from /proc/net/route (hex, little-endian). */
+    private static List<int[]> hostRoutes(String except) {
         List<int[]> out = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/net/route")).stream().skip(1).toList()) {
                 String[] f = line.trim().split("\\s+");
-                if (f.length < 8) {
+                if (f.length < 8 || f[0].equals(except)) {
                     continue;
                 }
                 int destination = Integer.reverseBytes((int) Long.parseLong(f[1], 16));
