@@ -56,6 +56,9 @@ public final class CreateOptions {
             description = "Publish a container port on a host port (bridge networks only)")
     List<String> publish;
 
+    @Option(names = {"-P", "--publish-all"}, description = "Publish every port the image EXPOSEs on a free host port")
+    boolean publishAll;
+
     @Option(names = "--entrypoint", paramLabel = "CMD", description = "Replace the image's entrypoint")
     String entrypoint;
 
@@ -228,6 +231,9 @@ public final class CreateOptions {
                 ports.add(port(p));
             }
             b.put("ports", ports);
+        }
+        if (publishAll) {
+            b.put("publishAll", true);
         }
         Map<String, Object> security = security();
         if (!security.isEmpty()) {

@@ -130,6 +130,28 @@ class NetworkIT {
     }
 
     @Test
+    void publishAllPublishesTheImagesExposedPortsOnFreeHostPorts() throws Exception {
+        Path layout = Files.createTempDirectory(berth.base(), "exposer");
+        BerthHarness.run("cp", "-a", BerthHarness.REPO.resolve("build/images/busybox") + "/.", layout.toString());
+        String umoci = BerthHarness.run("umoci", "config", "--image", layout + ":latest", "--config.exposedports", "80/tcp");
+        assertTrue(umoci.isBlank(), umoci);
+        berth.ok("image", "import", layout.toString(), "--name", "localhost/exposer:v1");
+        String id = run("run", "-d", "--name", "exposed", "-P", "localhost/exposer:v1", "sh", "-c",
+                "mkdir /www && echo exposed-ok > /www/index.html && exec httpd -f -p 80 -h /www");
+        try {
+            String mapping = berth.ok("port", "exposed");
+            assertTrue(mapping.matches("80/tcp -> 0\\.0\\.0\\.0:\\d+"), mapping);
+            int port = Integer.parseInt(mapping.substring(mapping.lastIndexOf(':') + 1));
+            assertTrue(BerthHarness.eventually(() -> "exposed-ok\n".equals(get("127.0.0.1", port)), 30_000),
+                    "no answer on the port -P chose, " + port);
+        } finally {
+            berth.ok("rm", "-f", "exposed");
+            berth.ok("rmi", "localhost/exposer:v1");
+        }
+        assertNoTraceOf(id);
+    }
+
+    @Test
     void containersOnAUserNetworkFindEachOtherByName() throws Exception {
         assertEquals("appnet", berth.ok("network", "create", "appnet"));
         String bridge = net("appnet").get("bridge").asText();

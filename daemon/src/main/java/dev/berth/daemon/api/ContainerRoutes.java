@@ -12,9 +12,9 @@ import dev.berth.daemon.container.Container;
 import dev.berth.daemon.container.ContainerPaths;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.InputRules;
+import dev.berth.daemon.container.PublishedPorts;
 import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.logs.CriLogReader;
-import dev.berth.daemon.network.PortMapping;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.daemon.store.ContainerState;
 import dev.berth.oci.BerthException;
@@ -98,18 +98,14 @@ public final class ContainerRoutes {
         ex.json(HttpResponseStatus.OK, out);
     }
 
-    /** The create body's published ports, read beside the container's config. */
-    private record PublishedPorts(List<PortMapping> ports) {
-    }
-
     /** A container made through REST gets a network mode: bridge (the default network) unless it asks for one. */
     private void create(Exchange ex) {
         ContainerCreate request = ex.body(ContainerCreate.class);
         if (request.network() == null) {
             request = request.withNetwork(containers.defaultNetworkMode());
         }
-        List<PortMapping> ports = ex.body(PublishedPorts.class).ports();
-        Container c = containers.create(request, ports == null ? List.of() : ports, RequestFields.REST_CREATE);
+        // The create body's published ports sit beside the container's config.
+        Container c = containers.create(request, ex.body(PublishedPorts.class), RequestFields.REST_CREATE);
         ex.json(HttpResponseStatus.CREATED, Map.of("id", c.id(), "name", c.record().name()));
     }
 

@@ -6,7 +6,6 @@ import dev.berth.cgroups.Resources;
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.api.model.ContainerUpdate;
 import dev.berth.daemon.network.ContainerNetworks;
-import dev.berth.daemon.network.PortMapping;
 import dev.berth.daemon.runtime.OciRuntime;
 import dev.berth.daemon.runtime.RuntimeHandlers;
 import dev.berth.daemon.runtime.Signals;
@@ -209,14 +208,14 @@ public final class ContainerService {
 
     /** Creates a container; a refused request names its fields as {@code fields} (the client's API) calls them. */
     public Container create(ContainerCreate request, RequestFields fields) {
-        return create(request, List.of(), fields);
+        return create(request, PublishedPorts.NONE, fields);
     }
 
     /**
      * Creates a container with host ports published to it (which needs a bridge network); a refused request
      * names its fields as {@code fields} (the client's API) calls them.
      */
-    public Container create(ContainerCreate request, List<PortMapping> ports, RequestFields fields) {
+    public Container create(ContainerCreate request, PublishedPorts ports, RequestFields fields) {
         InputRules.checkCreate(request, fields);
         OciRuntime runtime = runtimes.get(request.runtimeHandler());
         if (!runtime.recursiveReadOnly() && request.linux() != null && request.linux().mounts() != null
@@ -229,7 +228,7 @@ public final class ContainerService {
         ImageRecord image = images.resolve(request.image())
                 .orElseThrow(() -> BerthException.notFound("create container: no such image: " + request.image()));
         String id = names.newId();
-        NetworkSetup.Plan networkPlan = network.plan(request, id, ports);
+        NetworkSetup.Plan networkPlan = network.plan(request, id, ports, images.config(image));
         String name = request.name() != null ? request.name() : names.newName();
         ContainerIndex.checkName(name);
         index.reserveName(name, id);

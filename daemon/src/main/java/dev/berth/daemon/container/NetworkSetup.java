@@ -5,16 +5,20 @@ import dev.berth.daemon.network.ContainerNetworks;
 import dev.berth.daemon.network.PortMapping;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.oci.BerthException;
+import dev.berth.oci.spec.image.ImageConfig;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -49,9 +53,14 @@ final class NetworkSetup {
         this.paths = paths;
     }
 
-    /** Checks the mode and ports before anything is made; a bridge container is given the namespace it will join. */
-    Plan plan(ContainerCreate request, String id, List<PortMapping> ports) {
+    /**
+     * Checks the mode and ports before anything is made; a bridge container is given the namespace it will join.
+     * {@code image} gives the EXPOSEd ports for {@link PublishedPorts#publishAll}.
+     */
+    Plan plan(ContainerCreate request, String id, PublishedPorts published, ImageConfig image) {
         String op = "create container " + id;
+        List<PortMapping> ports = published.publishAll() ? withExposed(op, published.ports(), image)
+                : published.ports();
         if (request.network() == null) {
             if (!ports.isEmpty()) {
                 throw BerthException.invalid(op + ": ports can be published only on a bridge network");
@@ -99,6 +108,29 @@ final class NetworkSetup {
                     attached);
         }
         attached.ifPresent(a -> refreshPeers(a.network(), record.id()));
+    }
+
+    /** The ports asked for, plus each EXPOSEd port none of them maps, on a host port the kernel says is free. */
+    private List<PortMapping> withExposed(String op, List<PortMapping> asked, ImageConfig image) {
+        Map<String, Map<String, Object>> exposed = image.config() == null || image.config().exposedPorts() == null
+                ? Map.of() : image.config().exposedPorts();
+        List<PortMapping> ports = new ArrayList<>(asked);
+        for (String spec : new TreeSet<>(exposed.keySet())) {
+            String[] parts = spec.split("/", 2);
+            String protocol = parts.length == 2 ? parts[1].toLowerCase(Locale.ROOT) : "tcp";
+            int containerPort;
+            try {
+                containerPort = Integer.parseInt(parts[0]);
+            } catch (NumberFormatException e) {
+                throw BerthException.invalid(op + ": the image EXPOSEs '" + spec + "', not a PORT[/PROTOCOL]");
+            }
+            boolean mapped = asked.stream().anyMatch(p -> p.containerPort() == containerPort
+                    && protocol.equalsIgnoreCase(p.protocol() == null || p.protocol().isEmpty() ? "tcp" : p.protocol()));
+            if (!mapped) {
+                ports.add(new PortMapping(protocol, containerPort, networks.freeHostPort(op, protocol), ""));
+            }
+        }
+        return ports;
     }
 
     /** Before a start: a container whose namespace went with a reboot gets a new one on the same network. */

@@ -8,6 +8,8 @@ import dev.berth.image.PrivateDirs;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.json.OciJson;
 import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.ServerSocket;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -324,6 +326,25 @@ public final class ContainerNetworks {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A host port no socket uses now, for {@code -P}: the kernel's pick of an ephemeral one. A port another
+     * container publishes holds no socket (portmap forwards it); {@link #attach} then refuses the clash.
+     */
+    public int freeHostPort(String op, String protocol) {
+        try {
+            if ("udp".equals(protocol)) {
+                try (DatagramSocket s = new DatagramSocket(0)) {
+                    return s.getLocalPort();
+                }
+            }
+            try (ServerSocket s = new ServerSocket(0)) {
+                return s.getLocalPort();
+            }
+        } catch (IOException e) {
+            throw BerthException.internal(op + ": find a free host port: " + e, e);
         }
     }
 
