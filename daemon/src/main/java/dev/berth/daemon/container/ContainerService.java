@@ -228,7 +228,9 @@ public final class ContainerService {
         ImageRecord image = images.resolve(request.image())
                 .orElseThrow(() -> BerthException.notFound("create container: no such image: " + request.image()));
         String id = names.newId();
-        NetworkSetup.Plan networkPlan = network.plan(request, id, ports, images.config(image));
+        // The image's config is read (again, prepareRootfs reads it too) only when its EXPOSEd ports are asked for.
+        NetworkSetup.Plan networkPlan = network.plan(request, id, ports,
+                ports.publishAll() ? images.config(image) : null);
         String name = request.name() != null ? request.name() : names.newName();
         ContainerIndex.checkName(name);
         index.reserveName(name, id);

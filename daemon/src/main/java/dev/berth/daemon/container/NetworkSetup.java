@@ -55,7 +55,7 @@ final class NetworkSetup {
 
     /**
      * Checks the mode and ports before anything is made; a bridge container is given the namespace it will join.
-     * {@code image} gives the EXPOSEd ports for {@link PublishedPorts#publishAll}.
+     * {@code image} gives the EXPOSEd ports for {@link PublishedPorts#publishAll} (null without it).
      */
     Plan plan(ContainerCreate request, String id, PublishedPorts published, ImageConfig image) {
         String op = "create container " + id;
