@@ -533,6 +533,11 @@ public final class ContainerService {
             try {
                 runtime(c.record()).start(c.id());
             } catch (BerthException e) {
+                if (ranAndExited(c)) {
+                    LOG.log(Level.INFO, "container {0} ran and exited before runc start returned ({1})", c.id(),
+                            e.getMessage());
+                    return;
+                }
                 killQuietly(c.record(), Signals.KILL);
                 throw e;
             }
@@ -612,6 +617,15 @@ public final class ContainerService {
             throw new BerthException(BerthException.Kind.UNAVAILABLE,
                     "stop container " + c.id() + ": it did not exit after SIGKILL");
         }
+    }
+
+    /**
+     * Whether a failed `runc start` started the container after all: an init that exits at once can be released
+     * by the exit handling (runc delete) before `runc start` removes its exec.fifo, which then fails. Its runc
+     * state is then gone (a start that failed otherwise leaves it), and its exit is recorded next.
+     */
+    private boolean ranAndExited(Container c) {
+        return !Files.exists(runtime(c.record()).root().resolve(c.id())) && awaitExit(c, KILL_ALL_GRACE_SECONDS);
     }
 
     private boolean awaitExit(Container c, int seconds) {
