@@ -47,8 +47,17 @@ public final class CreateOptions {
     @Option(names = {"-i", "--interactive"}, description = "Keep stdin open (and attach it)")
     boolean interactive;
 
-    @Option(names = "--network", paramLabel = "none|host", description = "Network: none (loopback only, default) or host")
+    @Option(names = "--network", paramLabel = "bridge|none|host|NAME",
+            description = "Network: bridge (the default network, berth; the default), none (loopback only), host, or a"
+                    + " network made with `berth network create`")
     String network;
+
+    @Option(names = {"-p", "--publish"}, paramLabel = "[IP:]HOST:CTR[/udp]",
+            description = "Publish a container port on a host port (bridge networks only)")
+    List<String> publish;
+
+    @Option(names = {"-P", "--publish-all"}, description = "Publish every port the image EXPOSEs on a free host port")
+    boolean publishAll;
 
     @Option(names = "--entrypoint", paramLabel = "CMD", description = "Replace the image's entrypoint")
     String entrypoint;
@@ -211,16 +220,60 @@ public final class CreateOptions {
             b.put("labels", l);
         }
         if (network != null) {
-            if (!"none".equals(network) && !"host".equals(network)) {
-                throw new CliException("invalid network '" + network + "': use none or host");
+            if (network.isEmpty()) {
+                throw new CliException("invalid network '': use bridge, none, host or a network's name");
             }
             b.put("network", network);
+        }
+        if (publish != null && !publish.isEmpty()) {
+            List<Map<String, Object>> ports = new ArrayList<>();
+            for (String p : publish) {
+                ports.add(port(p));
+            }
+            b.put("ports", ports);
+        }
+        if (publishAll) {
+            b.put("publishAll", true);
         }
         Map<String, Object> security = security();
         if (!security.isEmpty()) {
             b.put("linux", Map.of("security", security));
         }
         return b;
+    }
+
+    /** {@code [ip:]hostPort:containerPort[/tcp|udp]} as api.md's port mapping; the daemon checks the ranges. */
+    static Map<String, Object> port(String spec) {
+        String protocol = "tcp";
+        String rest = spec;
+        int slash = spec.lastIndexOf('/');
+        if (slash >= 0) {
+            protocol = spec.substring(slash + 1);
+            rest = spec.substring(0, slash);
+        }
+        int lastColon = rest.lastIndexOf(':');
+        if (lastColon < 0 || !(protocol.equals("tcp") || protocol.equals("udp"))) {
+            throw new CliException("invalid port '" + spec + "': use [IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp]");
+        }
+        String containerPort = rest.substring(lastColon + 1);
+        String host = rest.substring(0, lastColon);
+        int ipEnd = host.lastIndexOf(':');
+        String hostIp = ipEnd < 0 ? "" : host.substring(0, ipEnd);
+        String hostPort = host.substring(ipEnd + 1);
+        if (hostIp.startsWith("[") && hostIp.endsWith("]")) {
+            hostIp = hostIp.substring(1, hostIp.length() - 1);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        try {
+            m.put("hostIp", hostIp);
+            m.put("hostPort", Integer.parseInt(hostPort));
+            m.put("containerPort", Integer.parseInt(containerPort));
+        } catch (NumberFormatException e) {
+            throw new CliException("invalid port '" + spec + "': ports are numbers (1-65535); use"
+                    + " [IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp]");
+        }
+        m.put("protocol", protocol);
+        return m;
     }
 
     /** api.md's SecurityOptions; empty keeps the daemon's defaults. */

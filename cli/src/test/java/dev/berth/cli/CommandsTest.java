@@ -195,11 +195,23 @@ class CommandsTest extends FakeDaemonTest {
     }
 
     @Test
+    void publishedPortsAndTheNetworkGoInTheCreateBody() throws Exception {
+        daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 201, "{\"id\":\"" + ID + "\"}"));
+        Cli r = Cli.run(daemon.socket(), "create", "--network", "appnet", "-p", "8080:80", "-p",
+                "127.0.0.1:5353:53/udp", "busybox");
+        assertEquals(0, r.code, r.toString());
+        Map<String, Object> b = daemon.requests.get(0).json();
+        assertEquals("appnet", b.get("network"));
+        assertEquals(List.of(Map.of("hostIp", "", "hostPort", 8080, "containerPort", 80, "protocol", "tcp"),
+                Map.of("hostIp", "127.0.0.1", "hostPort", 5353, "containerPort", 53, "protocol", "udp")), b.get("ports"));
+    }
+
+    @Test
     void badValuesFailBeforeAnyCall() throws Exception {
         daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 201, "{\"id\":\"x\"}"));
         String[][] bad = {
                 {"--memory", "12x"}, {"-v", "/a"}, {"-v", "/a:rel"}, {"-v", "/a:/b:rx"}, {"--cpus", "0"},
-                {"--cpus", "abc"}, {"--network", "bridge"}, {"-w", "relative"}, {"--pids-limit", "0"}, {"-e", "=v"},
+                {"--cpus", "abc"}, {"-p", "80"}, {"-p", "8080:80/sctp"}, {"-p", "x:80"}, {"-w", "relative"}, {"--pids-limit", "0"}, {"-e", "=v"},
         };
         for (String[] b : bad) {
             Cli r = Cli.run(daemon.socket(), "run", b[0], b[1], "busybox");

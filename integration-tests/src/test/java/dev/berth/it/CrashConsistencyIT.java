@@ -276,6 +276,9 @@ class CrashConsistencyIT {
 
         Set<String> netns = new HashSet<>();
         pods.keySet().forEach(id -> netns.add("berth-" + id.substring(0, 16)));
+        // A container on a bridge network holds its namespace for as long as it exists, running or not.
+        containers.values().stream().filter(c -> c.hasNonNull("network") && c.at("/network/name").isTextual())
+                .forEach(c -> netns.add("ctr-" + c.get("id").asText().substring(0, 16)));
         Path netnsDir = berth.runRoot().resolve("netns");
         ImageStoreFiles.entries(netnsDir).stream().filter(n -> !netns.contains(n))
                 .forEach(n -> v.add("orphan netns " + n));
@@ -303,6 +306,28 @@ class CrashConsistencyIT {
                 v.add("orphan CNI address " + name + " of " + owner);
             }
         }
+        Path networks = berth.root().resolve("networks");
+        for (Path network : list(networks.resolve("ipam"))) {
+            for (Path file : list(network)) {
+                String name = file.getFileName().toString();
+                if (name.equals("lock") || name.startsWith("last_reserved_ip")) {
+                    continue;
+                }
+                String owner = Files.readAllLines(file).get(0).strip();
+                if (!containers.containsKey(owner)) {
+                    v.add("orphan address " + name + " on network " + network.getFileName() + " of " + owner);
+                }
+            }
+        }
+        ImageStoreFiles.entries(networks.resolve("attachments")).stream()
+                .filter(f -> containers.keySet().stream().noneMatch(f::startsWith))
+                .forEach(f -> v.add("orphan network attachment " + f));
+        String rules = BerthHarness.run("iptables-save");
+        // The plugins' comments name the network and the container: other berthds' networks have other names.
+        rules.lines().filter(l -> l.contains("name: \\\"berth\\\" id: \\\""))
+                .map(l -> l.replaceAll(".*id: \\\\\"([0-9a-f]+)\\\\\".*", "$1"))
+                .filter(id -> id.length() == 64 && !containers.containsKey(id) && !pods.containsKey(id)).distinct()
+                .forEach(id -> v.add("orphan iptables rules of " + id));
         ImageStoreFiles.entries(containersDir).stream().filter(id -> !containers.containsKey(id))
                 .forEach(id -> v.add("orphan container directory " + id));
         ImageStoreFiles.entries(berth.root().resolve("pods")).stream().filter(id -> !pods.containsKey(id))

@@ -13,6 +13,7 @@ import dev.berth.daemon.container.ContainerPaths;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.InputRules;
 import dev.berth.daemon.container.ProcessTable;
+import dev.berth.daemon.container.PublishedPorts;
 import dev.berth.daemon.container.RequestFields;
 import dev.berth.daemon.logs.CriLogReader;
 import dev.berth.daemon.logs.TimeWindow;
@@ -115,8 +116,14 @@ public final class ContainerRoutes {
         return r.config().labels() == null ? Map.of() : r.config().labels();
     }
 
+    /** A container made through REST gets a network mode: bridge (the default network) unless it asks for one. */
     private void create(Exchange ex) {
-        Container c = containers.create(ex.body(ContainerCreate.class), RequestFields.REST_CREATE);
+        ContainerCreate request = ex.body(ContainerCreate.class);
+        if (request.network() == null) {
+            request = request.withNetwork(containers.defaultNetworkMode());
+        }
+        // The create body's published ports sit beside the container's config.
+        Container c = containers.create(request, ex.body(PublishedPorts.class), RequestFields.REST_CREATE);
         ex.json(HttpResponseStatus.CREATED, Map.of("id", c.id(), "name", c.record().name()));
     }
 
@@ -158,10 +165,10 @@ public final class ContainerRoutes {
                 null, null, b.problem(), null);
         return r == null
                 ? new ContainerInspect(b.id(), null, null, null, List.of(), null, null, state, p.bundle().toString(),
-                        p.rootfs().toString(), null, null, null, null, null)
+                        p.rootfs().toString(), null, null, null, null, null, null)
                 : new ContainerInspect(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
                         r.config(), state, p.bundle().toString(), p.rootfs().toString(),
-                        containers.logPath(r).toString(), r.cgroupsPath(), null, r.resourceViews(), r.syscallViews());
+                        containers.logPath(r).toString(), r.cgroupsPath(), null, r.resourceViews(), r.syscallViews(), null);
     }
 
     private ContainerInspect inspect(Container c) {
@@ -172,7 +179,18 @@ public final class ContainerRoutes {
                 new ContainerInspect.State(s.status(), s.isRunning(), s.pid(), s.exitCode(), s.oomKilled(),
                         s.startedAt(), s.finishedAt(), s.reason(), s.error()),
                 p.bundle().toString(), p.rootfs().toString(), containers.logPath(r).toString(), r.cgroupsPath(),
-                s.shimPid(), r.resourceViews(), r.syscallViews());
+                s.shimPid(), r.resourceViews(), r.syscallViews(), network(c));
+    }
+
+    private ContainerInspect.Network network(Container c) {
+        String mode = c.record().config().network();
+        if (mode == null) {
+            return null;
+        }
+        return containers.networkAttachment(c).map(a -> new ContainerInspect.Network(mode, a.network(), a.ip(),
+                a.ports().stream().map(m -> new ContainerInspect.Port(m.hostIp(), m.hostPort(), m.containerPort(),
+                        m.protocol())).toList()))
+                .orElse(new ContainerInspect.Network(mode, null, null, List.of()));
     }
 
     private void stats(Exchange ex, Container c) {

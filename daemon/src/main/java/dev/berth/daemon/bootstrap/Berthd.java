@@ -13,6 +13,7 @@ import dev.berth.daemon.api.ConnectionPolicy;
 import dev.berth.daemon.api.ContainerRoutes;
 import dev.berth.daemon.api.EventRoutes;
 import dev.berth.daemon.api.ImageRoutes;
+import dev.berth.daemon.api.NetworkRoutes;
 import dev.berth.daemon.api.SocketAccess;
 import dev.berth.daemon.api.SystemRoutes;
 import dev.berth.daemon.auth.AuthRoutes;
@@ -27,6 +28,7 @@ import dev.berth.daemon.cri.CriServer;
 import dev.berth.image.LayerUnpacker;
 import dev.berth.image.PrivateDirs;
 import dev.berth.daemon.network.CniNetwork;
+import dev.berth.daemon.network.ContainerNetworks;
 import dev.berth.daemon.network.NetnsManager;
 import dev.berth.daemon.pod.PodService;
 import dev.berth.daemon.pod.PodStore;
@@ -164,9 +166,12 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         ResourceViews views = new ResourceViews(cfg.resourceViews(), cfg.resourceViewsDefault(),
                 Files.isExecutable(remountHelper) ? remountHelper : null);
         views.warnIfNotServing();
+        NetnsManager netns = new NetnsManager(cfg.runRoot().resolve("netns"));
+        ContainerNetworks networks = new ContainerNetworks(cfg.root().resolve("networks"), cfg.cniBinDirs(), netns);
+        networks.ensureDefault();
         ContainerService containers = new ContainerService(store, images, cgroups,
                 new RuntimeHandlers(runtime, handlers),
-                new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(), views),
+                new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(), views), networks,
                 new ContainerService.Settings(cfg.runRoot(), systemdCgroup,
                         cfg.cgroupParent(), cfg.logMaxSize(), cfg.logMaxFiles(), cfg.stopTimeout()),
                 background, exited -> {
@@ -180,7 +185,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         metrics.recovered(new Recovery(store, containers).run().adopted());
         importBuiltinImage(images, cfg.builtinImage());
         PodService pods = new PodService(new PodStore(cfg.root()), containers, images,
-                new NetnsManager(cfg.runRoot().resolve("netns")),
+                netns,
                 new CniNetwork(cfg.cniConfDir(), cfg.cniBinDirs(), cfg.root().resolve("cni")),
                 pauseBinary(cfg.pausePath(), shimBinary), background);
         pods.recover();
@@ -202,6 +207,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         new SystemRoutes(containers, images, runtime, layout, cgroups.driver(), paths, views).register(routes);
         new ContainerRoutes(containers, streams).register(routes);
         new EventRoutes(containers.events()).register(routes);
+        new NetworkRoutes(networks).register(routes);
         ConfigReloader reloader = new ConfigReloader(this::loadConfig, cfg, Map.of(
                 "log_level", next -> LogSetup.setLevel(next.logLevel()),
                 // Read at each pull and login: the new path is used from the next one on.

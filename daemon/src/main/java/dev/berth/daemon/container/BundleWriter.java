@@ -15,7 +15,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Writes a container's bundle config.json: secure defaults, the image's config, the user's options, hooks. */
 public final class BundleWriter {
@@ -83,6 +85,9 @@ public final class BundleWriter {
                         SpecBuilder.Propagation.PRIVATE);
             }
         }
+        if (c.network() != null) {
+            bindEtcFiles(paths, c, builder);
+        }
         if (Boolean.TRUE.equals(record.resourceViews())) {
             views.apply(record.id(), builder);
         }
@@ -104,6 +109,21 @@ public final class BundleWriter {
         OciJson.writeAtomically(bundle.resolve("config.json"), spec);
     }
 
+    /** The files NetworkSetup wrote, writable as with Podman; a volume the user put on one of them wins. */
+    private static void bindEtcFiles(ContainerPaths paths, ContainerCreate c, SpecBuilder builder) {
+        Map<String, Path> files = new LinkedHashMap<>();
+        files.put("/etc/hosts", paths.hosts());
+        files.put("/etc/hostname", paths.hostname());
+        files.put("/etc/resolv.conf", paths.resolvConf());
+        files.forEach((destination, source) -> {
+            boolean userVolume = c.volumes() != null && c.volumes().stream().anyMatch(v -> destination.equals(v.destination()));
+            if (!userVolume) {
+                builder.bindMount(source.toString(), destination, SpecBuilder.Access.READ_WRITE,
+                        SpecBuilder.Propagation.PRIVATE);
+            }
+        });
+    }
+
     /**
      * A read-only volume ({@code -v SRC:DST:ro}) is read-only with every mount below SRC, as with Podman and
      * Docker 25: a read-only {@code /:/host} must not leave the host's /proc, /sys and cgroups writable.
@@ -122,11 +142,6 @@ public final class BundleWriter {
         return SpecBuilder.Access.RECURSIVE_READ_ONLY;
     }
 
-    /**
-     * Makes the working directory in the rootfs, as Docker does, with its symlinks resolved inside the rootfs:
-     * runc's own mkdir of it fails ("file exists") where the image has it as a symlink to a directory not yet
-     * there. No process runs in the rootfs yet, so the resolution cannot race with one.
-     */
     /**
      * The working directory can be made in the rootfs {@code imageFiles} will make: every part of it the image
      * has is a directory (after its symlinks), as {@link #makeWorkingDir} needs.
@@ -148,6 +163,11 @@ public final class BundleWriter {
         }
     }
 
+    /**
+     * Makes the working directory in the rootfs, as Docker does, with its symlinks resolved inside the rootfs:
+     * runc's own mkdir of it fails ("file exists") where the image has it as a symlink to a directory not yet
+     * there. No process runs in the rootfs yet, so the resolution cannot race with one.
+     */
     private static void makeWorkingDir(String id, Path rootfs, String cwd) {
         if (cwd == null || cwd.isEmpty()) {
             return;

@@ -41,6 +41,19 @@ public record ContainerPaths(Path dir, Path shimDir) {
         return dir.resolve("imagevolumes").resolve(Integer.toString(index));
     }
 
+    /** The container's /etc/hosts, /etc/hostname and /etc/resolv.conf, bound over the image's (REST containers). */
+    public Path hosts() {
+        return dir.resolve("hosts");
+    }
+
+    public Path hostname() {
+        return dir.resolve("hostname");
+    }
+
+    public Path resolvConf() {
+        return dir.resolve("resolv.conf");
+    }
+
     public Path log() {
         return dir.resolve("ctr.log");
     }

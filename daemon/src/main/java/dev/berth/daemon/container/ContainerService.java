@@ -5,6 +5,7 @@ import dev.berth.cgroups.CgroupStats;
 import dev.berth.cgroups.Resources;
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.api.model.ContainerUpdate;
+import dev.berth.daemon.network.ContainerNetworks;
 import dev.berth.daemon.runtime.OciRuntime;
 import dev.berth.daemon.runtime.RuntimeHandlers;
 import dev.berth.daemon.runtime.Signals;
@@ -20,6 +21,7 @@ import dev.berth.oci.bundle.RootfsPaths;
 import dev.berth.oci.bundle.UserResolver;
 import dev.berth.oci.failpoint.FailPoints;
 import dev.berth.oci.json.OciJson;
+import dev.berth.oci.spec.image.ImageConfig;
 import dev.berth.oci.spec.runtime.Process;
 import dev.berth.oci.spec.runtime.Spec;
 import dev.berth.daemon.api.model.ExecCreate;
@@ -78,6 +80,7 @@ public final class ContainerService {
     private final ShimLauncher shims;
     private final ShimExitMonitor exitMonitor;
     private final BundleWriter bundles;
+    private final NetworkSetup network;
     private final Settings settings;
     private final ExecutorService background;
     private final Consumer<ContainerState> exitRecorded;
@@ -90,7 +93,8 @@ public final class ContainerService {
 
     public ContainerService(ContainerStore store, ImageStore images, CgroupManager cgroups,
             RuntimeHandlers runtimes, ShimLauncher shims, ShimExitMonitor exitMonitor, BundleWriter bundles,
-            Settings settings, ExecutorService background, Consumer<ContainerState> exitRecorded) {
+            ContainerNetworks networks, Settings settings, ExecutorService background,
+            Consumer<ContainerState> exitRecorded) {
         this.store = store;
         this.images = images;
         this.cgroups = cgroups;
@@ -98,6 +102,7 @@ public final class ContainerService {
         this.shims = shims;
         this.exitMonitor = exitMonitor;
         this.bundles = bundles;
+        this.network = new NetworkSetup(networks, this::paths);
         this.settings = settings;
         this.background = background;
         this.exitRecorded = exitRecorded;
@@ -203,31 +208,50 @@ public final class ContainerService {
         return all;
     }
 
+    /** The network mode of a REST container that asks for none: bridge, or none where CNI's plugins are missing. */
+    public String defaultNetworkMode() {
+        return network.defaultMode();
+    }
+
+    /** The container's bridge network, address and published ports; empty with network none or host, or in a pod. */
+    public Optional<ContainerNetworks.Attachment> networkAttachment(Container c) {
+        return network.attachment(c.id());
+    }
+
     public boolean imageInUse(String imageId) {
         return index.all().stream().anyMatch(c -> imageId.equals(c.record().imageId()));
     }
 
     /** Creates a container; a refused request names its fields as {@code fields} (the client's API) calls them. */
     public Container create(ContainerCreate request, RequestFields fields) {
-        return create(check(request, fields));
+        return create(request, PublishedPorts.NONE, fields);
+    }
+
+    /**
+     * Creates a container with host ports published to it (which needs a bridge network); a refused request
+     * names its fields as {@code fields} (the client's API) calls them.
+     */
+    public Container create(ContainerCreate request, PublishedPorts ports, RequestFields fields) {
+        return create(check(request, ports, fields));
     }
 
     /** A create request that passed every check, with the spec of its bundle: nothing is made for it yet. */
-    public record CheckedCreate(ContainerRecord record, ImageRecord image, Spec spec) {
+    public record CheckedCreate(ContainerRecord record, ImageRecord image, Spec spec, NetworkSetup.Plan networkPlan) {
+    }
+
+    /** {@link #check(ContainerCreate, PublishedPorts, RequestFields)} of a container that publishes no ports. */
+    public CheckedCreate check(ContainerCreate request, RequestFields fields) {
+        return check(request, PublishedPorts.NONE, fields);
     }
 
     /**
      * Checks a create request and builds its bundle's spec against the image's files, making nothing: what can
-     * refuse a request is here, so a refusal leaves no trace (no directory, mount, cgroup or record) and nothing
-     * to undo. {@link #create(CheckedCreate)} then makes the container.
+     * refuse a request is here, so a refusal leaves no trace (no directory, mount, cgroup, network or record) and
+     * nothing to undo. {@link #create(CheckedCreate)} then makes the container.
      */
-    public CheckedCreate check(ContainerCreate request, RequestFields fields) {
+    public CheckedCreate check(ContainerCreate request, PublishedPorts ports, RequestFields fields) {
         long start = System.nanoTime();
         InputRules.checkCreate(request, fields);
-        if (request.network() != null && !List.of("none", "host").contains(request.network())) {
-            throw BerthException.invalid("create container: network must be 'none' or 'host', not '"
-                    + request.network() + "'");
-        }
         OciRuntime runtime = runtimes.get(request.runtimeHandler());
         if (!runtime.recursiveReadOnly() && request.linux() != null && request.linux().mounts() != null
                 && request.linux().mounts().stream().anyMatch(m -> m.recursiveReadOnly() && m.image() == null)) {
@@ -239,12 +263,14 @@ public final class ContainerService {
         ImageRecord image = images.resolve(request.image())
                 .orElseThrow(() -> BerthException.notFound("create container: no such image: " + request.image()));
         String id = names.newId();
+        ImageConfig imageConfig = images.config(image);
+        NetworkSetup.Plan networkPlan = network.plan(request, id, ports, ports.publishAll() ? imageConfig : null);
         String name = request.name() != null ? request.name() : names.newName();
         ContainerIndex.checkName(name);
         String cgroupParent = request.linux() != null && request.linux().cgroupParent() != null
                 && !request.linux().cgroupParent().isEmpty() ? request.linux().cgroupParent() : settings.cgroupParent();
         ContainerRecord record = new ContainerRecord(id, name, request.image(), image.id(), Instant.now(),
-                cgroups.cgroupsPath(cgroupParent, id), request,
+                cgroups.cgroupsPath(cgroupParent, id), networkPlan.config(),
                 bundles.resourceViews().forNewContainer(id, request.resourceViews()), false);
         for (ContainerCreate.Mount m : mounts(record)) {
             if (m.image() != null && images.resolve(m.image()).isEmpty()) {
@@ -252,14 +278,14 @@ public final class ContainerService {
                         + m.image());
             }
         }
-        BundleWriter.Planned bundle = bundles.spec(paths(id), record, images.config(image),
+        BundleWriter.Planned bundle = bundles.spec(paths(id), record, imageConfig,
                 new LayerTree(images.layerDirs(image)), runtime.recursiveReadOnly());
         LOG.log(Level.DEBUG, "create container {0}: request checked and spec built in {1} ms", id,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-        return new CheckedCreate(record.withSyscallViews(bundle.syscallViews()), image, bundle.spec());
+        return new CheckedCreate(record.withSyscallViews(bundle.syscallViews()), image, bundle.spec(), networkPlan);
     }
 
-    /** Makes the container {@link #check} passed: record, rootfs, bundle, and its shim with `runc create`. */
+    /** Makes the container {@link #check} passed: record, network, rootfs, bundle, and its shim with `runc create`. */
     public Container create(CheckedCreate checked) {
         ContainerRecord record = checked.record();
         String id = record.id();
@@ -276,6 +302,8 @@ public final class ContainerService {
         FailPoints.hit("create.after-record");
         times.end("record");
         try {
+            network.attach(record, checked.networkPlan());
+            times.end("network");
             prepareRootfs(record, checked.image(), checked.spec(), times);
             launch(container, "create");
             times.end("shim and runc create");
@@ -589,6 +617,11 @@ public final class ContainerService {
             try {
                 runtime(c.record()).start(c.id());
             } catch (BerthException e) {
+                if (ranAndExited(c)) {
+                    LOG.log(Level.INFO, "container {0} ran and exited before runc start returned ({1})", c.id(),
+                            e.getMessage());
+                    return;
+                }
                 killQuietly(c.record(), Signals.KILL);
                 throw e;
             }
@@ -675,6 +708,15 @@ public final class ContainerService {
             throw new BerthException(BerthException.Kind.UNAVAILABLE,
                     "stop container " + c.id() + ": it did not exit after SIGKILL");
         }
+    }
+
+    /**
+     * Whether a failed `runc start` started the container after all: an init that exits at once can be released
+     * by the exit handling (runc delete) before `runc start` removes its exec.fifo, which then fails. Its runc
+     * state is then gone (a start that failed otherwise leaves it), and its exit is recorded next.
+     */
+    private boolean ranAndExited(Container c) {
+        return !Files.exists(runtime(c.record()).root().resolve(c.id())) && awaitExit(c, KILL_ALL_GRACE_SECONDS);
     }
 
     private boolean awaitExit(Container c, int seconds) {
@@ -818,6 +860,7 @@ public final class ContainerService {
     private void relaunch(Container c, String operation) {
         releaseRuntime(c.record());
         remountRootfs(c.record());
+        network.ensureAttached(c.record());
         launch(c, operation);
     }
 
@@ -974,6 +1017,7 @@ public final class ContainerService {
 
     /** Unmounts the container's rootfs and image volumes and deletes its directory and shim directory. */
     private void removeFiles(String id, PhaseTimes times) {
+        network.release(id);
         ContainerPaths p = paths(id);
         OverlayRootfs.unmount(p.rootfs());
         unmountImageVolumes(id);

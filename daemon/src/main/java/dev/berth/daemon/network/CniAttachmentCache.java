@@ -6,7 +6,9 @@ import dev.berth.oci.json.OciJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * One JSON file per attached pod, {@code <podId>.json} under the cache dir, written atomically (temp
@@ -39,6 +41,16 @@ final class CniAttachmentCache {
             return Optional.empty();
         }
         return Optional.of(OciJson.read(f, CniAttachment.class));
+    }
+
+    /** Every entry, by file name order. */
+    List<CniAttachment> list() {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted()
+                    .map(f -> OciJson.read(f, CniAttachment.class)).toList();
+        } catch (IOException e) {
+            throw BerthException.internal("list CNI cache entries in " + dir + ": " + e, e);
+        }
     }
 
     void remove(String podId) {

@@ -55,12 +55,26 @@ public final class CniNetwork implements PodNetwork {
     @Override
     public NetworkStatus attach(PodNetworkRequest r) {
         String op = "attach pod " + r.podId();
+        return attach(op, r, currentNetwork(op));
+    }
+
+    /** Attaches to the network list in {@code conflist} rather than the conf dir's first: a container's named network. */
+    NetworkStatus attach(String op, PodNetworkRequest r, Path conflist) {
+        CniNetworkList network;
+        try {
+            network = CniNetworkList.load(conflist);
+        } catch (BerthException e) {
+            throw new BerthException(e.kind(), op + ": " + e.getMessage(), e);
+        }
+        return attach(op, r, network);
+    }
+
+    private NetworkStatus attach(String op, PodNetworkRequest r, CniNetworkList network) {
         checkIdentity(op, r);
         if (r.netns() == null || !Files.exists(r.netns())) {
             throw BerthException.invalid(op + ": network namespace " + r.netns() + " does not exist");
         }
         List<PortMapping> mappings = normalized(op, r.portMappings());
-        CniNetworkList network = currentNetwork(op);
         try {
             requirePlugins(network);
         } catch (BerthException e) {
@@ -247,7 +261,7 @@ public final class CniNetwork implements PodNetwork {
     }
 
     /** Validates the mappings and drops those without a host port (CRI's "not published"); protocols in lower case. */
-    private static List<PortMapping> normalized(String op, List<PortMapping> mappings) {
+    static List<PortMapping> normalized(String op, List<PortMapping> mappings) {
         List<PortMapping> result = new ArrayList<>();
         for (PortMapping m : mappings) {
             String protocol = m.protocol() == null || m.protocol().isEmpty() ? "tcp" : m.protocol().toLowerCase(Locale.ROOT);

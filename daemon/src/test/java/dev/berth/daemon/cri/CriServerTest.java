@@ -40,6 +40,7 @@ import dev.berth.daemon.container.BundleWriter;
 import dev.berth.daemon.container.ContainerService;
 import dev.berth.daemon.container.ResourceViews;
 import dev.berth.daemon.network.CniNetwork;
+import dev.berth.daemon.network.ContainerNetworks;
 import dev.berth.daemon.network.NetnsManager;
 import dev.berth.daemon.pod.PodService;
 import dev.berth.daemon.pod.PodStore;
@@ -104,6 +105,8 @@ class CriServerTest {
                 CgroupManagers.create("cgroupfs", CgroupDetector.detect()), RuntimeHandlers.of(new RuncRuntime(runc, dir.resolve("runc"), false)),
                 new ShimLauncher(Path.of("berth-shim")), monitor,
                 new BundleWriter(List.of(), new ResourceViews(dir.resolve("views"), false, null)),
+                new ContainerNetworks(dir.resolve("networks"), List.of(Path.of("/usr/lib/cni")),
+                        new NetnsManager(dir.resolve("netns"))),
                 new ContainerService.Settings(dir, false, "berth-test", 1 << 20, 1, 10),
                 background, exited -> { });
         PodService pods = new PodService(new PodStore(dir), containers, images, new NetnsManager(dir.resolve("netns")),
