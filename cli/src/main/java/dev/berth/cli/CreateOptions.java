@@ -4,6 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,9 +78,27 @@ public final class CreateOptions {
     List<String> capDrop;
 
     @Option(names = "--security-opt", paramLabel = "OPT",
-            description = "seccomp=unconfined (no seccomp filter) or seccomp=PROFILE.json (that profile instead of"
-                    + " the default RuntimeDefault one)")
+            description = "seccomp=unconfined (no seccomp filter), seccomp=PROFILE.json (that profile instead of"
+                    + " the default RuntimeDefault one), no-new-privileges[:false] (on by default), label=... (ignored:"
+                    + " no SELinux)")
     List<String> securityOpts;
+
+    @Option(names = "--env-file", paramLabel = "FILE",
+            description = "Read environment variables from FILE: K=V lines (K alone: take it from here), # comments")
+    List<String> envFiles;
+
+    @Option(names = "--hostname", paramLabel = "NAME", description = "The container's host name (default: its short id)")
+    String hostname;
+
+    @Option(names = "--read-only", description = "Mount the container's root filesystem read-only")
+    boolean readOnly;
+
+    @Option(names = "--device", paramLabel = "HOST[:CTR][:rwm]",
+            description = "Give the container a host device (default path: the host's; default permissions: rwm)")
+    List<String> devices;
+
+    @Option(names = "--sysctl", paramLabel = "K=V", description = "Set a namespaced kernel parameter (e.g. net.ipv4.ip_forward=1)")
+    List<String> sysctls;
 
     @Option(names = "--pull", paramLabel = "always|missing|never",
             description = "Pull the image first: always, when it is missing (default), or never")
@@ -169,7 +189,14 @@ public final class CreateOptions {
         if (cmd != null && !cmd.isEmpty()) {
             b.put("cmd", new ArrayList<>(cmd));
         }
-        List<String> e = envList(env, clientEnv);
+        // --env-file first, then -e: a later value of a name replaces an earlier one, as with docker
+        Map<String, String> byName = new LinkedHashMap<>();
+        List<String> given = envList(envFileLines(), clientEnv);
+        given.addAll(envList(env, clientEnv));
+        for (String kv : given) {
+            byName.put(kv.substring(0, kv.indexOf('=')), kv);
+        }
+        List<String> e = new ArrayList<>(byName.values());
         if (!e.isEmpty()) {
             b.put("env", e);
         }
@@ -235,11 +262,87 @@ public final class CreateOptions {
         if (publishAll) {
             b.put("publishAll", true);
         }
-        Map<String, Object> security = security();
-        if (!security.isEmpty()) {
-            b.put("linux", Map.of("security", security));
+        Map<String, Object> linux = linux();
+        if (!linux.isEmpty()) {
+            b.put("linux", linux);
         }
         return b;
+    }
+
+    /** ContainerCreate's linux part: host name, devices, sysctls and the security options. */
+    private Map<String, Object> linux() {
+        Map<String, Object> l = new LinkedHashMap<>();
+        if (hostname != null) {
+            l.put("hostname", hostname);
+        }
+        if (devices != null && !devices.isEmpty()) {
+            List<Object> ds = new ArrayList<>();
+            for (String d : devices) {
+                ds.add(device(d));
+            }
+            l.put("devices", ds);
+        }
+        if (sysctls != null && !sysctls.isEmpty()) {
+            Map<String, String> kv = new LinkedHashMap<>();
+            for (String s : sysctls) {
+                int eq = s.indexOf('=');
+                if (eq <= 0) {
+                    throw new CliException("invalid --sysctl '" + s + "': use KEY=VALUE");
+                }
+                kv.put(s.substring(0, eq), s.substring(eq + 1));
+            }
+            l.put("sysctls", kv);
+        }
+        Map<String, Object> security = security();
+        if (!security.isEmpty()) {
+            l.put("security", security);
+        }
+        return l;
+    }
+
+    /** {@code HOST[:CTR][:PERMS]} as docker reads it: a third part, or a second that is not a path, is the permissions. */
+    static Map<String, Object> device(String spec) {
+        String[] parts = spec.split(":", -1);
+        String host = parts[0];
+        String ctr = host;
+        String perms = "rwm";
+        if (parts.length == 2) {
+            if (parts[1].startsWith("/")) {
+                ctr = parts[1];
+            } else {
+                perms = parts[1];
+            }
+        } else if (parts.length == 3) {
+            ctr = parts[1];
+            perms = parts[2];
+        }
+        if (parts.length > 3 || !host.startsWith("/") || !ctr.startsWith("/") || perms.isEmpty()
+                || !perms.matches("r?w?m?")) {
+            throw new CliException("invalid --device '" + spec + "': use /dev/HOST[:/dev/CTR][:rwm]");
+        }
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("hostPath", host);
+        d.put("containerPath", ctr);
+        d.put("permissions", perms);
+        return d;
+    }
+
+    /** The K=V lines of the --env-file files, in order; blank lines and # comments skipped. */
+    private List<String> envFileLines() {
+        List<String> out = new ArrayList<>();
+        for (String f : envFiles == null ? List.<String>of() : envFiles) {
+            try {
+                for (String line : Files.readAllLines(Path.of(f))) {
+                    String t = line.strip();
+                    if (!t.isEmpty() && !t.startsWith("#")) {
+                        out.add(line.stripLeading());
+                    }
+                }
+            } catch (IOException e) {
+                throw new CliException("read --env-file " + f + ": " + (e.getMessage() == null ? e : e.getMessage()), e);
+            }
+        }
+        return out;
     }
 
     /** {@code [ip:]hostPort:containerPort[/tcp|udp]} as api.md's port mapping; the daemon checks the ranges. */
@@ -282,6 +385,9 @@ public final class CreateOptions {
         if (privileged) {
             s.put("privileged", true);
         }
+        if (readOnly) {
+            s.put("readonlyRootfs", true);
+        }
         if (capAdd != null && !capAdd.isEmpty()) {
             s.put("capabilitiesAdd", List.copyOf(capAdd));
         }
@@ -289,11 +395,23 @@ public final class CreateOptions {
             s.put("capabilitiesDrop", List.copyOf(capDrop));
         }
         for (String opt : securityOpts == null ? List.<String>of() : securityOpts) {
+            if (opt.equals("no-new-privileges") || opt.equals("no-new-privileges:true")
+                    || opt.equals("no-new-privileges=true")) {
+                s.put("noNewPrivileges", true);
+                continue;
+            }
+            if (opt.equals("no-new-privileges:false") || opt.equals("no-new-privileges=false")) {
+                s.put("noNewPrivileges", false);
+                continue;
+            }
+            if (opt.startsWith("label=") || opt.startsWith("label:")) {
+                continue; // SELinux labels: this host has no SELinux, as Podman without it ignores them
+            }
             int eq = opt.indexOf('=');
             String value = eq < 0 ? "" : opt.substring(eq + 1);
             if (eq < 0 || !opt.substring(0, eq).equals("seccomp") || value.isEmpty()) {
-                throw new CliException("invalid --security-opt '" + opt
-                        + "': use seccomp=unconfined or seccomp=PROFILE.json");
+                throw new CliException("invalid --security-opt '" + opt + "': use seccomp=unconfined,"
+                        + " seccomp=PROFILE.json, no-new-privileges[:true|false] or label=...");
             }
             if (value.equals("unconfined")) {
                 s.put("seccomp", "UNCONFINED");

@@ -149,6 +149,24 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void runOptionsForHostNameReadOnlyRootDevicesSysctlsAndEnvFiles() throws Exception {
+        Path envFile = berth.base().resolve("run.env");
+        Files.writeString(envFile, "# settings\nFROM_FILE=yes\n\nOVERRIDDEN=file\n");
+        String out = berth.ok("run", "--rm", "--hostname", "myhost", "--read-only", "--device", "/dev/null:/dev/mynull:rw",
+                "--sysctl", "net.ipv4.ip_forward=1", "--env-file", envFile.toString(), "-e", "OVERRIDDEN=flag",
+                "--security-opt", "no-new-privileges", "--security-opt", "label=disable", "busybox", "sh", "-c",
+                "hostname; cat /proc/sys/net/ipv4/ip_forward; echo $FROM_FILE $OVERRIDDEN; touch /x 2>/dev/null || echo ro;"
+                        + " echo hi > /dev/mynull && echo device");
+        assertEquals("myhost\n1\nyes flag\nro\ndevice", out);
+        Result bad = berth.berth("run", "--rm", "--device", "dev/null", "busybox", "true");
+        assertEquals(125, bad.exitCode());
+        assertTrue(bad.stderr().contains("invalid --device 'dev/null'"), bad.stderr());
+        Result missing = berth.berth("run", "--rm", "--env-file", "/no/such/file", "busybox", "true");
+        assertEquals(125, missing.exitCode());
+        assertTrue(missing.stderr().contains("read --env-file /no/such/file"), missing.stderr());
+    }
+
+    @Test
     void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
         Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
         assertEquals(127, notFound.exitCode(), notFound.stderr());
