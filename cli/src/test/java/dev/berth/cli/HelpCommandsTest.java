@@ -37,7 +37,7 @@ class HelpCommandsTest {
                 script.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
-        assertEquals("ps pull\n--memory\n", out);
+        assertEquals("ps port pull\n--memory\n", out);
     }
 
     @Test
