@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.ViewFsProcess;
+import dev.berth.it.support.ViewsDaemon;
 import dev.berth.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,29 +20,23 @@ import org.junit.jupiter.api.Test;
 
 /** With berth-viewfs mounted, a container sees its own CPUs and memory in /proc and /sys. */
 class ResourceViewsIT {
+    private static ViewsDaemon views;
     private static Path mount;
     private static ViewFsProcess viewfs;
     private static BerthHarness berth;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.exists(Path.of("/dev/fuse")), "resource views need /dev/fuse");
-        mount = Files.createTempDirectory(Path.of("/tmp"), "bvfs");
-        berth = new BerthHarness(List.of("resource_views = \"" + mount + "\""));
-        viewfs = new ViewFsProcess(mount, berth.cgroupParent(), berth.base().resolve("viewfs.log"));
-        viewfs.start();
+        views = ViewsDaemon.start("bvfs");
+        mount = views.mount;
+        berth = views.berth;
+        viewfs = views.viewfs;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (berth != null) {
-                berth.close();
-            }
-        } finally {
-            if (viewfs != null) {
-                viewfs.close();
-            }
+        if (views != null) {
+            views.close();
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.berth.it.support.BerthHarness;
 import dev.berth.it.support.ViewFsProcess;
+import dev.berth.it.support.ViewsDaemon;
 import dev.berth.testing.Await;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -22,31 +23,25 @@ import org.junit.jupiter.api.Test;
 class SyscallViewsIT {
     private static final List<String> HOST_USR = List.of("-v", "/usr:/usr:ro", "-v", "/lib:/lib:ro",
             "-v", "/lib64:/lib64:ro");
+    private static ViewsDaemon views;
     private static Path mount;
     private static ViewFsProcess viewfs;
     private static BerthHarness berth;
 
     @BeforeAll
     static void start() throws Exception {
-        assertTrue(Files.exists(Path.of("/dev/fuse")), "resource views need /dev/fuse");
-        mount = Files.createTempDirectory(Path.of("/tmp"), "bsys");
-        berth = new BerthHarness(List.of("resource_views = \"" + mount + "\""));
-        viewfs = new ViewFsProcess(mount, berth.cgroupParent(), berth.base().resolve("viewfs.log"));
-        viewfs.start();
+        views = ViewsDaemon.start("bsys");
+        mount = views.mount;
+        berth = views.berth;
+        viewfs = views.viewfs;
         assertTrue(Await.eventually(() -> Files.exists(Path.of(mount + ".notify.sock")), 10_000),
                 "berth-viewfs-notify does not listen");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (berth != null) {
-                berth.close();
-            }
-        } finally {
-            if (viewfs != null) {
-                viewfs.close();
-            }
+        if (views != null) {
+            views.close();
         }
     }
 
