@@ -211,6 +211,9 @@ public final class ContainerCommands {
 
     @Command(description = "Run a command in a running container; exits with its exit code.")
     public static final class Exec extends Cmd {
+        @Option(names = {"-d", "--detach"}, description = "Run it in the background (it ends with berthd or the container)")
+        boolean detach;
+
         @Option(names = {"-i", "--interactive"}, description = "Attach stdin")
         boolean interactive;
 
@@ -256,6 +259,13 @@ public final class ContainerCommands {
                 consoleSize.put("height", Integer.parseInt(rc[0]));
                 consoleSize.put("width", Integer.parseInt(rc[1]));
                 body.put("consoleSize", consoleSize);
+            }
+            if (detach) {
+                if (interactive || tty) {
+                    throw new CliException("exec -d takes no -i or -t: a detached command has no terminal or input");
+                }
+                api().post(Api.container(ref) + "/exec?detach=true", body);
+                return 0;
             }
             try (HttpResponse conn = api().upgrade(Api.container(ref) + "/exec", body)) {
                 Terminal term = tty && interactive ? Terminal.enterRaw() : null;

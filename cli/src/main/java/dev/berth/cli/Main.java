@@ -195,8 +195,9 @@ public final class Main {
             if (ex instanceof CliException) {
                 err.println("Error: " + ex.getMessage());
                 err.flush();
-                // run reports a command that did not start as Podman does (126/127), other commands as errors
-                if (ex instanceof ApiException a && a.commandExitCode() != 0 && cmd.getCommandName().equals("run")) {
+                // run and exec -d report a command that did not start as Podman does (126/127), others as errors
+                if (ex instanceof ApiException a && a.commandExitCode() != 0
+                        && (cmd.getCommandName().equals("run") || cmd.getCommandName().equals("exec"))) {
                     return a.commandExitCode();
                 }
                 return ((CliException) ex).exitCode();

@@ -167,6 +167,21 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void execDetachedRunsInTheBackground() throws Exception {
+        try {
+            berth.ok("run", "-d", "--name", "host-of-d", "busybox", "sleep", "1000");
+            assertEquals("", berth.ok("exec", "-d", "host-of-d", "sh", "-c", "echo hi > /tmp/marker; exec sleep 1003"));
+            assertEquals("hi", Await.lastValue(() -> berth.berth("exec", "host-of-d", "cat", "/tmp/marker").out(),
+                    "hi"::equals, 10_000), "the detached command did not run");
+            assertTrue(berth.ok("top", "host-of-d").contains("sleep 1003"), "the detached command is not running");
+            assertEquals(127, berth.berth("exec", "-d", "host-of-d", "no-such-command").exitCode());
+            assertEquals(125, berth.berth("exec", "-d", "-t", "host-of-d", "sh").exitCode());
+        } finally {
+            berth.berth("rm", "-f", "host-of-d");
+        }
+    }
+
+    @Test
     void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
         Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
         assertEquals(127, notFound.exitCode(), notFound.stderr());

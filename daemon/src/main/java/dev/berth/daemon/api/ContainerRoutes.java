@@ -21,6 +21,7 @@ import dev.berth.daemon.runtime.CommandStartFailure;
 import dev.berth.daemon.store.ContainerRecord;
 import dev.berth.daemon.store.ContainerState;
 import dev.berth.oci.BerthException;
+import dev.berth.shim.ExecSession;
 import dev.berth.shim.FrameStream;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
@@ -244,6 +245,10 @@ public final class ContainerRoutes {
      */
     private void exec(Exchange ex, Container c) {
         ExecCreate request = ex.body(ExecCreate.class);
+        if (ex.flag("detach")) {
+            execDetached(ex, c, request);
+            return;
+        }
         // Set before this handler returns; the client's frames and its close are handled on this channel's
         // executor after that, so they find the session.
         AtomicReference<FrameStream> shim = new AtomicReference<>();
@@ -261,6 +266,29 @@ public final class ContainerRoutes {
             return;
         }
         relay(c, shim.get(), out.get(), false);
+    }
+
+    /**
+     * exec -d: berthd is the session's client, reading (and dropping) its output until the exit, so the process
+     * ends with berthd like any exec whose client is gone. A refused command is the request's error.
+     */
+    private void execDetached(Exchange ex, Container c, ExecCreate request) {
+        if (request.stdin() || request.tty()) {
+            throw BerthException.invalid("exec in container " + c.id() + ": a detached exec has no stdin or terminal");
+        }
+        ExecSession session = containers.exec(c, request, () -> { });
+        streamThreads.execute(() -> {
+            try (session) {
+                dev.berth.shim.Frame frame;
+                while ((frame = session.read()) != null && frame.stream() != Frame.EXIT) {
+                    LOG.log(Level.TRACE, "detached exec {0} in container {1}: {2} bytes dropped", session.pid(), c.id(),
+                            frame.payload().length);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.DEBUG, "detached exec in container {0}: {1}", c.id(), e.toString());
+            }
+        });
+        ex.json(HttpResponseStatus.CREATED, Map.of("pid", session.pid()));
     }
 
     private static Consumer<Frame> toShim(Container c, Supplier<FrameStream> shim) {
