@@ -611,12 +611,16 @@ public final class ContainerCommands {
         @Option(names = {"-f", "--force"}, description = "Kill running containers first")
         boolean force;
 
+        @Option(names = {"-v", "--volumes"}, description = "Also remove the anonymous volumes made for them")
+        boolean volumes;
+
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> refs;
 
         @Override
         public Integer call() {
-            final String q = force ? "?force=true" : "";
+            final String q = force && volumes ? "?force=true&volumes=true" : force ? "?force=true"
+                    : volumes ? "?volumes=true" : "";
             return forEach(refs, new PerRef() {
                 @Override
                 public void apply(String ref) {

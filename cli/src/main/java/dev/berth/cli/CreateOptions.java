@@ -20,8 +20,9 @@ public final class CreateOptions {
     @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Set an environment variable (K alone: take it from here)")
     List<String> env;
 
-    @Option(names = {"-v", "--volume"}, paramLabel = "HOST:CTR[:ro]", converter = VolumeConverter.class,
-            description = "Bind-mount a host path (made absolute) at an absolute container path")
+    @Option(names = {"-v", "--volume"}, paramLabel = "SRC:CTR[:ro]", converter = VolumeConverter.class,
+            description = "Mount a host path (with a '/' or a leading '.'), a named volume (made on first use, with the"
+                    + " image's files there) or, as -v /CTR, a new anonymous volume, at an absolute container path")
     List<Volume> volumes;
 
     @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory inside the container")
@@ -123,28 +124,39 @@ public final class CreateOptions {
         }
     }
 
-    /** "host:ctr[:ro|rw]"; the host path is made absolute against the current directory. */
+    /**
+     * {@code SOURCE:CTR[:ro|rw]} or {@code /CTR} (an anonymous volume). A SOURCE with a '/' or starting with '.'
+     * is a host path, made absolute against the current directory; any other is a volume's name, as docker
+     * reads it.
+     */
     public static Volume parseVolume(String spec) {
         String[] p = spec.split(":", -1);
+        if (p.length == 1 && p[0].startsWith("/")) {
+            return new Volume("", p[0], false);
+        }
         if (p.length < 2 || p.length > 3) {
-            throw new IllegalArgumentException("invalid volume '" + spec + "': expected HOST:CONTAINER[:ro|rw]");
+            throw new IllegalArgumentException("invalid volume '" + spec + "': expected SOURCE:CONTAINER[:ro|rw] or /CONTAINER");
         }
         if (p[0].isEmpty() || p[1].isEmpty()) {
-            throw new IllegalArgumentException("invalid volume '" + spec + "': empty host or container path");
+            throw new IllegalArgumentException("invalid volume '" + spec + "': empty source or container path");
         }
         if (!p[1].startsWith("/")) {
             throw new IllegalArgumentException("invalid volume '" + spec + "': container path '" + p[1] + "' is not absolute");
         }
         boolean ro = false;
         if (p.length == 3) {
-            if ("ro".equals(p[2])) {
-                ro = true;
-            } else if (!"rw".equals(p[2])) {
-                throw new IllegalArgumentException("invalid volume '" + spec + "': mode '" + p[2] + "' is not ro or rw");
+            // z and Z relabel for SELinux: accepted (scripts pass them), nothing to do on a host without it
+            for (String mode : p[2].split(",")) {
+                if ("ro".equals(mode)) {
+                    ro = true;
+                } else if (!"rw".equals(mode) && !"z".equals(mode) && !"Z".equals(mode)) {
+                    throw new IllegalArgumentException("invalid volume '" + spec + "': mode '" + mode + "' is not ro, rw, z or Z");
+                }
             }
         }
-        String host = Path.of(p[0]).toAbsolutePath().normalize().toString();
-        return new Volume(host, p[1], ro);
+        boolean hostPath = p[0].contains("/") || p[0].startsWith(".");
+        String source = hostPath ? Path.of(p[0]).toAbsolutePath().normalize().toString() : p[0];
+        return new Volume(source, p[1], ro);
     }
 
     public static final class VolumeConverter implements CommandLine.ITypeConverter<Volume> {

@@ -56,6 +56,7 @@ public final class Main {
         new Sub("events", EventCommands.Events.class, false),
         new Sub("port", NetworkCommands.Port.class, false),
         new Sub("network", NetworkCommands.NetworkGroup.class, false),
+        new Sub("volume", VolumeCommands.VolumeGroup.class, false),
         new Sub("images", ImageCommands.Images.class, false),
         new Sub("image", ImageCommands.ImageGroup.class, false),
         new Sub("rmi", ImageCommands.Rmi.class, false),

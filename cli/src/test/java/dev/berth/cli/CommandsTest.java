@@ -130,7 +130,7 @@ class CommandsTest extends FakeDaemonTest {
     void createSendsTheWholeContainerCreate() throws Exception {
         daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 201, "{\"id\":\"" + ID + "\",\"name\":\"web\"}"));
         Cli r = Cli.run(daemon.socket(), "create", "--name", "web", "-e", "A=1", "-e", "HOME_VAR", "-e", "UNSET_VAR",
-                "-v", "data:/data:ro", "-v", "/srv:/srv", "-w", "/data", "-u", "1000:1000", "--memory", "256m",
+                "-v", "./data:/data:ro", "-v", "/srv:/srv", "-v", "named:/named:z", "-v", "/anon", "-w", "/data", "-u", "1000:1000", "--memory", "256m",
                 "--cpus", "1.5", "--pids-limit", "100", "--blkio-weight", "300", "-t", "-i", "--network", "host", "--entrypoint", "/bin/sh",
                 "--label", "k=v", "--label", "flag", "busybox", "-c", "echo hi");
         assertEquals(0, r.code, r.toString());
@@ -142,8 +142,11 @@ class CommandsTest extends FakeDaemonTest {
         assertEquals(List.of("-c", "echo hi"), b.get("cmd"));
         assertEquals(List.of("A=1", "HOME_VAR=from-client"), b.get("env"));
         String abs = Path.of("data").toAbsolutePath().toString();
+        // a source with a '/' or a leading '.' is a host path, any other a volume's name (docker's rule)
         assertEquals(List.of(Map.of("source", abs, "destination", "/data", "readOnly", true),
-                Map.of("source", "/srv", "destination", "/srv", "readOnly", false)), b.get("volumes"));
+                Map.of("source", "/srv", "destination", "/srv", "readOnly", false),
+                Map.of("source", "named", "destination", "/named", "readOnly", false),
+                Map.of("source", "", "destination", "/anon", "readOnly", false)), b.get("volumes"));
         assertEquals("/data", b.get("workingDir"));
         assertEquals("1000:1000", b.get("user"));
         assertEquals(268435456, ((Number) b.get("memory")).longValue());
@@ -210,7 +213,7 @@ class CommandsTest extends FakeDaemonTest {
     void badValuesFailBeforeAnyCall() throws Exception {
         daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 201, "{\"id\":\"x\"}"));
         String[][] bad = {
-                {"--memory", "12x"}, {"-v", "/a"}, {"-v", "/a:rel"}, {"-v", "/a:/b:rx"}, {"--cpus", "0"},
+                {"--memory", "12x"}, {"-v", "a"}, {"-v", "/a:rel"}, {"-v", "/a:/b:rx"}, {"--cpus", "0"},
                 {"--cpus", "abc"}, {"-p", "80"}, {"-p", "8080:80/sctp"}, {"-p", "x:80"}, {"-w", "relative"}, {"--pids-limit", "0"}, {"-e", "=v"},
         };
         for (String[] b : bad) {

@@ -54,7 +54,7 @@ public final class ContainerRoutes {
                 .add("POST", "/v1/containers", (ex, m) -> create(ex))
                 .add("GET", ONE, (ex, m) -> ex.json(HttpResponseStatus.OK, inspect(m.group(1))))
                 .add("DELETE", ONE, (ex, m) -> {
-                    containers.remove(m.group(1), ex.flag("force"));
+                    containers.remove(m.group(1), ex.flag("force"), ex.flag("volumes"));
                     ex.noContent();
                 })
                 .add("POST", ONE + "/start", (ex, m) -> {

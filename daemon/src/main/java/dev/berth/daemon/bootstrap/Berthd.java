@@ -12,6 +12,7 @@ import dev.berth.daemon.api.ApiServer;
 import dev.berth.daemon.api.ConnectionPolicy;
 import dev.berth.daemon.api.ContainerRoutes;
 import dev.berth.daemon.api.EventRoutes;
+import dev.berth.daemon.api.VolumeRoutes;
 import dev.berth.daemon.api.ImageRoutes;
 import dev.berth.daemon.api.NetworkRoutes;
 import dev.berth.daemon.api.SocketAccess;
@@ -41,6 +42,7 @@ import dev.berth.daemon.metrics.BerthMetrics;
 import dev.berth.daemon.metrics.MetricsServer;
 import dev.berth.daemon.store.ContainerState;
 import dev.berth.daemon.store.ContainerStore;
+import dev.berth.daemon.volume.VolumeStore;
 import dev.berth.image.ImageStore;
 import dev.berth.image.registry.RegistriesConfig;
 import dev.berth.oci.BerthException;
@@ -169,9 +171,10 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         NetnsManager netns = new NetnsManager(cfg.runRoot().resolve("netns"));
         ContainerNetworks networks = new ContainerNetworks(cfg.root().resolve("networks"), cfg.cniBinDirs(), netns);
         networks.ensureDefault();
+        VolumeStore volumes = new VolumeStore(cfg.root().resolve("volumes"));
         ContainerService containers = new ContainerService(store, images, cgroups,
                 new RuntimeHandlers(runtime, handlers),
-                new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(), views), networks,
+                new ShimLauncher(shimBinary), monitor, new BundleWriter(cfg.hooksDirs(), views, volumes), networks,
                 new ContainerService.Settings(cfg.runRoot(), systemdCgroup,
                         cfg.cgroupParent(), cfg.logMaxSize(), cfg.logMaxFiles(), cfg.stopTimeout()),
                 background, exited -> {
@@ -208,6 +211,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
         new ContainerRoutes(containers, streams).register(routes);
         new EventRoutes(containers.events()).register(routes);
         new NetworkRoutes(networks).register(routes);
+        new VolumeRoutes(volumes, containers).register(routes);
         ConfigReloader reloader = new ConfigReloader(this::loadConfig, cfg, Map.of(
                 "log_level", next -> LogSetup.setLevel(next.logLevel()),
                 // Read at each pull and login: the new path is used from the next one on.

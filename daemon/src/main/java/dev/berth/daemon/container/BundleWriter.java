@@ -2,6 +2,7 @@ package dev.berth.daemon.container;
 
 import dev.berth.daemon.api.model.ContainerCreate;
 import dev.berth.daemon.store.ContainerRecord;
+import dev.berth.daemon.volume.VolumeStore;
 import dev.berth.oci.BerthException;
 import dev.berth.oci.bundle.RootfsPaths;
 import dev.berth.oci.bundle.RootfsTree;
@@ -24,11 +25,18 @@ public final class BundleWriter {
     private static final System.Logger LOG = System.getLogger(BundleWriter.class.getName());
     private final List<Path> hooksDirs;
     private final ResourceViews views;
+    private final VolumeStore volumes;
     private final long hostNofileHard = SpecDefaults.hostNofileHardLimit();
 
-    public BundleWriter(List<Path> hooksDirs, ResourceViews views) {
+    public BundleWriter(List<Path> hooksDirs, ResourceViews views, VolumeStore volumes) {
         this.hooksDirs = hooksDirs;
         this.views = views;
+        this.volumes = volumes;
+    }
+
+    /** The named volumes {@link #spec} binds from. */
+    VolumeStore volumes() {
+        return volumes;
     }
 
     /** The resource views {@link #write} binds into containers whose record says they have them. */
@@ -72,16 +80,17 @@ public final class BundleWriter {
         applyLinux(paths, record, c.linux(), builder);
         if (c.volumes() != null) {
             for (ContainerCreate.Volume v : c.volumes()) {
-                if (v.source() == null || !Path.of(v.source()).isAbsolute() || v.destination() == null
-                        || !v.destination().startsWith("/")) {
+                if (v.source() == null || v.destination() == null || !v.destination().startsWith("/")) {
                     throw BerthException.invalid("create container " + record.id()
-                            + ": a volume needs an absolute host path and an absolute container path");
+                            + ": a volume needs a host path or a volume's name, and an absolute container path");
                 }
-                if (!Files.exists(Path.of(v.source()))) {
+                if (v.isHostPath() && !Files.exists(Path.of(v.source()))) {
                     throw BerthException.invalid("create container " + record.id() + ": volume source "
                             + v.source() + " does not exist");
                 }
-                builder.bindMount(v.source(), v.destination(), volumeAccess(record, v, recursiveReadOnly),
+                // a named volume is made (if new) just before the bundle is written
+                String source = v.isHostPath() ? v.source() : volumes.dataDir(v.source()).toString();
+                builder.bindMount(source, v.destination(), volumeAccess(record, v, recursiveReadOnly),
                         SpecBuilder.Propagation.PRIVATE);
             }
         }

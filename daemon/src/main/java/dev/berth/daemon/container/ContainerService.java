@@ -38,11 +38,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -249,9 +251,10 @@ public final class ContainerService {
      * refuse a request is here, so a refusal leaves no trace (no directory, mount, cgroup, network or record) and
      * nothing to undo. {@link #create(CheckedCreate)} then makes the container.
      */
-    public CheckedCreate check(ContainerCreate request, PublishedPorts ports, RequestFields fields) {
+    public CheckedCreate check(ContainerCreate asked, PublishedPorts ports, RequestFields fields) {
         long start = System.nanoTime();
-        InputRules.checkCreate(request, fields);
+        InputRules.checkCreate(asked, fields);
+        ContainerCreate request = withVolumeNames(asked);
         OciRuntime runtime = runtimes.get(request.runtimeHandler());
         if (!runtime.recursiveReadOnly() && request.linux() != null && request.linux().mounts() != null
                 && request.linux().mounts().stream().anyMatch(m -> m.recursiveReadOnly() && m.image() == null)) {
@@ -301,15 +304,19 @@ public final class ContainerService {
         }
         FailPoints.hit("create.after-record");
         times.end("record");
+        List<ContainerCreate.Volume> madeVolumes = new ArrayList<>();
         try {
             network.attach(record, checked.networkPlan());
             times.end("network");
+            makeVolumes(record, madeVolumes);
             prepareRootfs(record, checked.image(), checked.spec(), times);
+            copyImageContent(record, madeVolumes);
             launch(container, "create");
             times.end("shim and runc create");
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "create container {0} failed, cleaning up: {1}", id, e.getMessage());
             cleanUp(record);
+            removeVolumes(id, madeVolumes);
             index.releaseName(name, id);
             throw e;
         }
@@ -319,6 +326,97 @@ public final class ContainerService {
         LOG.log(Level.INFO, "created container {0} ({1}) from {2}", id, name, record.image());
         LOG.log(Level.DEBUG, "create container {0}: {1}", id, times);
         return container;
+    }
+
+    /**
+     * An anonymous volume ({@code -v /path}) gets a name of its own, as Docker's (64 hex); a named one must have
+     * a container name's form. Nothing is made here: {@link #makeVolumes} does, at create.
+     */
+    private ContainerCreate withVolumeNames(ContainerCreate request) {
+        if (request.volumes() == null || request.volumes().isEmpty()) {
+            return request;
+        }
+        List<ContainerCreate.Volume> named = new ArrayList<>();
+        for (ContainerCreate.Volume v : request.volumes()) {
+            if (v.source() == null || v.source().isEmpty()) {
+                named.add(new ContainerCreate.Volume(names.newId(), v.destination(), v.readOnly()));
+            } else {
+                if (!v.isHostPath() && !InputRules.isName(v.source())) {
+                    throw BerthException.invalid("create container: volume " + InputRules.shown(v.source())
+                            + " is neither an absolute host path nor a volume name (letters, digits, '_', '.', '-')");
+                }
+                named.add(v);
+            }
+        }
+        return request.withVolumes(named);
+    }
+
+    /** Makes the container's named volumes that do not exist yet; {@code made} gets those it made. */
+    private void makeVolumes(ContainerRecord record, List<ContainerCreate.Volume> made) {
+        for (ContainerCreate.Volume v : volumesOf(record)) {
+            if (!v.isHostPath() && bundles.volumes().ensure(v.source(), Map.of(), isAnonymous(v))) {
+                made.add(v);
+            }
+        }
+    }
+
+    /** An anonymous volume has a generated name, 64 hex as a container id, as Docker's (which also names them so). */
+    private static boolean isAnonymous(ContainerCreate.Volume v) {
+        return !v.isHostPath() && v.source().matches("[0-9a-f]{64}");
+    }
+
+    /**
+     * Docker's rule: a volume new to this container starts with the image's files at its path (resolved inside the
+     * rootfs, so an image's symlink cannot point the copy elsewhere), owners and modes kept.
+     */
+    private void copyImageContent(ContainerRecord record, List<ContainerCreate.Volume> made) {
+        Path rootfs = paths(record.id()).rootfs();
+        for (ContainerCreate.Volume v : made) {
+            Path from = RootfsPaths.resolve(rootfs, v.destination());
+            if (!Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            Path to = bundles.volumes().dataDir(v.source());
+            try {
+                java.lang.Process cp = new ProcessBuilder("cp", "-a", "--", from + "/.", to.toString())
+                        .redirectErrorStream(true).start();
+                String out = new String(cp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (cp.waitFor() != 0) {
+                    throw BerthException.internal("create container " + record.id() + ": copy the image's "
+                            + v.destination() + " into volume " + v.source() + ": " + out.strip(), null);
+                }
+            } catch (IOException e) {
+                throw BerthException.internal("create container " + record.id() + ": copy into volume " + v.source()
+                        + ": " + BerthException.describe(e), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw BerthException.internal("create container " + record.id() + ": interrupted", e);
+            }
+        }
+    }
+
+    /** Removes the given volumes of container {@code id} that no other container names; failures are logged. */
+    private void removeVolumes(String id, List<ContainerCreate.Volume> gone) {
+        for (ContainerCreate.Volume v : gone) {
+            if (!volumeUsers(v.source()).stream().allMatch(id::equals)) {
+                continue;
+            }
+            try {
+                bundles.volumes().remove(v.source());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "container {0}: remove its volume {1}: {2}", id, v.source(), e.getMessage());
+            }
+        }
+    }
+
+    private static List<ContainerCreate.Volume> volumesOf(ContainerRecord record) {
+        return record.config().volumes() == null ? List.of() : record.config().volumes();
+    }
+
+    /** The ids of the containers whose config names volume {@code name}. */
+    public List<String> volumeUsers(String name) {
+        return index.all().stream().filter(c -> volumesOf(c.record()).stream().anyMatch(v -> name.equals(v.source())))
+                .map(Container::id).toList();
     }
 
     private void prepareRootfs(ContainerRecord record, ImageRecord image, Spec spec, PhaseTimes times) {
@@ -588,7 +686,7 @@ public final class ContainerService {
         events.publish(ContainerEvents.Type.STOPPED, container);
         if (container.record().config().autoRemove()) {
             try {
-                remove(id, true);
+                remove(id, true, true);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "auto-remove container {0}: {1}", id, e.getMessage());
             }
@@ -751,6 +849,11 @@ public final class ContainerService {
     }
 
     public void remove(String ref, boolean force) {
+        remove(ref, force, false);
+    }
+
+    /** {@code anonymousVolumes}: also the volumes made for this container alone (rm -v; --rm). */
+    public void remove(String ref, boolean force, boolean anonymousVolumes) {
         Container c;
         try {
             c = index.resolve(ref);
@@ -768,6 +871,10 @@ public final class ContainerService {
             }
             cleanUp(c.record());
             index.remove(c.id(), c.record().name());
+            if (anonymousVolumes) {
+                removeVolumes(c.id(), volumesOf(c.record()).stream()
+                        .filter(ContainerService::isAnonymous).toList());
+            }
             c.removed().complete(null);
             events.publish(ContainerEvents.Type.DELETED, c);
             LOG.log(Level.INFO, "removed container {0}", c.id());

@@ -47,6 +47,7 @@ import dev.berth.daemon.pod.PodStore;
 import dev.berth.daemon.runtime.RuncRuntime;
 import dev.berth.daemon.runtime.RuntimeHandlers;
 import dev.berth.daemon.store.ContainerStore;
+import dev.berth.daemon.volume.VolumeStore;
 import dev.berth.shim.ShimExitMonitor;
 import dev.berth.shim.ShimLauncher;
 import dev.berth.image.ImageRecord;
@@ -104,7 +105,8 @@ class CriServerTest {
         ContainerService containers = new ContainerService(new ContainerStore(dir), images,
                 CgroupManagers.create("cgroupfs", CgroupDetector.detect()), RuntimeHandlers.of(new RuncRuntime(runc, dir.resolve("runc"), false)),
                 new ShimLauncher(Path.of("berth-shim")), monitor,
-                new BundleWriter(List.of(), new ResourceViews(dir.resolve("views"), false, null)),
+                new BundleWriter(List.of(), new ResourceViews(dir.resolve("views"), false, null),
+                        new VolumeStore(dir.resolve("volumes"))),
                 new ContainerNetworks(dir.resolve("networks"), List.of(Path.of("/usr/lib/cni")),
                         new NetnsManager(dir.resolve("netns"))),
                 new ContainerService.Settings(dir, false, "berth-test", 1 << 20, 1, 10),

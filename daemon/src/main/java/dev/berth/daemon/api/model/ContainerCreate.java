@@ -40,7 +40,14 @@ public record ContainerCreate(
         LinuxOptions linux,
         String runtimeHandler) {
 
+    /**
+     * {@code source}: an absolute host path (bound as it is), a volume's name (made on first use, with the
+     * image's content at {@code destination} copied in), or empty for an anonymous volume of the container's.
+     */
     public record Volume(String source, String destination, boolean readOnly) {
+        public boolean isHostPath() {
+            return source != null && source.startsWith("/");
+        }
     }
 
     /**
@@ -93,6 +100,12 @@ public record ContainerCreate(
     public ContainerCreate withNetwork(String newNetwork) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, newNetwork, resourceViews, podId, annotations,
+                logPath, linux, runtimeHandler);
+    }
+
+    public ContainerCreate withVolumes(List<Volume> newVolumes) {
+        return new ContainerCreate(name, image, entrypoint, cmd, env, newVolumes, workingDir, user, tty, stdin,
+                memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, network, resourceViews, podId, annotations,
                 logPath, linux, runtimeHandler);
     }
 
