@@ -84,6 +84,10 @@ public final class CreateOptions {
                     + " no SELinux)")
     List<String> securityOpts;
 
+    @Option(names = "--mount", paramLabel = "type=bind|volume,source=SRC,target=DST[,readonly]",
+            description = "A bind mount or a volume, in docker's --mount form (src/source, dst/destination/target, ro/readonly)")
+    List<String> mounts;
+
     @Option(names = "--env-file", paramLabel = "FILE",
             description = "Read environment variables from FILE: K=V lines (K alone: take it from here), # comments")
     List<String> envFiles;
@@ -159,6 +163,44 @@ public final class CreateOptions {
         return new Volume(source, p[1], ro);
     }
 
+    /** docker's {@code --mount type=bind|volume,source=...,target=...[,readonly]} as the -v it means. */
+    static Volume parseMount(String spec) {
+        String type = "volume";
+        String source = null;
+        String target = null;
+        boolean ro = false;
+        for (String part : spec.split(",")) {
+            int eq = part.indexOf('=');
+            String key = eq < 0 ? part : part.substring(0, eq);
+            String value = eq < 0 ? null : part.substring(eq + 1);
+            switch (key) {
+                case "type" -> type = value;
+                case "source", "src" -> source = value;
+                case "target", "destination", "dst" -> target = value;
+                case "readonly", "ro" -> ro = value == null || value.equals("true") || value.equals("1");
+                default -> throw new CliException("invalid --mount '" + spec + "': unknown key '" + key + "'");
+            }
+        }
+        if (target == null || !target.startsWith("/")) {
+            throw new CliException("invalid --mount '" + spec + "': target must be an absolute container path");
+        }
+        switch (type == null ? "" : type) {
+            case "bind":
+                if (source == null || source.isEmpty()) {
+                    throw new CliException("invalid --mount '" + spec + "': a bind needs a source");
+                }
+                return new Volume(Path.of(source).toAbsolutePath().normalize().toString(), target, ro);
+            case "volume":
+                if (source != null && (source.contains("/") || source.startsWith("."))) {
+                    throw new CliException("invalid --mount '" + spec + "': a volume's source is its name");
+                }
+                return new Volume(source == null ? "" : source, target, ro);
+            default:
+                throw new CliException("invalid --mount '" + spec + "': type must be bind or volume (tmpfs is not"
+                        + " supported yet)");
+        }
+    }
+
     public static final class VolumeConverter implements CommandLine.ITypeConverter<Volume> {
         @Override
         public Volume convert(String value) {
@@ -212,9 +254,13 @@ public final class CreateOptions {
         if (!e.isEmpty()) {
             b.put("env", e);
         }
-        if (volumes != null && !volumes.isEmpty()) {
+        List<Volume> allVolumes = new ArrayList<>(volumes == null ? List.of() : volumes);
+        for (String m : mounts == null ? List.<String>of() : mounts) {
+            allVolumes.add(parseMount(m));
+        }
+        if (!allVolumes.isEmpty()) {
             List<Object> vs = new ArrayList<>();
-            for (Volume v : volumes) {
+            for (Volume v : allVolumes) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("source", v.source);
                 m.put("destination", v.destination);

@@ -210,6 +210,24 @@ class CommandsTest extends FakeDaemonTest {
     }
 
     @Test
+    void mountIsDockersLongFormOfVolumes() throws Exception {
+        daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 201, "{\"id\":\"" + ID + "\"}"));
+        Cli r = Cli.run(daemon.socket(), "create", "--mount", "type=bind,source=/srv,target=/srv,readonly",
+                "--mount", "type=volume,src=cache,dst=/cache", "--mount", "target=/anon", "busybox");
+        assertEquals(0, r.code, r.toString());
+        assertEquals(List.of(Map.of("source", "/srv", "destination", "/srv", "readOnly", true),
+                Map.of("source", "cache", "destination", "/cache", "readOnly", false),
+                Map.of("source", "", "destination", "/anon", "readOnly", false)), daemon.requests.get(0).json().get("volumes"));
+        for (String bad : new String[] {"type=tmpfs,target=/t", "type=bind,target=/x", "type=volume,source=a/b,target=/x",
+                "type=volume,source=v", "type=volume,source=v,target=/x,colour=red"}) {
+            Cli refused = Cli.run(daemon.socket(), "create", "--mount", bad, "busybox");
+            assertEquals(125, refused.code, bad);
+            assertTrue(refused.err.startsWith("Error: invalid --mount '" + bad + "'"), refused.err);
+        }
+        assertEquals(1, daemon.requests.size(), "no call for bad values");
+    }
+
+    @Test
     void badValuesFailBeforeAnyCall() throws Exception {
         daemon = new FakeDaemon(dir, (req, in, out) -> FakeDaemon.json(out, 201, "{\"id\":\"x\"}"));
         String[][] bad = {
