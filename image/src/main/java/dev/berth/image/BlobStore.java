@@ -112,7 +112,7 @@ final class BlobStore {
      */
     private boolean download(Source source, Path partial, Digest expected, long expectedSize, String op)
             throws IOException {
-        MessageDigest sha = Digest.newSha256();
+        MessageDigest sha = Sha256.newDigest();
         long have = hashPartial(partial, expectedSize, sha);
         boolean verified = false;
         boolean connectionLost = false;
