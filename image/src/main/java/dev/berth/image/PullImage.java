@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Pulls an image from an OCI distribution registry into an {@link ImageStore}.
@@ -284,7 +285,7 @@ final class PullImage {
             return;
         }
         BlobInFlight inFlight = new BlobInFlight(total, op + ": layer " + layer.digest());
-        List<Future<?>> download = new ArrayList<>(1);
+        AtomicReference<Future<?>> download = new AtomicReference<>();
         LayerStore.BlobOpener stored = () -> Files.newInputStream(store.blobs().path(layer.digest()));
         boolean created;
         try {
@@ -292,7 +293,7 @@ final class PullImage {
                 if (store.blobs().has(layer.digest())) {
                     return stored.open();
                 }
-                download.add(downloads.submit(() -> downloadLayer(client, layer, createdBlobs, inFlight)));
+                download.set(downloads.submit(() -> downloadLayer(client, layer, createdBlobs, inFlight)));
                 return inFlight;
             });
         } catch (BerthException e) {
@@ -332,12 +333,12 @@ final class PullImage {
     }
 
     /** Waits for the layer's download, if one was started, and throws its error. */
-    private void awaitDownload(List<Future<?>> download) {
-        if (download.isEmpty()) {
+    private void awaitDownload(AtomicReference<Future<?>> download) {
+        if (download.get() == null) {
             return;
         }
         try {
-            download.get(0).get();
+            download.get().get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw BerthException.internal(op + ": " + e.getCause(), e.getCause());
