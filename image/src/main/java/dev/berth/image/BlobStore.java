@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ingest of that blob resumes after the bytes already there: it hashes them again and asks its source for
  * the rest; a source that can only start over (a registry ignoring Range) gets the file truncated.
  * Partial files outlive a restart of the store and are deleted by {@link #deletePartials()} (prune).
- * One ingest per digest at a time.
+ * One ingest per digest at a time. A {@link Tap} sees the bytes as they go to the partial file, for a
+ * consumer that starts on a blob before it is whole (the pull's unpacker).
  */
 final class BlobStore {
     private static final int BUFFER = 1 << 16;
@@ -37,6 +38,25 @@ final class BlobStore {
 
     /** A blob's content starting at byte {@code offset}. */
     record Content(InputStream in, long offset) {}
+
+    /**
+     * Sees a blob's bytes in order as they are written to its partial file, and again from 0 when a later
+     * ingest resumes the file (it re-reads what is there), so {@code offset} may go back to bytes already seen.
+     */
+    interface Tap {
+        Tap NONE = new Tap() {
+            @Override
+            public void bytes(long offset, byte[] b, int off, int len) {}
+
+            @Override
+            public void startOver() {}
+        };
+
+        void bytes(long offset, byte[] b, int off, int len);
+
+        /** The partial file was truncated or deleted: the bytes seen so far may not be this blob's. */
+        void startOver();
+    }
 
     private final Path dir;
     private final Path partialDir;
@@ -79,6 +99,11 @@ final class BlobStore {
      * A resumed download whose digest does not match starts over once: the bytes kept may be what broke it.
      */
     boolean ingest(Source source, Digest expected, long expectedSize, String op) {
+        return ingest(source, expected, expectedSize, op, Tap.NONE);
+    }
+
+    /** {@link #ingest(Source, Digest, long, String)}, showing the bytes to {@code tap} as they are written. */
+    boolean ingest(Source source, Digest expected, long expectedSize, String op, Tap tap) {
         Path target = path(expected);
         if (Files.isRegularFile(target)) {
             return false;
@@ -90,10 +115,10 @@ final class BlobStore {
                     return false;
                 }
                 Path partial = partialPath(expected);
-                if (!download(source, partial, expected, expectedSize, op)) {
+                if (!download(source, partial, expected, expectedSize, op, tap)) {
                     LOG.log(System.Logger.Level.WARNING, op + ": blob " + expected
                             + " did not verify after resuming its partial download; downloading it again");
-                    download(source, partial, expected, expectedSize, op);
+                    download(source, partial, expected, expectedSize, op, tap);
                 }
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 return true;
@@ -112,10 +137,10 @@ final class BlobStore {
      * Completes {@code partial} from {@code source} and checks it. Returns false (partial deleted) when the
      * digest does not match content that was resumed; throws when it does not match content read whole.
      */
-    private boolean download(Source source, Path partial, Digest expected, long expectedSize, String op)
+    private boolean download(Source source, Path partial, Digest expected, long expectedSize, String op, Tap tap)
             throws IOException {
-        MessageDigest sha = Digest.newSha256();
-        long have = hashPartial(partial, expectedSize, sha);
+        MessageDigest sha = Sha256.newDigest();
+        long have = hashPartial(partial, expectedSize, sha, tap);
         boolean verified = false;
         boolean connectionLost = false;
         boolean resumed = false;
@@ -128,10 +153,11 @@ final class BlobStore {
                     have = 0;
                     sha.reset();
                     ch.truncate(0);
+                    tap.startOver();
                 }
                 resumed = have > 0;
                 ch.position(have);
-                long total = copy(in, ch, sha, have, expected, expectedSize, op);
+                long total = copy(in, ch, sha, tap, have, expected, expectedSize, op);
                 ch.force(true);
                 if (total != expectedSize) {
                     throw BerthException.invalid(op + ": blob " + expected + " has " + total
@@ -155,12 +181,13 @@ final class BlobStore {
             boolean resumable = connectionLost && partial.toFile().length() > 0;
             if (!verified && !resumable) {
                 deleteQuietly(partial);
+                tap.startOver();
             }
         }
     }
 
     /** Feeds what {@code partial} holds to {@code sha}; returns its length (0 when missing or too long). */
-    private static long hashPartial(Path partial, long expectedSize, MessageDigest sha) throws IOException {
+    private static long hashPartial(Path partial, long expectedSize, MessageDigest sha, Tap tap) throws IOException {
         long have;
         try {
             have = Files.size(partial);
@@ -170,19 +197,23 @@ final class BlobStore {
         if (have >= expectedSize) {
             // Too long to be a prefix of this blob (or whole, yet never moved into place): start over.
             Files.delete(partial);
+            tap.startOver();
             return 0;
         }
         try (InputStream in = Files.newInputStream(partial)) {
             byte[] buf = new byte[BUFFER];
+            long at = 0;
             int n;
             while ((n = in.read(buf)) > 0) {
                 sha.update(buf, 0, n);
+                tap.bytes(at, buf, 0, n);
+                at += n;
             }
         }
         return have;
     }
 
-    private static long copy(InputStream in, FileChannel ch, MessageDigest sha, long start, Digest expected,
+    private static long copy(InputStream in, FileChannel ch, MessageDigest sha, Tap tap, long start, Digest expected,
                              long expectedSize, String op) throws IOException {
         byte[] buf = new byte[BUFFER];
         long total = start;
@@ -198,6 +229,7 @@ final class BlobStore {
             while (bb.hasRemaining()) {
                 ch.write(bb);
             }
+            tap.bytes(total - n, buf, 0, n);
         }
         return total;
     }

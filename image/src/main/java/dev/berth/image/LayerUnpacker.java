@@ -92,7 +92,7 @@ public class LayerUnpacker {
             try {
                 BufferedInputStream buffered = new BufferedInputStream(layer, 1 << 16);
                 InputStream plain = decompressor(buffered);
-                MessageDigest sha = Digest.newSha256();
+                MessageDigest sha = Sha256.newDigest();
                 Counting digesting = new Counting(new DigestInputStream(plain, sha));
                 TarEndPadding ended = new TarEndPadding(digesting);
                 TarArchiveInputStream tar = new TarArchiveInputStream(ended, StandardCharsets.UTF_8.name());

@@ -114,8 +114,8 @@ public final class OciLayoutWriter {
     public Layer addLayer(List<Entry> entries) {
         try {
             Path temp = Files.createTempFile(dir, "layer-", ".part");
-            MessageDigest blobSha = Digest.newSha256();
-            MessageDigest diffSha = Digest.newSha256();
+            MessageDigest blobSha = Sha256.newDigest();
+            MessageDigest diffSha = Sha256.newDigest();
             try (OutputStream file = Files.newOutputStream(temp);
                  DigestOutputStream blobOut = new DigestOutputStream(file, blobSha);
                  GzipCompressorOutputStream gz = new GzipCompressorOutputStream(blobOut, gzipParameters());

@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Pulls an image from an OCI distribution registry into an {@link ImageStore}.
@@ -41,8 +42,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Blobs stream into the blob store, which checks size and digest as they arrive; layers download in
  * parallel (bounded) and are unpacked under the layer store's per-diff-id lock, so concurrent pulls sharing a
- * layer fetch and unpack it once, and a layer already in the store is not fetched at all. On any failure the
- * blobs and layers this pull created and no image references are deleted, and nothing is registered.
+ * layer fetch and unpack it once, and a layer already in the store is not fetched at all. A layer is unpacked
+ * while it downloads, from the bytes on their way to the blob store ({@link BlobInFlight}), into the layer
+ * store's work dir: the unpack cannot end, and the layer cannot enter the store, before the blob is verified.
+ * On any failure the blobs and layers this pull created and no image references are deleted, and nothing is
+ * registered.
  */
 final class PullImage {
     private static final long PROGRESS_STEP = 256 << 10;
@@ -209,11 +213,10 @@ final class PullImage {
         if (layers.isEmpty()) {
             return;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.parallelDownloads(), layers.size()), r -> {
-            Thread t = new Thread(r, "berth-pull-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // Two threads a layer: one unpacks (the pool's), one downloads into the blob store (downloads').
+        int parallel = Math.min(options.parallelDownloads(), layers.size());
+        ExecutorService pool = newPool(parallel);
+        ExecutorService downloads = newPool(parallel);
         CompletionService<Void> done = new ExecutorCompletionService<>(pool);
         List<Future<Void>> futures = new ArrayList<>();
         try {
@@ -221,7 +224,7 @@ final class PullImage {
                 Descriptor layer = layers.get(i);
                 Digest diffId = diffIds.get(i);
                 futures.add(done.submit(() -> {
-                    pullLayer(client, layer, diffId, createdBlobs, createdLayers);
+                    pullLayer(client, layer, diffId, createdBlobs, createdLayers, downloads);
                     return null;
                 }));
             }
@@ -237,8 +240,18 @@ final class PullImage {
         } finally {
             futures.forEach(f -> f.cancel(true));
             pool.shutdownNow();
+            downloads.shutdownNow();
             awaitQuietly(pool);
+            awaitQuietly(downloads);
         }
+    }
+
+    private static ExecutorService newPool(int threads) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "berth-pull-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** The cleanup that follows a failure must not race layers still being written. */
@@ -260,25 +273,39 @@ final class PullImage {
         return new BlobStore.Content(blob.body(), blob.offset());
     }
 
+    /**
+     * Downloads the layer's blob on a {@code downloads} thread while this one unpacks it as it arrives; when
+     * the unpack has to start over (see {@link BlobInFlight}) it unpacks the stored blob once it is there.
+     */
     private void pullLayer(RegistryClient client, Descriptor layer, Digest diffId, Set<Digest> createdBlobs,
-                           Set<Digest> createdLayers) {
+                           Set<Digest> createdLayers, ExecutorService downloads) {
         long total = layer.size();
         if (store.layers().has(diffId)) {
             progress.onEvent(new PullProgress.Event(reference, layer.digest(), PullProgress.Status.EXISTS, total, total));
             return;
         }
-        boolean created = store.layers().ensure(diffId, layer.digest(), () -> {
-            long[] reported = {0};
-            fetchBlob(layer, offset -> content(client.pullBlob(layer.digest(), offset, bytes -> {
-                if (bytes - reported[0] >= PROGRESS_STEP || bytes == total) {
-                    reported[0] = bytes;
-                    progress.onEvent(new PullProgress.Event(reference, layer.digest(), PullProgress.Status.DOWNLOADING,
-                            bytes, total));
+        BlobInFlight inFlight = new BlobInFlight(total, op + ": layer " + layer.digest());
+        AtomicReference<Future<?>> download = new AtomicReference<>();
+        LayerStore.BlobOpener stored = () -> Files.newInputStream(store.blobs().path(layer.digest()));
+        boolean created;
+        try {
+            created = store.layers().ensure(diffId, layer.digest(), () -> {
+                if (store.blobs().has(layer.digest())) {
+                    return stored.open();
                 }
-            })), createdBlobs);
-            progress.onEvent(new PullProgress.Event(reference, layer.digest(), PullProgress.Status.VERIFIED, total, total));
-            return Files.newInputStream(store.blobs().path(layer.digest()));
-        });
+                download.set(downloads.submit(() -> downloadLayer(client, layer, createdBlobs, inFlight)));
+                return inFlight;
+            });
+        } catch (BerthException e) {
+            inFlight.close();
+            awaitDownload(download);
+            // The download is verified: an unpack that failed on bytes read before a restart gets another go.
+            if (!inFlight.startedOver()) {
+                throw e;
+            }
+            created = store.layers().ensure(diffId, layer.digest(), stored);
+        }
+        awaitDownload(download);
         if (created) {
             createdLayers.add(diffId);
         }
@@ -286,17 +313,56 @@ final class PullImage {
                 created ? PullProgress.Status.EXTRACTED : PullProgress.Status.EXISTS, total, total));
     }
 
-    /**
-     * Stores a blob unless present; the blob store checks its size and digest while it streams in. A
-     * connection lost mid-blob is retried, resuming after the bytes already written.
-     */
+    private void downloadLayer(RegistryClient client, Descriptor layer, Set<Digest> createdBlobs, BlobInFlight inFlight) {
+        long total = layer.size();
+        long[] reported = {0};
+        try {
+            fetchBlob(layer, offset -> content(client.pullBlob(layer.digest(), offset, bytes -> {
+                if (bytes - reported[0] >= PROGRESS_STEP || bytes == total) {
+                    reported[0] = bytes;
+                    progress.onEvent(new PullProgress.Event(reference, layer.digest(), PullProgress.Status.DOWNLOADING,
+                            bytes, total));
+                }
+            })), createdBlobs, inFlight);
+        } catch (RuntimeException e) {
+            inFlight.failed(e);
+            throw e;
+        }
+        progress.onEvent(new PullProgress.Event(reference, layer.digest(), PullProgress.Status.VERIFIED, total, total));
+        inFlight.verified();
+    }
+
+    /** Waits for the layer's download, if one was started, and throws its error. */
+    private void awaitDownload(AtomicReference<Future<?>> download) {
+        if (download.get() == null) {
+            return;
+        }
+        try {
+            download.get().get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw BerthException.internal(op + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BerthException(BerthException.Kind.UNAVAILABLE, op + ": interrupted", e);
+        }
+    }
+
     private void fetchBlob(Descriptor d, BlobStore.Source source, Set<Digest> createdBlobs) {
+        fetchBlob(d, source, createdBlobs, BlobStore.Tap.NONE);
+    }
+
+    /**
+     * Stores a blob unless present; the blob store checks its size and digest while it streams in, showing
+     * the bytes to {@code tap}. A connection lost mid-blob is retried, resuming after the bytes already written.
+     */
+    private void fetchBlob(Descriptor d, BlobStore.Source source, Set<Digest> createdBlobs, BlobStore.Tap tap) {
         for (int attempt = 1; ; attempt++) {
             if (store.blobs().has(d.digest())) {
                 return;
             }
             try {
-                if (store.blobs().ingest(source, d.digest(), d.size(), op)) {
+                if (store.blobs().ingest(source, d.digest(), d.size(), op, tap)) {
                     createdBlobs.add(d.digest());
                     FailPoints.hit("pull.after-blob");
                 }

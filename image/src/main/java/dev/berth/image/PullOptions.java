@@ -14,6 +14,12 @@ import java.util.function.Function;
  */
 public record PullOptions(RegistryCredentials credentials, String platform, RegistriesConfig registries,
                           int parallelDownloads, Function<String, RegistryCredentials> storedCredentials) {
+    /**
+     * Layers at once, each a download thread and an unpack thread. Three, as Docker: on 2 cores a layer's
+     * work is CPU (inflate, tar) and file creation, which the kernel serializes (300 symlinks: 105 ms from one
+     * thread, 211 ms from two), so six were no faster, nor two slower (bench/pull.sh, docs/benchmarks.md,
+     * 2026-12-06).
+     */
     public static final int DEFAULT_PARALLEL_DOWNLOADS = 3;
 
     public PullOptions {

@@ -350,6 +350,47 @@ class PullImageTest {
         }
     }
 
+    /**
+     * A layer is unpacked while it downloads: a blob that is another valid layer unpacks whole before its
+     * size is found wrong, and still never enters the layer store nor stays in tmp/.
+     */
+    @Test
+    void aLayerBlobReplacedByAnotherValidLayerNeverReachesTheStore() throws Exception {
+        ImageStore reference = new ImageStore(tmp.resolve("reference"));
+        List<Digest> blobs = reference.blobsOf(reference.pull(registry.host() + "/app:v1", PullOptions.defaults(), null));
+        String big = blobs.get(3).hex();
+        String small = blobs.get(4).hex();
+        Map<String, Long> unpackedBytes = new ConcurrentHashMap<>();
+        LayerUnpacker measuring = new LayerUnpacker() {
+            @Override
+            public Result unpack(InputStream layer, Path target, String what) {
+                java.io.FilterInputStream counted = new java.io.FilterInputStream(layer) {
+                    @Override
+                    public int read(byte[] b, int off, int len) throws java.io.IOException {
+                        int n = super.read(b, off, len);
+                        if (n > 0) unpackedBytes.merge(what, (long) n, Long::sum);
+                        return n;
+                    }
+                };
+                return super.unpack(counted, target, what);
+            }
+        };
+        ImageStore store = new ImageStore(tmp.resolve("store"), measuring);
+        try (RegistryProxy proxy = new RegistryProxy(registry.host())) {
+            proxy.blobSubstitutes = Map.of(big, small);
+            BerthException e = assertThrows(BerthException.class,
+                    () -> store.pull(proxy.host() + "/app:v1", PullOptions.defaults(), null));
+            assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("blob sha256:" + big + " has "), e.getMessage());
+            // The unpacker read all of the substitute before the download failed: it only then ended.
+            assertEquals(Files.size(reference.root().resolve("blobs/sha256/" + small)),
+                    unpackedBytes.get(blobs.get(3).toString()), unpackedBytes.toString());
+            assertNoTrace(store);
+            proxy.blobSubstitutes = Map.of();
+            assertEquals(3, store.layerDirs(store.pull(proxy.host() + "/app:v1", PullOptions.defaults(), null)).size());
+        }
+    }
+
     @Test
     void concurrentPullsShareLayersAndPresentBlobsAreNotFetched() throws Exception {
         Map<String, AtomicInteger> unpacks = new ConcurrentHashMap<>();

@@ -35,6 +35,8 @@ final class RegistryProxy implements AutoCloseable {
     final Queue<String> requests = new ConcurrentLinkedQueue<>();
     final AtomicInteger tokensIssued = new AtomicInteger();
     volatile boolean corruptBlobs;
+    /** Blob hex -> the hex of another blob of the repository to send in its place. */
+    volatile Map<String, String> blobSubstitutes = Map.of();
     /** Run when a blob larger than 1 KiB is half sent; the connection then drops. */
     volatile Runnable breakMidBlob;
     /** How many more blobs larger than 1 KiB to break off half way. */
@@ -79,7 +81,11 @@ final class RegistryProxy implements AutoCloseable {
                 return;
             }
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + ex.getRequestURI())).GET();
+        String upstreamPath = ex.getRequestURI().toString();
+        for (Map.Entry<String, String> sub : blobSubstitutes.entrySet()) {
+            if (path.contains("/blobs/")) upstreamPath = upstreamPath.replace(sub.getKey(), sub.getValue());
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + upstreamPath)).GET();
         String accept = ex.getRequestHeaders().getFirst("Accept");
         if (accept != null) b.header("Accept", accept);
         String range = ex.getRequestHeaders().getFirst("Range");
