@@ -368,7 +368,7 @@ public final class ContainerCommands {
         row.put("CreatedAt", Json.str(c, "createdAt", ""));
         row.put("RunningFor", Units.ago(Units.parseTime(Json.str(c, "createdAt")), now));
         row.put("Status", status(c, now));
-        row.put("State", Json.str(c, "state", ""));
+        row.put("State", Json.bool(c, "paused") ? "paused" : Json.str(c, "state", ""));
         row.put("Labels", c.get("labels") == null ? Map.of() : c.get("labels"));
         row.put("Pid", c.get("pid") == null ? 0 : c.get("pid"));
         row.put("ExitCode", c.get("exitCode") == null ? 0 : c.get("exitCode"));
@@ -417,8 +417,9 @@ public final class ContainerCommands {
         switch (state) {
             case "running": {
                 Instant started = Units.parseTime(Json.str(c, "startedAt"));
-                return started == null ? "Up" : "Up " + Units.humanDuration(java.time.Duration.between(started, now).isNegative()
+                String up = started == null ? "Up" : "Up " + Units.humanDuration(java.time.Duration.between(started, now).isNegative()
                         ? java.time.Duration.ZERO : java.time.Duration.between(started, now));
+                return Json.bool(c, "paused") ? up + " (Paused)" : up;
             }
             case "exited": {
                 Instant finished = Units.parseTime(Json.str(c, "finishedAt"));
@@ -583,6 +584,28 @@ public final class ContainerCommands {
             }
             t.print(out());
             return 0;
+        }
+    }
+
+    @Command(description = "Freeze every process of running containers.")
+    public static final class Pause extends Cmd {
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> refs;
+
+        @Override
+        public Integer call() {
+            return forEach(refs, ref -> api().post(Api.container(ref) + "/pause", null));
+        }
+    }
+
+    @Command(description = "Thaw paused containers.")
+    public static final class Unpause extends Cmd {
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> refs;
+
+        @Override
+        public Integer call() {
+            return forEach(refs, ref -> api().post(Api.container(ref) + "/unpause", null));
         }
     }
 

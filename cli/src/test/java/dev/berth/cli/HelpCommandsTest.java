@@ -32,12 +32,12 @@ class HelpCommandsTest {
     void bashCompletesACommandAndAnOptionFromTheScript(@TempDir Path dir) throws Exception {
         Path script = Files.writeString(dir.resolve("berth"), Cli.run(null, "completion", "bash").out);
         Process p = new ProcessBuilder("bash", "-c", "source \"$0\" 2>/dev/null;"
-                + " COMP_WORDS=(berth p); COMP_CWORD=1; _complete_berth 2>/dev/null; echo \"${COMPREPLY[*]}\";"
+                + " COMP_WORDS=(berth ne); COMP_CWORD=1; _complete_berth 2>/dev/null; echo \"${COMPREPLY[*]}\";"
                 + " COMP_WORDS=(berth run --mem); COMP_CWORD=2; _complete_berth 2>/dev/null; echo \"${COMPREPLY[*]}\"",
                 script.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
-        assertEquals("ps port pull\n--memory\n", out);
+        assertEquals("network\n--memory\n", out);
     }
 
     @Test

@@ -182,6 +182,30 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void pauseFreezesAndStopThawsFirst() throws Exception {
+        try {
+            berth.ok("run", "-d", "--name", "frozen", "busybox", "sleep", "1000");
+            assertEquals("frozen", berth.ok("pause", "frozen"));
+            assertTrue(berth.ok("ps", "-f", "name=^frozen$", "--format", "{{.Status}} {{.State}}").endsWith("(Paused) paused"));
+            assertEquals("frozen", berth.ok("ps", "-f", "status=paused", "--format", "{{.Names}}"));
+            assertEquals("", berth.ok("ps", "-f", "status=running", "-f", "name=^frozen$", "-q"));
+            assertEquals("true", berth.ok("inspect", "-f", "{{.State.Paused}}", "frozen"));
+            Result exec = berth.berth("exec", "frozen", "true");
+            assertEquals(125, exec.exitCode());
+            assertTrue(exec.stderr().contains("paused; unpause it first"), exec.stderr());
+            assertEquals(1, berth.berth("pause", "frozen").exitCode(), "paused twice");
+            berth.ok("unpause", "frozen");
+            assertEquals(0, berth.berth("exec", "frozen", "true").exitCode());
+            berth.ok("pause", "frozen");
+            berth.ok("stop", "-t", "1", "frozen");
+            assertEquals("exited false", berth.ok("inspect", "-f", "{{.State.Status}} {{.State.Paused}}", "frozen"));
+            assertEquals(1, berth.berth("unpause", "frozen").exitCode());
+        } finally {
+            berth.berth("rm", "-f", "frozen");
+        }
+    }
+
+    @Test
     void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
         Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
         assertEquals(127, notFound.exitCode(), notFound.stderr());

@@ -53,8 +53,13 @@ final class ContainerListFilter {
         return filters.any("id", v -> c.id().startsWith(v))
                 && (names.isEmpty() || c.name() != null && names.stream().anyMatch(p -> p.matcher(c.name()).find()))
                 && filters.any("label", v -> Filters.labelMatches(c.labels(), v))
-                && filters.any("status", v -> v.equals(c.state()) || v.equals("stopped") && "exited".equals(c.state()))
+                && filters.any("status", v -> status(c).equals(v) || v.equals("stopped") && "exited".equals(c.state()))
                 && filters.any("ancestor", v -> ancestor(c, v));
+    }
+
+    /** Docker's status: a paused container is "paused", not "running". */
+    private static String status(ContainerSummary c) {
+        return c.paused() ? "paused" : c.state();
     }
 
     private static boolean ancestor(ContainerSummary c, String want) {

@@ -72,6 +72,14 @@ public final class ContainerRoutes {
                     containers.start(m.group(1));
                     ex.noContent();
                 })
+                .add("POST", ONE + "/pause", (ex, m) -> {
+                    containers.pause(m.group(1));
+                    ex.noContent();
+                })
+                .add("POST", ONE + "/unpause", (ex, m) -> {
+                    containers.unpause(m.group(1));
+                    ex.noContent();
+                })
                 .add("POST", ONE + "/kill", (ex, m) -> {
                     String signal = ex.query("signal");
                     containers.kill(m.group(1), signal == null ? "KILL" : signal);
@@ -130,7 +138,7 @@ public final class ContainerRoutes {
 
     private static ContainerSummary summary(ContainerRecord r, ContainerState s) {
         return new ContainerSummary(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
-                s.status(), s.startedAt(), s.finishedAt(), s.exitCode(), s.pid(), s.reason(), labels(r));
+                s.status(), s.startedAt(), s.finishedAt(), s.exitCode(), s.pid(), s.reason(), labels(r), s.paused());
     }
 
     /** What is known of a broken container: its record's fields when container.json is readable. */
@@ -138,9 +146,9 @@ public final class ContainerRoutes {
         ContainerRecord r = b.record();
         return r == null
                 ? new ContainerSummary(b.id(), null, null, null, List.of(), null, BrokenContainer.STATE, null, null,
-                        null, null, b.problem(), Map.of())
+                        null, null, b.problem(), Map.of(), false)
                 : new ContainerSummary(b.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(),
-                        BrokenContainer.STATE, null, null, null, null, b.problem(), labels(r));
+                        BrokenContainer.STATE, null, null, null, null, b.problem(), labels(r), false);
     }
 
     private static List<String> command(ContainerRecord r) {
@@ -163,7 +171,7 @@ public final class ContainerRoutes {
         ContainerRecord r = b.record();
         ContainerPaths p = containers.paths(b.id());
         ContainerInspect.State state = new ContainerInspect.State(BrokenContainer.STATE, false, null, null, false,
-                null, null, b.problem(), null);
+                null, null, b.problem(), null, false);
         return r == null
                 ? new ContainerInspect(b.id(), null, null, null, List.of(), null, null, state, p.bundle().toString(),
                         p.rootfs().toString(), null, null, null, null, null, null)
@@ -178,7 +186,7 @@ public final class ContainerRoutes {
         ContainerPaths p = containers.paths(c.id());
         return new ContainerInspect(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(), r.config(),
                 new ContainerInspect.State(s.status(), s.isRunning(), s.pid(), s.exitCode(), s.oomKilled(),
-                        s.startedAt(), s.finishedAt(), s.reason(), s.error()),
+                        s.startedAt(), s.finishedAt(), s.reason(), s.error(), s.paused()),
                 p.bundle().toString(), p.rootfs().toString(), containers.logPath(r).toString(), r.cgroupsPath(),
                 s.shimPid(), r.resourceViews(), r.syscallViews(), network(c));
     }

@@ -754,8 +754,50 @@ public final class ContainerService {
             if (!c.state().hasShim()) {
                 throw BerthException.conflict("kill container " + c.id() + ": it is not running");
             }
+            thaw(c);
             runtime(c.record()).kill(c.id(), number, false);
         });
+    }
+
+    /** Freezes every process of a running container (runc pause: the cgroup freezer). */
+    public void pause(String ref) {
+        Container c = resolve(ref, "pause");
+        withLock(c, () -> {
+            if (!c.state().isRunning() || c.state().paused()) {
+                throw BerthException.conflict("pause container " + c.id() + ": it is "
+                        + (c.state().paused() ? "paused already" : c.state().status()));
+            }
+            runtime(c.record()).pause(c.id());
+            savePaused(c, true);
+        });
+    }
+
+    public void unpause(String ref) {
+        Container c = resolve(ref, "unpause");
+        withLock(c, () -> {
+            if (!c.state().paused()) {
+                throw BerthException.conflict("unpause container " + c.id() + ": it is not paused");
+            }
+            runtime(c.record()).resume(c.id());
+            savePaused(c, false);
+        });
+    }
+
+    /**
+     * A frozen process takes no signal until it thaws (cgroup v1's freezer), so a stop or kill of a paused
+     * container thaws it first, as Docker's does.
+     */
+    private void thaw(Container c) {
+        if (c.state().paused()) {
+            runtime(c.record()).resume(c.id());
+            savePaused(c, false);
+        }
+    }
+
+    private void savePaused(Container c, boolean paused) {
+        ContainerState s = c.state().withPaused(paused);
+        store.saveState(c.id(), s);
+        c.state(s);
     }
 
     public void stop(String ref, Integer timeoutSeconds) {
@@ -771,6 +813,7 @@ public final class ContainerService {
         if (!c.state().hasShim()) {
             return;
         }
+        thaw(c);
         if (timeoutSeconds > 0) {
             signalInitQuietly(c, Signals.TERM);
             FailPoints.hit("stop.after-term");
@@ -984,8 +1027,9 @@ public final class ContainerService {
     public ExecSession exec(Container c, ExecCreate exec, Runnable beforeStart) {
         InputRules.checkExec(c.id(), exec, RequestFields.EXEC);
         ContainerState state = c.state();
-        if (!state.isRunning()) {
-            throw BerthException.conflict("exec in container " + c.id() + ": it is not running");
+        if (!state.isRunning() || state.paused()) {
+            throw BerthException.conflict("exec in container " + c.id() + ": it is "
+                    + (state.paused() ? "paused; unpause it first" : "not running"));
         }
         // The container's root as its processes see it, its mounts included: /proc/PID/root of its init.
         Path root = Path.of("/proc", Integer.toString(state.pid()), "root");

@@ -27,6 +27,12 @@ public interface OciRuntime {
 
     void kill(String id, int signal, boolean all);
 
+    /** Freezes every process of the container (the cgroup freezer). */
+    void pause(String id);
+
+    /** Thaws a paused container. */
+    void resume(String id);
+
     /** Deletes the runtime's state and cgroup; succeeds when the container is already gone. */
     void delete(String id);
 }

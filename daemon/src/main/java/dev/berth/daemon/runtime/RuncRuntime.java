@@ -105,6 +105,16 @@ public final class RuncRuntime implements OciRuntime {
     }
 
     @Override
+    public void pause(String id) {
+        run("pause container " + id, List.of("pause", id), true);
+    }
+
+    @Override
+    public void resume(String id) {
+        run("unpause container " + id, List.of("resume", id), true);
+    }
+
+    @Override
     public void kill(String id, int signal, boolean all) {
         List<String> args = new ArrayList<>(List.of("kill"));
         if (all) {

@@ -7,6 +7,7 @@ import java.time.Instant;
  *
  * @param status creating (record written, shim not yet launched: recovery deletes it), created,
  *               running, exited
+ * @param paused a running container whose processes are frozen (berth pause); absent in older files: false
  */
 public record ContainerState(
         String status,
@@ -17,7 +18,8 @@ public record ContainerState(
         Integer exitCode,
         boolean oomKilled,
         String reason,
-        String error) {
+        String error,
+        boolean paused) {
 
     public static final String CREATING = "creating";
     public static final String CREATED = "created";
@@ -25,19 +27,23 @@ public record ContainerState(
     public static final String EXITED = "exited";
 
     public static ContainerState creating() {
-        return new ContainerState(CREATING, null, null, null, null, null, false, null, null);
+        return new ContainerState(CREATING, null, null, null, null, null, false, null, null, false);
     }
 
     public ContainerState launched(int pid, int shimPid) {
-        return new ContainerState(CREATED, pid, shimPid, null, null, null, false, null, null);
+        return new ContainerState(CREATED, pid, shimPid, null, null, null, false, null, null, false);
     }
 
     public ContainerState started(Instant at) {
-        return new ContainerState(RUNNING, pid, shimPid, at, null, null, false, null, null);
+        return new ContainerState(RUNNING, pid, shimPid, at, null, null, false, null, null, false);
     }
 
     public ContainerState exited(int code, boolean oom, Instant at, String why) {
-        return new ContainerState(EXITED, null, null, startedAt, at, code, oom, why, error);
+        return new ContainerState(EXITED, null, null, startedAt, at, code, oom, why, error, false);
+    }
+
+    public ContainerState withPaused(boolean frozen) {
+        return new ContainerState(status, pid, shimPid, startedAt, finishedAt, exitCode, oomKilled, reason, error, frozen);
     }
 
     public boolean isRunning() {

@@ -20,7 +20,8 @@ public record ContainerInspect(String id, String name, String image, String imag
     public record Port(String hostIp, int hostPort, int containerPort, String protocol) {
     }
 
+    /** {@code paused}: running with its processes frozen (berth pause). */
     public record State(String status, boolean running, Integer pid, Integer exitCode, boolean oomKilled,
-            Instant startedAt, Instant finishedAt, String reason, String error) {
+            Instant startedAt, Instant finishedAt, String reason, String error, boolean paused) {
     }
 }
