@@ -587,6 +587,21 @@ public final class ContainerCommands {
         }
     }
 
+    @Command(description = "Give a container another name.")
+    public static final class Rename extends Cmd {
+        @Parameters(index = "0", paramLabel = "CONTAINER")
+        String ref;
+
+        @Parameters(index = "1", paramLabel = "NEW_NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            api().post(Api.container(ref) + "/rename?name=" + Api.enc(name), null);
+            return 0;
+        }
+    }
+
     @Command(description = "Freeze every process of running containers.")
     public static final class Pause extends Cmd {
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")

@@ -48,6 +48,7 @@ public final class Main {
         new Sub("stop", ContainerCommands.Stop.class, false),
         new Sub("restart", ContainerCommands.Restart.class, false),
         new Sub("kill", ContainerCommands.Kill.class, false),
+        new Sub("rename", ContainerCommands.Rename.class, false),
         new Sub("pause", ContainerCommands.Pause.class, false),
         new Sub("unpause", ContainerCommands.Unpause.class, false),
         new Sub("rm", ContainerCommands.Rm.class, false, "destroy"),

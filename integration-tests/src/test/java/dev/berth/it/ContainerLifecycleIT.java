@@ -206,6 +206,30 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void renameShowsEverywhereAndFreesTheOldName() throws Exception {
+        try {
+            berth.ok("network", "create", "rn-net");
+            berth.ok("run", "-d", "--network", "rn-net", "--name", "rn-a", "busybox", "sleep", "1000");
+            berth.ok("run", "-d", "--network", "rn-net", "--name", "rn-b", "busybox", "sleep", "1000");
+            assertTrue(berth.ok("exec", "rn-a", "cat", "/etc/hosts").contains("\trn-b"));
+            assertEquals("", berth.ok("rename", "rn-b", "rn-b2"));
+            assertEquals("rn-b2", berth.ok("ps", "-f", "name=^rn-b", "--format", "{{.Names}}"));
+            assertEquals("rn-b2", berth.ok("inspect", "-f", "{{.Name}}", "rn-b2"));
+            String peers = berth.ok("exec", "rn-a", "cat", "/etc/hosts");
+            assertTrue(peers.contains("\trn-b2") && !peers.contains("\trn-b\n"), peers);
+            assertTrue(berth.ok("exec", "rn-b2", "cat", "/etc/hosts").contains(" rn-b2"));
+            assertEquals(0, berth.berth("exec", "rn-a", "ping", "-c", "1", "-W", "2", "rn-b2").exitCode());
+            Result taken = berth.berth("rename", "rn-b2", "rn-a");
+            assertEquals(125, taken.exitCode());
+            assertTrue(taken.stderr().contains("the name 'rn-a' is in use"), taken.stderr());
+            berth.ok("run", "-d", "--network", "rn-net", "--name", "rn-b", "busybox", "sleep", "1000");
+        } finally {
+            berth.berth("rm", "-f", "rn-a", "rn-b", "rn-b2");
+            berth.berth("network", "rm", "rn-net");
+        }
+    }
+
+    @Test
     void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
         Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
         assertEquals(127, notFound.exitCode(), notFound.stderr());

@@ -72,6 +72,14 @@ public final class ContainerRoutes {
                     containers.start(m.group(1));
                     ex.noContent();
                 })
+                .add("POST", ONE + "/rename", (ex, m) -> {
+                    String name = ex.query("name");
+                    if (name == null || name.isEmpty()) {
+                        throw BerthException.invalid("rename container " + m.group(1) + ": the new name is required (?name=)");
+                    }
+                    containers.rename(m.group(1), name);
+                    ex.noContent();
+                })
                 .add("POST", ONE + "/pause", (ex, m) -> {
                     containers.pause(m.group(1));
                     ex.noContent();

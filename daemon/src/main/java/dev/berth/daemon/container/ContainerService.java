@@ -759,6 +759,45 @@ public final class ContainerService {
         });
     }
 
+    /**
+     * Gives a container another name: ps, inspect and its peers' /etc/hosts show the new one, the old one is free.
+     * A pod's container keeps the name kubelet gave it.
+     */
+    public void rename(String ref, String newName) {
+        Container c = resolve(ref, "rename");
+        String op = "rename container " + c.id();
+        if (!InputRules.isName(newName)) {
+            throw BerthException.invalid(op + ": invalid name " + InputRules.shown(newName)
+                    + ": use letters, digits, '_', '.' and '-', starting with a letter or digit");
+        }
+        if (c.record().config().podId() != null) {
+            throw BerthException.conflict(op + ": it belongs to pod " + c.record().config().podId()
+                    + ", whose client (kubelet) names it");
+        }
+        withLock(c, () -> {
+            String old = c.record().name();
+            if (old.equals(newName)) {
+                return;
+            }
+            try {
+                index.reserveName(newName, c.id());
+            } catch (BerthException e) {
+                throw new BerthException(e.kind(), op + ": the name '" + newName + "' is in use", e);
+            }
+            ContainerRecord renamed = c.record().withName(newName);
+            try {
+                store.saveRecord(renamed);
+            } catch (RuntimeException e) {
+                index.releaseName(newName, c.id());
+                throw e;
+            }
+            c.record(renamed);
+            index.releaseName(old, c.id());
+            network.renamed(renamed);
+            LOG.log(Level.INFO, "renamed container {0} from {1} to {2}", c.id(), old, newName);
+        });
+    }
+
     /** Freezes every process of a running container (runc pause: the cgroup freezer). */
     public void pause(String ref) {
         Container c = resolve(ref, "pause");

@@ -140,6 +140,20 @@ final class NetworkSetup {
         }
     }
 
+    /** After a rename: the container's own hosts file and its peers' know it by its new name. */
+    void renamed(ContainerRecord record) {
+        if (record.config().network() == null) {
+            return;
+        }
+        networks.rename(record.id(), record.name());
+        Optional<ContainerNetworks.Attachment> attached = networks.attachment(record.id());
+        synchronized (hostsFiles) {
+            writeHosts(record.id(), record.name(), hostnameOf(record), record.config().network(),
+                    paths.apply(record.id()).hosts(), attached);
+        }
+        attached.ifPresent(a -> refreshPeers(a.network(), record.id()));
+    }
+
     /** Disconnects the container, if it was connected; the other containers on its network forget its name. */
     void release(String id) {
         Optional<ContainerNetworks.Attachment> attached = networks.attachment(id);

@@ -11,6 +11,10 @@ import java.util.List;
  */
 record CniAttachment(String podId, String podName, String podNamespace, String podUid, String netns,
                      ObjectNode network, List<PortMapping> portMappings, JsonNode result) {
+    CniAttachment withPodName(String name) {
+        return new CniAttachment(podId, name, podNamespace, podUid, netns, network, portMappings, result);
+    }
+
     CniAttachment withResult(JsonNode addResult) {
         return new CniAttachment(podId, podName, podNamespace, podUid, netns, network, portMappings, addResult);
     }

@@ -379,6 +379,11 @@ public final class ContainerNetworks {
         attach(containerId, old.podName(), old.network().get("name").asText(), old.portMappings());
     }
 
+    /** A renamed container is known to its peers by the new name (the plugins' DEL does not use it). */
+    public void rename(String containerId, String newName) {
+        attachments.load(containerId).ifPresent(a -> attachments.save(a.withPodName(newName)));
+    }
+
     public Optional<Attachment> attachment(String containerId) {
         return attachments.load(containerId).map(ContainerNetworks::toAttachment);
     }

@@ -25,6 +25,12 @@ public record ContainerRecord(
         return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, newConfig, resourceViews, syscallViews);
     }
 
+    /** The same container under another name (its config's name too, which is what it was created as). */
+    public ContainerRecord withName(String newName) {
+        return new ContainerRecord(id, newName, image, imageId, createdAt, cgroupsPath, config.withName(newName),
+                resourceViews, syscallViews);
+    }
+
     public ContainerRecord withResourceViews(boolean views) {
         return new ContainerRecord(id, name, image, imageId, createdAt, cgroupsPath, config, views, syscallViews);
     }

@@ -97,6 +97,12 @@ public record ContainerCreate(
                 podId, annotations, logPath, linux, runtimeHandler);
     }
 
+    public ContainerCreate withName(String newName) {
+        return new ContainerCreate(newName, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
+                memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, network, resourceViews, podId, annotations,
+                logPath, linux, runtimeHandler);
+    }
+
     public ContainerCreate withNetwork(String newNetwork) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, newNetwork, resourceViews, podId, annotations,
