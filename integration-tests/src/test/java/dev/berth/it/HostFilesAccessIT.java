@@ -128,8 +128,8 @@ class HostFilesAccessIT {
 
     @Test
     void noContainerOrImageFileIsOpenToOtherUsers() throws Exception {
-        String id = berth.ok("run", "-d", "-v", berth.base() + ":/data:ro", "busybox", "sh", "-c",
-                "echo secret > /tmp/secret && sleep 1000").strip();
+        String id = berth.ok("run", "-d", "-v", berth.base() + ":/data:ro", "-v", "audited:/vol", "busybox", "sh", "-c",
+                "echo secret > /tmp/secret && echo secret > /vol/secret && sleep 1000").strip();
         try (CriChannel cri = new CriChannel(berth.criSocket())) {
             String podId = runHostNetworkPod(cri);
             Path ctrLog = berth.root().resolve("containers").resolve(id).resolve("ctr.log");
@@ -139,7 +139,7 @@ class HostFilesAccessIT {
             assertMode("rwx------", berth.root());
             assertMode("rwx--x---", berth.runRoot());
             for (String dir : List.of("containers", "containers/" + id, "images", "images/layers", "pods",
-                    "pods/" + podId, "cni")) {
+                    "pods/" + podId, "cni", "volumes", "volumes/audited")) {
                 assertMode("rwx------", berth.root().resolve(dir));
             }
             try (Stream<Path> layers = Files.list(berth.root().resolve("images/layers"))) {
@@ -174,6 +174,7 @@ class HostFilesAccessIT {
             cri.removeAllPods();
         }
         berth.ok("rm", "-f", id);
+        berth.ok("volume", "rm", "audited");
     }
 
     @Test
