@@ -319,9 +319,7 @@ public final class ContainerCommands {
             }
             List<Object> list = Json.list(api().get("/v1/containers" + query));
             if (Formats.isJson(format)) {
-                for (Object o : list) {
-                    out().println(Json.compact(o));
-                }
+                Formats.jsonLines(out(), list);
                 return 0;
             }
             if (quiet) {
@@ -603,24 +601,31 @@ public final class ContainerCommands {
     }
 
     @Command(description = "Freeze every process of running containers.")
-    public static final class Pause extends Cmd {
-        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
-        List<String> refs;
-
+    public static final class Pause extends PostToEach {
         @Override
-        public Integer call() {
-            return forEach(refs, ref -> api().post(Api.container(ref) + "/pause", null));
+        String action() {
+            return "/pause";
         }
     }
 
     @Command(description = "Thaw paused containers.")
-    public static final class Unpause extends Cmd {
+    public static final class Unpause extends PostToEach {
+        @Override
+        String action() {
+            return "/unpause";
+        }
+    }
+
+    /** One POST of an action to each container named, Docker's way of reporting each. */
+    abstract static class PostToEach extends Cmd {
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> refs;
 
+        abstract String action();
+
         @Override
         public Integer call() {
-            return forEach(refs, ref -> api().post(Api.container(ref) + "/unpause", null));
+            return forEach(refs, ref -> api().post(Api.container(ref) + action(), null));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.berth.cli;
 import dev.berth.cli.template.GoTemplate;
 import dev.berth.cli.template.TemplateException;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@code --format} of the listing commands as Podman reads it: {@code json}, {@code table} (the default
@@ -22,6 +24,30 @@ final class Formats {
 
     static boolean isJson(String format) {
         return "json".equals(format) || "{{json .}}".equals(format);
+    }
+
+    /** {@code --format json}: the API's objects as they came, one per line. */
+    static void jsonLines(PrintStream out, List<Object> apiObjects) throws IOException {
+        for (Object o : apiObjects) {
+            out.println(Json.compact(o));
+        }
+        out.flush();
+    }
+
+    /**
+     * The rest of a listing's formats over its {@code rows}: {@code quiet} prints each row's {@code nameKey},
+     * no format the command's own table, else the template.
+     */
+    static void rows(PrintStream out, String format, boolean quiet, List<Map<String, Object>> rows, String nameKey,
+                     Supplier<Table> table, Map<String, String> headers) {
+        if (quiet) {
+            rows.forEach(r -> out.println(r.get(nameKey)));
+            out.flush();
+        } else if (isDefaultTable(format)) {
+            table.get().print(out);
+        } else {
+            print(out, format, rows, headers);
+        }
     }
 
     /** The default table: no format, or {@code table} alone. */

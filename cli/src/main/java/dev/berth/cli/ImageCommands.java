@@ -37,9 +37,7 @@ public final class ImageCommands {
         public Integer call() throws IOException {
             List<Object> list = Json.list(api().get("/v1/images"));
             if (Formats.isJson(format)) {
-                for (Object o : list) {
-                    out().println(Json.compact(o));
-                }
+                Formats.jsonLines(out(), list);
             } else if (quiet) {
                 for (Object o : list) {
                     out().println(ContainerCommands.shortId(Json.str(Json.map(o), "id", ""), noTrunc));

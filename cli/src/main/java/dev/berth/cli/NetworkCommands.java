@@ -63,9 +63,7 @@ public final class NetworkCommands {
         public Integer call() throws IOException {
             List<Object> list = Json.list(api().get("/v1/networks"));
             if (Formats.isJson(format)) {
-                for (Object o : list) {
-                    out().println(Json.compact(o));
-                }
+                Formats.jsonLines(out(), list);
                 return 0;
             }
             List<Map<String, Object>> rows = new ArrayList<>();
@@ -80,20 +78,15 @@ public final class NetworkCommands {
                 row.put("Containers", Json.list(n.get("containers")).size());
                 rows.add(row);
             }
-            if (quiet) {
-                rows.forEach(r -> out().println(r.get("Name")));
-            } else if (Formats.isDefaultTable(format)) {
+            Formats.rows(out(), format, quiet, rows, "Name", () -> {
                 Table table = new Table("NAME", "DRIVER", "SUBNET", "GATEWAY", "INTERNAL", "CONTAINERS");
                 for (Map<String, Object> r : rows) {
                     table.row(String.valueOf(r.get("Name")), String.valueOf(r.get("Driver")), String.valueOf(r.get("Subnet")),
                             String.valueOf(r.get("Gateway")), String.valueOf(r.get("Internal")),
                             String.valueOf(r.get("Containers")));
                 }
-                table.print(out());
-            } else {
-                Formats.print(out(), format, rows, Map.of());
-            }
-            out().flush();
+                return table;
+            }, Map.of());
             return 0;
         }
     }

@@ -62,9 +62,7 @@ public final class VolumeCommands {
         public Integer call() throws IOException {
             List<Object> list = Json.list(api().get("/v1/volumes"));
             if (Formats.isJson(format)) {
-                for (Object o : list) {
-                    out().println(Json.compact(o));
-                }
+                Formats.jsonLines(out(), list);
                 return 0;
             }
             List<Map<String, Object>> rows = new ArrayList<>();
@@ -80,16 +78,11 @@ public final class VolumeCommands {
                 row.put("UsedBy", Json.list(v.get("usedBy")).size());
                 rows.add(row);
             }
-            if (quiet) {
-                rows.forEach(r -> out().println(r.get("Name")));
-            } else if (Formats.isDefaultTable(format)) {
+            Formats.rows(out(), format, quiet, rows, "Name", () -> {
                 Table t = new Table("DRIVER", "VOLUME NAME");
                 rows.forEach(r -> t.row("local", String.valueOf(r.get("Name"))));
-                t.print(out());
-            } else {
-                Formats.print(out(), format, rows, Map.of("Name", "VOLUME NAME"));
-            }
-            out().flush();
+                return t;
+            }, Map.of("Name", "VOLUME NAME"));
             return 0;
         }
     }
