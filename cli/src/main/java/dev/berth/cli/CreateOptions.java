@@ -88,6 +88,10 @@ public final class CreateOptions {
             description = "A bind mount or a volume, in docker's --mount form (src/source, dst/destination/target, ro/readonly)")
     List<String> mounts;
 
+    @Option(names = "--restart", paramLabel = "POLICY",
+            description = "Restart it when its run ends: no (default), always, unless-stopped, on-failure[:N]")
+    String restart;
+
     @Option(names = "--env-file", paramLabel = "FILE",
             description = "Read environment variables from FILE: K=V lines (K alone: take it from here), # comments")
     List<String> envFiles;
@@ -319,6 +323,9 @@ public final class CreateOptions {
         }
         if (publishAll) {
             b.put("publishAll", true);
+        }
+        if (restart != null) {
+            b.put("restartPolicy", restart);
         }
         Map<String, Object> linux = linux();
         if (!linux.isEmpty()) {

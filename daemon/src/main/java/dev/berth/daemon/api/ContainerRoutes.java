@@ -179,7 +179,7 @@ public final class ContainerRoutes {
         ContainerRecord r = b.record();
         ContainerPaths p = containers.paths(b.id());
         ContainerInspect.State state = new ContainerInspect.State(BrokenContainer.STATE, false, null, null, false,
-                null, null, b.problem(), null, false);
+                null, null, b.problem(), null, false, 0);
         return r == null
                 ? new ContainerInspect(b.id(), null, null, null, List.of(), null, null, state, p.bundle().toString(),
                         p.rootfs().toString(), null, null, null, null, null, null)
@@ -194,7 +194,7 @@ public final class ContainerRoutes {
         ContainerPaths p = containers.paths(c.id());
         return new ContainerInspect(r.id(), r.name(), r.image(), r.imageId(), command(r), r.createdAt(), r.config(),
                 new ContainerInspect.State(s.status(), s.isRunning(), s.pid(), s.exitCode(), s.oomKilled(),
-                        s.startedAt(), s.finishedAt(), s.reason(), s.error(), s.paused()),
+                        s.startedAt(), s.finishedAt(), s.reason(), s.error(), s.paused(), s.restartCount()),
                 p.bundle().toString(), p.rootfs().toString(), containers.logPath(r).toString(), r.cgroupsPath(),
                 s.shimPid(), r.resourceViews(), r.syscallViews(), network(c));
     }

@@ -192,6 +192,7 @@ public final class Berthd implements java.util.concurrent.Callable<Integer> {
                 new CniNetwork(cfg.cniConfDir(), cfg.cniBinDirs(), cfg.root().resolve("cni")),
                 pauseBinary(cfg.pausePath(), shimBinary), background);
         pods.recover();
+        containers.restartPerPolicyAtStart();
         // containers made while berth-viewfs did not serve get its views once it does
         Executors.newSingleThreadScheduledExecutor(daemonThreads("berth-views")).scheduleWithFixedDelay(() -> {
             try {

@@ -49,11 +49,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -85,6 +88,13 @@ public final class ContainerService {
     private final NetworkSetup network;
     private final Settings settings;
     private final ExecutorService background;
+    /** Restarts by policy wait their back-off here, one at a time; the ids waiting are in {@link #restartsDue}. */
+    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "berth-restarts");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Set<String> restartsDue = ConcurrentHashMap.newKeySet();
     private final Consumer<ContainerState> exitRecorded;
     private final ContainerEvents events = new ContainerEvents();
     private final ContainerIndex index = new ContainerIndex();
@@ -255,6 +265,10 @@ public final class ContainerService {
         long start = System.nanoTime();
         InputRules.checkCreate(asked, fields);
         ContainerCreate request = withVolumeNames(asked);
+        if (RestartPolicy.parse("create container", request.restartPolicy()) != RestartPolicy.NO && request.autoRemove()) {
+            throw BerthException.invalid("create container: a container removed at its exit (autoRemove, --rm) cannot"
+                    + " have a restart policy");
+        }
         OciRuntime runtime = runtimes.get(request.runtimeHandler());
         if (!runtime.recursiveReadOnly() && request.linux() != null && request.linux().mounts() != null
                 && request.linux().mounts().stream().anyMatch(m -> m.recursiveReadOnly() && m.image() == null)) {
@@ -690,6 +704,8 @@ public final class ContainerService {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "auto-remove container {0}: {1}", id, e.getMessage());
             }
+        } else {
+            restartPerPolicy(container, false);
         }
     }
 
@@ -702,49 +718,96 @@ public final class ContainerService {
         }
     }
 
+    /** The user's start: its restart policy counts afresh and applies again. */
     public void start(String ref) {
         Container c = resolve(ref, "start");
         withLock(c, () -> {
-            ContainerState s = c.state();
-            if (s.isRunning()) {
+            if (c.state().isRunning()) {
                 throw BerthException.conflict("start container " + c.id() + ": it is already running");
             }
-            if (ContainerState.EXITED.equals(s.status())) {
-                relaunch(c, "start");
-            }
-            try {
-                runtime(c.record()).start(c.id());
-            } catch (BerthException e) {
-                if (ranAndExited(c)) {
-                    LOG.log(Level.INFO, "container {0} ran and exited before runc start returned ({1})", c.id(),
-                            e.getMessage());
-                    return;
-                }
-                killQuietly(c.record(), Signals.KILL);
-                throw e;
-            }
-            FailPoints.hit("start.after-runc-start");
-            synchronized (c) {
-                if (!c.state().hasShim()) {
-                    // It ran and its exit is recorded already (recordExit): that is its state now.
-                    LOG.log(Level.INFO, "container {0} exited before its start was recorded", c.id());
-                    return;
-                }
-                ContainerState started = c.state().started(Instant.now());
-                try {
-                    store.saveState(c.id(), started);
-                } catch (BerthException e) {
-                    // The container runs, and cannot be put back to created: it is reported started, as it is.
-                    // After a restart, recovery finds it started from the runtime, as after a crash at this point.
-                    LOG.log(Level.ERROR, "container {0}: started, but its state was not saved: {1}", c.id(),
-                            e.getMessage());
-                }
-                FailPoints.hit("start.after-state");
-                c.state(started);
-            }
-            events.publish(ContainerEvents.Type.STARTED, c);
-            LOG.log(Level.INFO, "started container {0}", c.id());
+            c.state(c.state().withRestarts(0, false));
+            startLocked(c);
         });
+    }
+
+    private void startLocked(Container c) {
+        if (ContainerState.EXITED.equals(c.state().status())) {
+            relaunch(c, "start");
+        }
+        try {
+            runtime(c.record()).start(c.id());
+        } catch (BerthException e) {
+            if (ranAndExited(c)) {
+                LOG.log(Level.INFO, "container {0} ran and exited before runc start returned ({1})", c.id(),
+                        e.getMessage());
+                return;
+            }
+            killQuietly(c.record(), Signals.KILL);
+            throw e;
+        }
+        FailPoints.hit("start.after-runc-start");
+        synchronized (c) {
+            if (!c.state().hasShim()) {
+                // It ran and its exit is recorded already (recordExit): that is its state now.
+                LOG.log(Level.INFO, "container {0} exited before its start was recorded", c.id());
+                return;
+            }
+            ContainerState started = c.state().started(Instant.now());
+            try {
+                store.saveState(c.id(), started);
+            } catch (BerthException e) {
+                // The container runs, and cannot be put back to created: it is reported started, as it is.
+                // After a restart, recovery finds it started from the runtime, as after a crash at this point.
+                LOG.log(Level.ERROR, "container {0}: started, but its state was not saved: {1}", c.id(),
+                        e.getMessage());
+            }
+            FailPoints.hit("start.after-state");
+            c.state(started);
+        }
+        events.publish(ContainerEvents.Type.STARTED, c);
+        LOG.log(Level.INFO, "started container {0}", c.id());
+    }
+
+    /** After an exit: the container's restart policy may start it again, after its back-off. */
+    private void restartPerPolicy(Container c, boolean atDaemonStart) {
+        ContainerState s = c.state();
+        RestartPolicy policy = RestartPolicy.parse("restart container " + c.id(), c.record().config().restartPolicy());
+        boolean due = atDaemonStart ? policy.restartsAtDaemonStart(s.exitCode(), s.restartCount(), s.stoppedByUser())
+                : policy.restartsAfterExit(s.exitCode(), s.restartCount(), s.stoppedByUser());
+        if (!due || !restartsDue.add(c.id())) {
+            return;
+        }
+        long delay = atDaemonStart ? 0 : policy.delayMillis(s.restartCount());
+        restarts.schedule(() -> {
+            restartsDue.remove(c.id());
+            try {
+                withLock(c, () -> {
+                    ContainerState now = c.state();
+                    if (!ContainerState.EXITED.equals(now.status()) || (now.stoppedByUser() && !atDaemonStart)
+                            || index.all().stream().noneMatch(x -> x.id().equals(c.id()))) {
+                        return; // started, stopped by the user or removed meanwhile
+                    }
+                    c.state(now.withRestarts(now.restartCount() + 1, false));
+                    LOG.log(Level.INFO, "container {0}: restart {1} by its policy {2}", c.id(), now.restartCount() + 1,
+                            c.record().config().restartPolicy());
+                    startLocked(c);
+                });
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "container {0}: restart by its policy failed: {1}", c.id(), e.getMessage());
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * At berthd's start: containers whose run ended while it was down (or before) and whose policy restarts them
+     * then ({@code always}: even one the user stopped, as Docker's) are started again.
+     */
+    public void restartPerPolicyAtStart() {
+        for (Container c : index.all()) {
+            if (ContainerState.EXITED.equals(c.state().status())) {
+                restartPerPolicy(c, true);
+            }
+        }
     }
 
     public void kill(String ref, String signal) {
@@ -755,6 +818,7 @@ public final class ContainerService {
                 throw BerthException.conflict("kill container " + c.id() + ": it is not running");
             }
             thaw(c);
+            markStoppedByUser(c);
             runtime(c.record()).kill(c.id(), number, false);
         });
     }
@@ -845,7 +909,20 @@ public final class ContainerService {
         if (timeout < 0) {
             throw BerthException.invalid("stop container " + c.id() + ": timeout must not be negative");
         }
-        withLock(c, () -> stopLocked(c, timeout));
+        withLock(c, () -> {
+            markStoppedByUser(c);
+            stopLocked(c, timeout);
+        });
+    }
+
+    /** The user ended its run: no restart policy starts it again until the user does. */
+    private void markStoppedByUser(Container c) {
+        if (!c.state().stoppedByUser() && !RestartPolicy.NO.equals(
+                RestartPolicy.parse("stop container " + c.id(), c.record().config().restartPolicy()))) {
+            ContainerState s = c.state().withRestarts(c.state().restartCount(), true);
+            store.saveState(c.id(), s);
+            c.state(s);
+        }
     }
 
     private void stopLocked(Container c, int timeoutSeconds) {

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param logPath where the shim writes the CRI log (null: the container's own directory)
  * @param linux   namespaces, security context, mounts and devices beyond the plain options
  * @param runtimeHandler the OCI runtime by CRI handler name (null: berthd's default runtime)
+ * @param restartPolicy  docker's {@code no}, {@code always}, {@code unless-stopped}, {@code on-failure[:N]} (null: no)
  */
 public record ContainerCreate(
         String name,
@@ -38,7 +39,8 @@ public record ContainerCreate(
         Map<String, String> annotations,
         String logPath,
         LinuxOptions linux,
-        String runtimeHandler) {
+        String runtimeHandler,
+        String restartPolicy) {
 
     /**
      * {@code source}: an absolute host path (bound as it is), a volume's name (made on first use, with the
@@ -94,30 +96,30 @@ public record ContainerCreate(
                 newMemory != null ? newMemory : memory, newCpus != null ? newCpus : cpus,
                 newPidsLimit != null ? newPidsLimit : pidsLimit, newBlkioWeight != null ? newBlkioWeight : blkioWeight,
                 autoRemove, labels, network, resourceViews,
-                podId, annotations, logPath, linux, runtimeHandler);
+                podId, annotations, logPath, linux, runtimeHandler, restartPolicy);
     }
 
     public ContainerCreate withName(String newName) {
         return new ContainerCreate(newName, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, network, resourceViews, podId, annotations,
-                logPath, linux, runtimeHandler);
+                logPath, linux, runtimeHandler, restartPolicy);
     }
 
     public ContainerCreate withNetwork(String newNetwork) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, newNetwork, resourceViews, podId, annotations,
-                logPath, linux, runtimeHandler);
+                logPath, linux, runtimeHandler, restartPolicy);
     }
 
     public ContainerCreate withVolumes(List<Volume> newVolumes) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, newVolumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, network, resourceViews, podId, annotations,
-                logPath, linux, runtimeHandler);
+                logPath, linux, runtimeHandler, restartPolicy);
     }
 
     public ContainerCreate withLinux(LinuxOptions newLinux) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, network, resourceViews, podId, annotations, logPath,
-                newLinux, runtimeHandler);
+                newLinux, runtimeHandler, restartPolicy);
     }
 }

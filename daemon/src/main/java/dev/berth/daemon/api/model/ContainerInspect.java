@@ -20,8 +20,11 @@ public record ContainerInspect(String id, String name, String image, String imag
     public record Port(String hostIp, int hostPort, int containerPort, String protocol) {
     }
 
-    /** {@code paused}: running with its processes frozen (berth pause). */
+    /**
+     * {@code paused}: running with its processes frozen (berth pause); {@code restartCount}: the restarts its
+     * restart policy made since the user last started it.
+     */
     public record State(String status, boolean running, Integer pid, Integer exitCode, boolean oomKilled,
-            Instant startedAt, Instant finishedAt, String reason, String error, boolean paused) {
+            Instant startedAt, Instant finishedAt, String reason, String error, boolean paused, int restartCount) {
     }
 }
