@@ -9,8 +9,8 @@ MANDIR    = $(DESTDIR)$(PREFIX)/share/man
 IMAGE_DIR = build/images/busybox
 
 # What berth needs to run, and what its tests and benchmarks need on top.
-# fuse and libfuse2: berth-viewfs, the resource views' server (without libfuse2 it cannot start); procps: top's ps; libssl3: pulls hash with libcrypto's SHA-256 (the JDK's digest, 10x slower in berthd's C1-only JVM, is the fallback).
-RUN_PKGS  = runc busybox-static openjdk-17-jre-headless iptables containernetworking-plugins util-linux fuse libfuse2 procps libssl3
+# fuse and libfuse2: berth-viewfs, the resource views' server (without libfuse2 it cannot start); procps: top's ps; tini: --init's static init; libssl3: pulls hash with libcrypto's SHA-256 (the JDK's digest, 10x slower in berthd's C1-only JVM, is the fallback).
+RUN_PKGS  = runc busybox-static openjdk-17-jre-headless iptables containernetworking-plugins util-linux fuse libfuse2 procps libssl3 tini
 # asciidoctor: the man pages, generated from the CLI's picocli model as AsciiDoc, become troff at install.
 BUILD_PKGS = openjdk-17-jdk-headless maven gcc make libc6-dev asciidoctor
 # systemd-container, debootstrap, e2fsprogs and qemu-system-x86 build and boot the systemd and cgroup v2 guests.

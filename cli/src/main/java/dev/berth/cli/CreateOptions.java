@@ -88,6 +88,9 @@ public final class CreateOptions {
             description = "A bind mount or a volume, in docker's --mount form (src/source, dst/destination/target, ro/readonly)")
     List<String> mounts;
 
+    @Option(names = "--init", description = "Run the command under an init that reaps orphans and passes signals on (tini)")
+    boolean init;
+
     @Option(names = "--restart", paramLabel = "POLICY",
             description = "Restart it when its run ends: no (default), always, unless-stopped, on-failure[:N]")
     String restart;
@@ -326,6 +329,9 @@ public final class CreateOptions {
         }
         if (restart != null) {
             b.put("restartPolicy", restart);
+        }
+        if (init) {
+            b.put("init", true);
         }
         Map<String, Object> linux = linux();
         if (!linux.isEmpty()) {

@@ -230,6 +230,20 @@ class ContainerLifecycleIT extends SharedDaemonIT {
     }
 
     @Test
+    void initIsPidOneAndPassesTheStopSignalOn() throws Exception {
+        assertEquals("/run/berth-init -- sh -c tr '\\0' ' ' < /proc/1/cmdline",
+                berth.ok("run", "--rm", "--init", "busybox", "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline").strip());
+        try {
+            // sleep as PID 1 ignores SIGTERM (exit 137 after the timeout); under the init it dies of it (143)
+            berth.ok("run", "-d", "--init", "--name", "under-init", "busybox", "sleep", "1000");
+            berth.ok("stop", "-t", "30", "under-init");
+            assertEquals("143", berth.ok("inspect", "-f", "{{.State.ExitCode}}", "under-init"));
+        } finally {
+            berth.berth("rm", "-f", "under-init");
+        }
+    }
+
+    @Test
     void runOfACommandThatCannotStartExitsAsPodman() throws Exception {
         Result notFound = berth.berth("run", "--rm", "busybox", "no-such-command");
         assertEquals(127, notFound.exitCode(), notFound.stderr());

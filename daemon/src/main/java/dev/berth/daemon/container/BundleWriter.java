@@ -27,6 +27,8 @@ public final class BundleWriter {
     private final ResourceViews views;
     private final VolumeStore volumes;
     private final long hostNofileHard = SpecDefaults.hostNofileHardLimit();
+    /** The init of {@code --init}: Debian's static tini (package tini, in RUN_PKGS), usable in any image. */
+    static final Path INIT_BINARY = Path.of("/usr/bin/tini-static");
 
     public BundleWriter(List<Path> hooksDirs, ResourceViews views, VolumeStore volumes) {
         this.hooksDirs = hooksDirs;
@@ -96,6 +98,13 @@ public final class BundleWriter {
         }
         if (c.network() != null) {
             bindEtcFiles(paths, c, builder);
+        }
+        if (Boolean.TRUE.equals(c.init())) {
+            if (!Files.isExecutable(INIT_BINARY)) {
+                throw BerthException.invalid("create container " + record.id() + ": init: " + INIT_BINARY
+                        + " is missing (apt-get install tini)");
+            }
+            builder.init(INIT_BINARY.toString());
         }
         if (Boolean.TRUE.equals(record.resourceViews())) {
             views.apply(record.id(), builder);

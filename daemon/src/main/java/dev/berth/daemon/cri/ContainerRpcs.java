@@ -201,7 +201,7 @@ final class ContainerRpcs {
                 c.getCommandCount() > 0 ? c.getCommandList() : null, c.getArgsCount() > 0 ? c.getArgsList() : null,
                 env, null, c.getWorkingDir(), sc.getRunAsUsername().isEmpty() ? null : sc.getRunAsUsername(),
                 c.getTty(), c.getStdin(), zeroToNull(r.getMemoryLimitInBytes()), null, null, null,
-                false, labels, null, views, pod.id(), annotations, logPath, linux, pod.runtimeHandler(), null);
+                false, labels, null, views, pod.id(), annotations, logPath, linux, pod.runtimeHandler(), null, null);
     }
 
     /**

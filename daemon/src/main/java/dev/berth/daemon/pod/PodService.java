@@ -204,7 +204,7 @@ public final class PodService {
                 pod.security(), null, null, pod.cgroupParent(), null, null, null, null, null, null);
         return new ContainerCreate(pod.name(), pauseImage(), null, null, null, null, null, null, false, false,
                 null, null, null, null, false, Map.of(POD_LABEL, pod.id(), INFRA_LABEL, "true"), null, false, pod.id(),
-                null, null, linux, pod.runtimeHandler(), null);
+                null, null, linux, pod.runtimeHandler(), null, null);
     }
 
     /** Berth's pause image, made from the berth-pause binary the first time a pod needs it. */

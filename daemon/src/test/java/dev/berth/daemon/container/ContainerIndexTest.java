@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ContainerIndexTest {
     private static Container container(String id, String name) {
         ContainerCreate create = new ContainerCreate(name, "busybox", null, null, null, null, null, null, false,
-                false, null, null, null, null, false, null, null, null, null, null, null, null, null, null);
+                false, null, null, null, null, false, null, null, null, null, null, null, null, null, null, null);
         return new Container(new ContainerRecord(id, name, "busybox", "sha256:x", Instant.now(), "/berth/" + id,
                 create, false, false), ContainerState.creating());
     }

@@ -31,7 +31,7 @@ class InputRulesTest {
     private static ContainerCreate create(List<String> cmd, Long memory, Long blkioWeight, Map<String, String> labels,
                                           ContainerCreate.LinuxOptions linux) {
         return new ContainerCreate("web", "busybox", null, cmd, null, null, null, null, false, false, memory, null,
-                null, blkioWeight, false, labels, null, null, null, null, null, linux, null, null);
+                null, blkioWeight, false, labels, null, null, null, null, null, linux, null, null, null);
     }
 
     private static ContainerCreate.LinuxOptions linux(Long shares, Long quota, Long period, Integer oomScoreAdj) {
@@ -109,7 +109,7 @@ class InputRulesTest {
     void theCriPathNamesTheCriFieldsAndTheRestPathTheRestOnes() {
         Map<ContainerCreate, List<String>> creates = new java.util.LinkedHashMap<>();
         ContainerCreate nulCommand = new ContainerCreate("web", "busybox", List.of("a\0b"), null, null, null, null,
-                null, false, false, null, null, null, null, false, null, null, null, null, null, null, null, null, null);
+                null, false, false, null, null, null, null, false, null, null, null, null, null, null, null, null, null, null);
         creates.put(nulCommand, List.of("CreateContainer: config.command 'a\\x00b' contains a NUL",
                 "create container: entrypoint 'a\\x00b' contains a NUL"));
         creates.put(create(List.of("a\0b"), null, null, null), List.of("CreateContainer: config.args ",
@@ -233,7 +233,7 @@ class InputRulesTest {
         assertDoesNotThrow(() -> InputRules.checkPath("log_path", "/var/log/pods/" + "x".repeat(255) + "/c/0.log"));
         refused("NAME_MAX", () -> InputRules.checkPath("log_path", "/var/log/pods/" + "x".repeat(256) + "/c/0.log"));
         ContainerCreate longLog = new ContainerCreate("web", "busybox", null, null, null, null, null, null, false,
-                false, null, null, null, null, false, null, null, null, null, null, "/" + "x".repeat(256), null, null, null);
+                false, null, null, null, null, false, null, null, null, null, null, "/" + "x".repeat(256), null, null, null, null);
         refused("CreateContainer: config.log_path: the path component 'xxx", () -> checkCri(longLog));
     }
 
@@ -260,7 +260,7 @@ class InputRulesTest {
         ContainerCreate.LinuxOptions linux = new ContainerCreate.LinuxOptions(null, null, null, null, security, null,
                 null, null, null, null, null, null, null, null);
         return new ContainerCreate("web", "busybox", null, null, null, null, null, user, false, false, null, null,
-                null, null, false, null, null, null, null, null, null, linux, null, null);
+                null, null, false, null, null, null, null, null, null, linux, null, null, null);
     }
 
     @Test
@@ -285,7 +285,7 @@ class InputRulesTest {
 
     private static ContainerCreate withEnv(List<String> env) {
         return new ContainerCreate("web", "busybox", null, null, env, null, null, null, false, false, null, null,
-                null, null, false, null, null, null, null, null, null, null, null, null);
+                null, null, false, null, null, null, null, null, null, null, null, null, null);
     }
 
     private static ContainerCreate withSeccomp(String profile) {

@@ -28,6 +28,7 @@ public final class SpecBuilder {
     private List<String> entrypoint;
     private List<String> cmd;
     private List<String> args;
+    private String initBinary;
     private final List<String> env = new ArrayList<>();
     private String workingDir;
     private String user;
@@ -340,6 +341,18 @@ public final class SpecBuilder {
         return this;
     }
 
+    /** Where {@link #init} binds the init binary in the container (Podman's is /run/podman-init). */
+    public static final String INIT_PATH = "/run/berth-init";
+
+    /**
+     * Runs the command under a small init (a static tini): it reaps the command's orphans and passes signals on,
+     * as PID 1 should; the host's binary is bound read-only at {@link #INIT_PATH}.
+     */
+    public SpecBuilder init(String hostBinary) {
+        this.initBinary = hostBinary;
+        return bindMount(hostBinary, INIT_PATH, Access.READ_ONLY, Propagation.PRIVATE);
+    }
+
     /** The spec; INVALID_ARGUMENT when there is no command or an option is invalid. */
     public Spec build() {
         Spec spec = base;
@@ -349,6 +362,11 @@ public final class SpecBuilder {
         List<String> argv = args != null ? args : mergeCommand();
         if (argv.isEmpty()) {
             throw BerthException.invalid("build spec: no command: neither the image nor the options give an entrypoint or cmd");
+        }
+        if (initBinary != null) {
+            List<String> underInit = new ArrayList<>(List.of(INIT_PATH, "--"));
+            underInit.addAll(argv);
+            argv = underInit;
         }
         p = p.withArgs(argv);
         if (tty != null) {

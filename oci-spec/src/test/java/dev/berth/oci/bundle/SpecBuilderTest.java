@@ -277,4 +277,14 @@ class SpecBuilderTest {
         assertEquals(BerthException.Kind.INVALID_ARGUMENT, e.kind(), name);
         assertTrue(e.getMessage().contains("sysctl " + name) && e.getMessage().contains(why), e.getMessage());
     }
+
+    @Test
+    void initRunsTheCommandUnderItAndIsBoundReadOnly() {
+        Spec spec = SpecBuilder.secureDefaults(1 << 30).cmd(List.of("sleep", "1")).init("/usr/bin/tini-static").build();
+        assertEquals(List.of(SpecBuilder.INIT_PATH, "--", "sleep", "1"), spec.process().args());
+        Mount init = spec.mounts().stream().filter(m -> m.destination().equals(SpecBuilder.INIT_PATH)).findFirst()
+                .orElseThrow();
+        assertEquals("/usr/bin/tini-static", init.source());
+        assertTrue(init.options().contains("ro"), init.options().toString());
+    }
 }

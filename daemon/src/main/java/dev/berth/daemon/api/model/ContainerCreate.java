@@ -15,6 +15,7 @@ import java.util.Map;
  * @param linux   namespaces, security context, mounts and devices beyond the plain options
  * @param runtimeHandler the OCI runtime by CRI handler name (null: berthd's default runtime)
  * @param restartPolicy  docker's {@code no}, {@code always}, {@code unless-stopped}, {@code on-failure[:N]} (null: no)
+ * @param init           run the command under berthd's init (a static tini: reaps orphans, passes signals on)
  */
 public record ContainerCreate(
         String name,
@@ -40,7 +41,8 @@ public record ContainerCreate(
         String logPath,
         LinuxOptions linux,
         String runtimeHandler,
-        String restartPolicy) {
+        String restartPolicy,
+        Boolean init) {
 
     /**
      * {@code source}: an absolute host path (bound as it is), a volume's name (made on first use, with the
@@ -96,30 +98,30 @@ public record ContainerCreate(
                 newMemory != null ? newMemory : memory, newCpus != null ? newCpus : cpus,
                 newPidsLimit != null ? newPidsLimit : pidsLimit, newBlkioWeight != null ? newBlkioWeight : blkioWeight,
                 autoRemove, labels, network, resourceViews,
-                podId, annotations, logPath, linux, runtimeHandler, restartPolicy);
+                podId, annotations, logPath, linux, runtimeHandler, restartPolicy, init);
     }
 
     public ContainerCreate withName(String newName) {
         return new ContainerCreate(newName, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, network, resourceViews, podId, annotations,
-                logPath, linux, runtimeHandler, restartPolicy);
+                logPath, linux, runtimeHandler, restartPolicy, init);
     }
 
     public ContainerCreate withNetwork(String newNetwork) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, newNetwork, resourceViews, podId, annotations,
-                logPath, linux, runtimeHandler, restartPolicy);
+                logPath, linux, runtimeHandler, restartPolicy, init);
     }
 
     public ContainerCreate withVolumes(List<Volume> newVolumes) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, newVolumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, network, resourceViews, podId, annotations,
-                logPath, linux, runtimeHandler, restartPolicy);
+                logPath, linux, runtimeHandler, restartPolicy, init);
     }
 
     public ContainerCreate withLinux(LinuxOptions newLinux) {
         return new ContainerCreate(name, image, entrypoint, cmd, env, volumes, workingDir, user, tty, stdin,
                 memory, cpus, pidsLimit, blkioWeight, autoRemove, labels, network, resourceViews, podId, annotations, logPath,
-                newLinux, runtimeHandler, restartPolicy);
+                newLinux, runtimeHandler, restartPolicy, init);
     }
 }
