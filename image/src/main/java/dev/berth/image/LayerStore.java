@@ -1,13 +1,16 @@
 package dev.berth.image;
 
 import dev.berth.oci.BerthException;
+import dev.berth.oci.json.OciJson;
 import dev.berth.oci.spec.image.Digest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
@@ -15,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * {@code layers/<diff id hex>/}: unpacked layers, each unpacked once and shared read-only.
@@ -77,10 +81,34 @@ final class LayerStore {
         }
     }
 
+    /**
+     * The layer's size as unpacked, from its {@code size} file; a missing or damaged one is counted again from
+     * the layer's files (their sizes: close to the tar's), written back, and named in the log.
+     */
     long size(Digest diffId) {
+        Path file = dir(diffId).resolve("size");
         try {
-            return Long.parseLong(Files.readString(dir(diffId).resolve("size"), StandardCharsets.UTF_8).trim());
+            return Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim());
         } catch (IOException | NumberFormatException e) {
+            long counted = countedSize(dir(diffId).resolve("diff"));
+            System.getLogger(LayerStore.class.getName()).log(System.Logger.Level.WARNING,
+                    "layer " + diffId + ": its size file " + file + " is unreadable (" + e.getMessage()
+                            + "): counted again from its files, " + counted + " bytes");
+            try {
+                OciJson.writeAtomically(file, Long.toString(counted).getBytes(StandardCharsets.UTF_8));
+            } catch (RuntimeException writeFailed) {
+                System.getLogger(LayerStore.class.getName()).log(System.Logger.Level.WARNING,
+                        "layer " + diffId + ": rewrite " + file + ": " + writeFailed.getMessage());
+            }
+            return counted;
+        }
+    }
+
+    private static long countedSize(Path diff) {
+        try (Stream<Path> files = Files.walk(diff)) {
+            return files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
+                    .mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException | UncheckedIOException e) {
             return 0;
         }
     }

@@ -27,6 +27,24 @@ class ImageStoreTest {
             dir("bin", 0755), file("bin/tool", "#!/bin/sh\n".getBytes(), 04755), symlink("bin/sh", "/bin/tool"));
 
     @Test
+    void aDamagedLayerSizeFileIsCountedAgainNotReadAsZero() throws IOException {
+        Path layout = TestSupport.layout(tmp.resolve("app"), "v1", BASE, List.of(file("etc/app", "two\n")));
+        ImageStore store = new ImageStore(tmp.resolve("store"));
+        ImageRecord r = store.importImage(layout, Optional.empty());
+        Digest base = r.diffIds().get(0);
+        Path sizeFile = store.layers().dir(base).resolve("size");
+        assertTrue(Files.exists(sizeFile), sizeFile.toString());
+        for (String damage : new String[] {"", "garbage", "12x"}) {
+            Files.writeString(sizeFile, damage);
+            long counted = store.layers().size(base);
+            assertEquals("base\n".length() + "#!/bin/sh\n".length(), counted, "after '" + damage + "'");
+            assertEquals(Long.toString(counted), Files.readString(sizeFile), "not written back");
+        }
+        Files.delete(sizeFile);
+        assertTrue(store.layers().size(base) > 0);
+    }
+
+    @Test
     void importsLayoutAndReadsConfigAndLayers() throws IOException {
         Path layout = TestSupport.layout(tmp.resolve("app"), "v1", BASE, List.of(file("etc/app", "two\n")));
         ImageStore store = new ImageStore(tmp.resolve("store"));
