@@ -79,7 +79,7 @@ install: $(if $(DESTDIR),,run-deps) build
 	[ -f $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml ] || install -m 0644 contrib/berth.toml $(DESTDIR)$(SYSCONFDIR)/berth/berth.toml
 	[ -n "$$(find $(DESTDIR)$(SYSCONFDIR)/cni/net.d -maxdepth 1 -type f \( -name '*.conflist' -o -name '*.conf' -o -name '*.json' \) 2>/dev/null)" ] || install -D -m 0644 contrib/cni/10-berth-bridge.conflist $(DESTDIR)$(SYSCONFDIR)/cni/net.d/10-berth-bridge.conflist
 	bash cli/src/main/sh/make-cds.sh $(LIBDIR)/cli
-	$(if $(DESTDIR),,BERTH_CLI=$(PREFIX)/bin/berth BERTH_TRAINING_IMAGE=$(IMAGE_DIR) bash daemon/src/main/sh/make-daemon-cds.sh $(LIBDIR)/daemon shim/c)
+	$(if $(DESTDIR),,BERTH_CLI=$(PREFIX)/bin/berth BERTH_TRAINING_IMAGE=$(CURDIR)/$(IMAGE_DIR) bash daemon/src/main/sh/make-daemon-cds.sh $(LIBDIR)/daemon shim/c)
 	install -d $(MANDIR)/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	asciidoctor -b manpage -D $(MANDIR)/man1 cli/target/man/*.adoc
 	BERTH_LIB=cli/target/lib cli/src/main/sh/berth completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/berth
