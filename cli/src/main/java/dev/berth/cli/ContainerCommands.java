@@ -538,27 +538,16 @@ public final class ContainerCommands {
     }
 
     /** stop and restart: one request per container, with the stop timeout. */
-    abstract static class StopCmd extends Cmd {
+    abstract static class StopCmd extends PostToEach {
         @Option(names = {"-t", "--time"}, paramLabel = "SECS", description = "Seconds to wait before killing (daemon default 10)")
         Integer time;
 
-        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
-        List<String> refs;
-
-        abstract String action();
-
         @Override
-        public Integer call() {
+        String query() {
             if (time != null && time < 0) {
                 throw new CliException("invalid -t " + time + ": must be 0 or more seconds");
             }
-            final String q = action() + (time == null ? "" : "?timeout=" + time);
-            return forEach(refs, new PerRef() {
-                @Override
-                public void apply(String ref) {
-                    api().post(Api.container(ref) + q, null);
-                }
-            });
+            return time == null ? "" : "?timeout=" + time;
         }
     }
 
@@ -616,16 +605,22 @@ public final class ContainerCommands {
         }
     }
 
-    /** One POST of an action to each container named, Docker's way of reporting each. */
+    /** One POST of an action to each container named (stop, restart, pause, unpause), Docker's way of reporting each. */
     abstract static class PostToEach extends Cmd {
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> refs;
 
         abstract String action();
 
+        /** The request's query, checked before any request is made. */
+        String query() {
+            return "";
+        }
+
         @Override
         public Integer call() {
-            return forEach(refs, ref -> api().post(Api.container(ref) + action(), null));
+            String target = action() + query();
+            return forEach(refs, ref -> api().post(Api.container(ref) + target, null));
         }
     }
 
